@@ -1,0 +1,1 @@
+"""The FastAPI service for press officers and the security team."""

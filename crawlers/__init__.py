@@ -1,0 +1,1 @@
+"""Press crawling: the outlet registry, Scrapy spiders and item pipelines."""

@@ -1,0 +1,1 @@
+"""Vietnamese text: normalisation, classifiers (topic, tone), entities, watchlists, fingerprints."""

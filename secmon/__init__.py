@@ -1,0 +1,1 @@
+"""Information-security monitoring: log inputs, parsers to ECS, rulesets, detections, incidents."""

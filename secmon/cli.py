@@ -1,0 +1,7 @@
+"""`vigil logs|rules|incidents …` (registered by vigil.cli)."""
+
+import typer
+
+logs_app = typer.Typer(help="Ingest and parse security logs.", no_args_is_help=True)
+rules_app = typer.Typer(help="Suricata rulesets and Vigil detections.", no_args_is_help=True)
+incidents_app = typer.Typer(help="Security incidents.", no_args_is_help=True)

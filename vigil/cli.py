@@ -1,0 +1,112 @@
+"""The `vigil` command: one boundary that turns user errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from api.cli import keys_app, kibana_app
+from crawlers.cli import crawl_app, sources_app
+from nlp.cli import app as nlp_app
+from secmon.cli import incidents_app, logs_app, rules_app
+from store.errors import StoreError
+from vigil import __version__
+from vigil.clictx import CliState, console, settings_from
+from vigil.errors import VigilError
+from vigil.main_job import demo_command, run_command
+
+app = typer.Typer(
+    name="vigil",
+    help="Vigil: press and information-security monitoring for a provincial IOC.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Configuration (vigil.toml + VIGIL_* variables).", no_args_is_help=True)
+store_app = typer.Typer(help="The index: embedded SQLite or Elasticsearch.", no_args_is_help=True)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="Configuration file (default: ./vigil.toml, or $VIGIL_CONFIG)."
+    ),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+    ctx.obj = CliState(config_path=config)
+
+
+@config_app.command("check")
+def config_check(ctx: typer.Context) -> None:
+    """Validate the configuration and print the effective values (secrets hidden)."""
+    settings = settings_from(ctx)
+    typer.echo(settings.model_dump_json(indent=2))
+    console.print("[green]configuration is valid[/green]")
+
+
+@store_app.command("init")
+def store_init(ctx: typer.Context) -> None:
+    """Create the tables or index templates (idempotent)."""
+    from store.factory import open_store
+
+    settings = settings_from(ctx)
+    store = open_store(settings)
+    try:
+        store.init()
+    finally:
+        store.close()
+    console.print(f"[green]store ready[/green] ({settings.store.backend})")
+
+
+@store_app.command("stats")
+def store_stats(ctx: typer.Context) -> None:
+    """Document counts per collection."""
+    from store.factory import open_store
+
+    store = open_store(settings_from(ctx))
+    try:
+        store.init()
+        for kind, count in store.stats().items():
+            typer.echo(f"{kind:<12} {count:>10,}")
+    finally:
+        store.close()
+
+
+app.add_typer(config_app, name="config")
+app.add_typer(store_app, name="store")
+app.add_typer(crawl_app, name="crawl")
+app.add_typer(sources_app, name="sources")
+app.add_typer(nlp_app, name="nlp")
+app.add_typer(logs_app, name="logs")
+app.add_typer(rules_app, name="rules")
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(keys_app, name="keys")
+app.add_typer(kibana_app, name="kibana")
+app.command("run")(run_command)
+app.command("demo")(demo_command)
+
+
+def main() -> None:
+    """Entry point: user errors print one clear message and exit non-zero, without a stack trace."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except VigilError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except StoreError as exc:
+        console.print(f"[red]store error:[/red] {exc}", highlight=False)
+        sys.exit(3)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""Vigil's configuration: one `vigil.toml`, every key overridable by `VIGIL_*` environment variables.
+
+Nested keys use a double underscore: `VIGIL_STORE__BACKEND=elasticsearch`,
+`VIGIL_STORE__ELASTICSEARCH__PASSWORD=…`. `VIGIL_DATA_DIR` moves all state at once.
+This module is a leaf: every part may import it, it imports none of them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from vigil.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = Path("vigil.toml")
+
+
+class Section(BaseModel):
+    """Base of every config section: unknown keys are errors, so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ElasticsearchSettings(Section):
+    hosts: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:9200"])
+    username: str | None = None
+    password: SecretStr | None = None
+    api_key: SecretStr | None = None
+    ca_certs: Path | None = None
+    verify_certs: bool = True
+    index_prefix: str = Field(default="vigil", pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    request_timeout: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=20)
+
+
+class StoreSettings(Section):
+    backend: Literal["sqlite", "elasticsearch"] = "sqlite"
+    elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+
+
+class CrawlSettings(Section):
+    interval_minutes: int = Field(default=30, ge=1)
+    outlets: list[str] = Field(default_factory=list, description="outlet names; empty means all")
+    user_agent: str = "VigilBot/0.1 (+https://github.com/vigil-ioc/vigil; press monitoring)"
+    concurrency_per_domain: int = Field(default=2, ge=1, le=32)
+    download_timeout_seconds: float = Field(default=30.0, gt=0)
+    download_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    autothrottle: bool = True
+    obey_robots_txt: bool = True
+    allow_private_hosts: list[str] = Field(
+        default_factory=list, description="private/loopback hosts the crawler may fetch (tests, demo)"
+    )
+    silent_after_hours: float = Field(default=24.0, gt=0)
+    enrich: bool = True
+
+
+class NlpSettings(Section):
+    model_dir: Path | None = None
+    watchlists_file: Path | None = None
+
+
+class AssetSettings(Section):
+    name: str
+    agency: str
+    criticality: Literal["low", "medium", "high", "critical"] = "medium"
+    cidrs: list[str] = Field(default_factory=list)
+    hostnames: list[str] = Field(default_factory=list)
+
+
+class LogSource(Section):
+    path: str
+    format: Literal["auto", "eve", "fastlog", "syslog", "nginx", "apache"] = "auto"
+
+
+class WebhookSettings(Section):
+    url: str
+    secret: SecretStr | None = None
+    min_severity: Literal["low", "medium", "high", "critical"] = "low"
+
+
+class SecmonSettings(Section):
+    logs: list[LogSource] = Field(default_factory=list)
+    assets: list[AssetSettings] = Field(default_factory=list)
+    threat_intel_file: Path | None = None
+    suppressions_file: Path | None = None
+    rules_dir: Path | None = None
+    incident_window_minutes: int = Field(default=60, ge=1)
+    rule_sources: list[str] = Field(
+        default_factory=list, description="suricata-update sources (file:// URLs)"
+    )
+    rule_conf_dir: Path | None = None
+    webhooks: list[WebhookSettings] = Field(default_factory=list)
+
+
+class ApiSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    """All of Vigil's configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIGIL_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Path("vigil-data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
+    secmon: SecmonSettings = Field(default_factory=SecmonSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment wins over the file, which is passed in as init values by `load_settings`.
+        return env_settings, init_settings
+
+    def state_path(self, *parts: str) -> Path:
+        """A path under the data directory, its parent created: all state lives there."""
+        path = self.data_dir.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read `path` (or ./vigil.toml if present), apply VIGIL_* variables, validate.
+
+    Raises ConfigError with one line per bad key: where, the value and what is allowed.
+    """
+    source = path if path is not None else _default_file()
+    values: dict[str, Any] = {}
+    if source is not None:
+        values = _read_toml(source)
+    values.update(overrides)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from None
+
+
+def _default_file() -> Path | None:
+    env = os.environ.get("VIGIL_CONFIG")
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file (copy vigil.example.toml to start)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+_SECRET_KEYS = ("password", "api_key", "secret")
+
+
+def format_validation_error(exc: ValidationError, source: Path | None) -> str:
+    """One readable line per error; secret values are never echoed."""
+    where = str(source) if source else "configuration"
+    lines = [f"{where}: {exc.error_count()} invalid setting(s)"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        value = error.get("input")
+        if any(secret in key for secret in _SECRET_KEYS):
+            shown = "<hidden>"
+        elif error["type"] == "missing":
+            shown = "(missing)"
+        else:
+            shown = repr(value) if not isinstance(value, dict) else "{…}"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against vigil.example.toml)"
+        env_name = "VIGIL_" + "__".join(str(part).upper() for part in error["loc"])
+        lines.append(f"  {key} = {shown}: {message} (file key `{key}` or variable {env_name})")
+    return "\n".join(lines)
