@@ -20,11 +20,8 @@ if [[ " ${need[*]} " == *" suricata "* ]] && ! grep -rqs bookworm-backports /etc
 fi
 echo "installing: ${need[*]}"
 $SUDO apt-get update -qq
-pkgs=()
-for p in "${need[@]}"; do
-  if [ "$p" = suricata ]; then pkgs+=(suricata/bookworm-backports); else pkgs+=("$p"); fi
-done
-$SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+# -t: Suricata 7's libraries (libhtp2, …) come from backports too.
+$SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${need[@]}" >/dev/null
 # Packages must not leave daemons running on the machine: tests start their own instances.
 for svc in nginx suricata ssh; do $SUDO systemctl stop "$svc" >/dev/null 2>&1 || true; done
 pkill -x nginx 2>/dev/null || true
