@@ -1,31 +1,134 @@
-"""Parsers from raw log lines to ECS `SecurityEvent`s (stub: real code lands shortly)."""
+"""Parsers from raw log lines to ECS `SecurityEvent`s.
+
+`parse_line` never raises on bad input: a line that does not parse becomes an event with
+`event.kind: pipeline_error`, `error.message` and `event.original`, so nothing is dropped silently.
+`detect_format` picks a format from a file's first lines (raises `UnknownFormat` when it cannot).
+
+    eve.py      Suricata EVE JSON              suricata.eve
+    fastlog.py  Suricata fast.log              suricata.fastlog
+    syslog.py   RFC 3164 / 5424 syslog         system.syslog (auth.py → system.auth)
+    weblog.py   nginx / Apache access + error  nginx.access|error, apache.access|error
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from collections import Counter
+from datetime import UTC, datetime, timezone
 
 from secmon.errors import UnknownFormat
-from store.ids import stable_id
+from secmon.parsers.ecs import LineError, error_event, make_event
+from secmon.parsers.eve import parse_eve
+from secmon.parsers.fastlog import parse_fastlog
+from secmon.parsers.syslog import parse_syslog
+from secmon.parsers.weblog import _ACCESS, _APACHE_ERROR, _NGINX_ERROR, _unwrap, parse_weblog
 from store.models import SecurityEvent
 
 FORMATS = ("eve", "fastlog", "syslog", "nginx", "apache")
+DATASETS = {
+    "eve": "suricata.eve",
+    "fastlog": "suricata.fastlog",
+    "syslog": "system.syslog",
+    "nginx": "nginx.access",
+    "apache": "apache.access",
+}
+
+__all__ = ["DATASETS", "FORMATS", "detect_format", "parse_line"]
 
 
 def parse_line(
-    line: str, fmt: str, *, origin: str, offset: int, received_at: datetime | None = None
+    line: str,
+    fmt: str,
+    *,
+    origin: str,
+    offset: int,
+    received_at: datetime | None = None,
+    path: str | None = None,
+    tz: timezone = UTC,
 ) -> SecurityEvent:
-    """Parse one line; never raises (an unparsable line becomes a `pipeline_error` event)."""
-    now = received_at or datetime.now(UTC)
-    return SecurityEvent(
-        id=stable_id(origin, str(offset), line),
-        timestamp=now,
-        doc={
-            "event": {"kind": "pipeline_error", "original": line},
-            "error": {"message": "parser not implemented yet"},
-        },
-    )
+    """Parse one line (without its newline) of format `fmt` into an ECS event; never raises on bad input.
+
+    `received_at` dates pipeline errors and anchors the year of syslog lines; `tz` is the zone of formats
+    whose timestamps carry none (RFC 3164 syslog, fast.log, error logs). `path` fills `log.file.path`.
+    An unknown `fmt` is a caller bug and raises UnknownFormat.
+    """
+    if fmt == "auto":
+        try:
+            fmt = detect_format([line])
+        except UnknownFormat:
+            return error_event(
+                line,
+                "unknown",
+                "format not recognised",
+                origin=origin,
+                offset=offset,
+                received_at=received_at,
+                path=path,
+            )
+    try:
+        if fmt == "eve":
+            timestamp, doc = parse_eve(line)
+        elif fmt == "syslog":
+            timestamp, doc = parse_syslog(line, received_at, tz)
+        elif fmt == "nginx" or fmt == "apache":
+            timestamp, doc = parse_weblog(line, fmt, tz)
+        elif fmt == "fastlog":
+            timestamp, doc = parse_fastlog(line, tz)
+        else:
+            raise UnknownFormat(f"unknown log format {fmt!r}; use one of {', '.join(FORMATS)} or auto")
+    except LineError as exc:
+        return error_event(
+            line, DATASETS[fmt], str(exc), origin=origin, offset=offset, received_at=received_at, path=path
+        )
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        # A parser bug on an odd line must not stop ingestion: keep the line and say what broke.
+        return error_event(
+            line,
+            DATASETS[fmt],
+            f"parser failed: {type(exc).__name__}: {exc}",
+            origin=origin,
+            offset=offset,
+            received_at=received_at,
+            path=path,
+        )
+    return make_event(line, timestamp, doc, origin=origin, offset=offset, path=path)
 
 
-def detect_format(lines: list[str]) -> str:
-    """The format of a log from its first lines; raises UnknownFormat."""
-    raise UnknownFormat("cannot recognise the log format yet; pass --format")
+_FASTLOG = re.compile(r"^\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d(?:\.\d+)?\s+(?:\[\w*Drop\]\s+)?\[\*\*\]")
+_SYSLOG = re.compile(
+    r"^(?:<\d{1,3}>)?(?:1 \S+ |[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d |\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* )\S+ "
+)
+
+
+def _guess(line: str) -> str | None:
+    if line.startswith("{"):
+        return "eve" if '"event_type"' in line else None
+    if _FASTLOG.match(line):
+        return "fastlog"
+    if _NGINX_ERROR.match(line):
+        return "nginx"
+    if _APACHE_ERROR.match(line):
+        return "apache"
+    if _ACCESS.match(_unwrap(line)):
+        return "access"
+    if _SYSLOG.match(line):
+        return "syslog"
+    return None
+
+
+def detect_format(lines: list[str], path: str | None = None) -> str:
+    """The most common recognisable format among `lines` (a file's first lines).
+
+    Access logs look the same from nginx and Apache: they are reported as "nginx" when `path` or an
+    error line says nginx, else "apache". Raises UnknownFormat when no line is recognised.
+    """
+    votes = Counter(g for g in (_guess(line.strip("\r\n")) for line in lines if line.strip()) if g)
+    if not votes:
+        raise UnknownFormat(
+            f"could not recognise the log format from its first lines; pass --format ({', '.join(FORMATS)})"
+        )
+    best = votes.most_common(1)[0][0]
+    if best == "access":
+        nginx = votes["nginx"] > 0 or (path is not None and "nginx" in path.lower())
+        return "nginx" if nginx else "apache"
+    return best

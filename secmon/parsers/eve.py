@@ -1,0 +1,370 @@
+"""Suricata EVE JSON → ECS, mapped like Elastic's Suricata integration.
+
+Top-level addressing (`src_ip`, `dest_port`, `proto`, …) becomes `source.*`, `destination.*`,
+`network.*`; each event type adds its ECS view (`rule.*` for alerts, `url.*`/`http.*` for http, `dns.*`,
+`tls.*`, `file.*`, …) while the whole EVE record stays under `suricata.eve.*`, so nothing is lost and
+an event type we have no mapping for (a newer Suricata) is still kept with the common fields.
+The decoded dict is reused as `suricata.eve` (no copy): this path is the throughput-critical one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from secmon.parsers.ecs import LineError
+
+DATASET = "suricata.eve"
+
+# event_type → (event.kind, event.category, event.type); unknown types get ("event", ["network"], ["info"]).
+_KIND: dict[str, tuple[str, list[str], list[str]]] = {
+    "alert": ("alert", ["network", "intrusion_detection"], ["info"]),
+    "drop": ("event", ["network", "intrusion_detection"], ["denied"]),
+    "anomaly": ("event", ["network"], ["info"]),
+    "flow": ("event", ["network"], ["connection", "end"]),
+    "netflow": ("event", ["network"], ["connection"]),
+    "http": ("event", ["network", "web"], ["access", "protocol"]),
+    "http2": ("event", ["network", "web"], ["access", "protocol"]),
+    "fileinfo": ("event", ["network", "file"], ["info"]),
+    "dns": ("event", ["network"], ["protocol"]),
+    "tls": ("event", ["network"], ["protocol"]),
+    "ssh": ("event", ["network"], ["protocol"]),
+    "smb": ("event", ["network"], ["protocol"]),
+    "stats": ("metric", [], ["info"]),
+    "engine": ("event", ["process"], ["info"]),
+}
+_DEFAULT_KIND = ("event", ["network"], ["info"])
+_TOP_LEVEL = ("timestamp", "src_ip", "src_port", "dest_ip", "dest_port", "proto")
+
+
+def parse_eve(line: str) -> tuple[datetime, dict[str, Any]]:
+    """Decode one EVE line and build its ECS document (without `event.original`, added by the caller)."""
+    try:
+        eve = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise LineError(f"not valid JSON: {exc}") from None
+    if type(eve) is not dict:
+        raise LineError("an EVE line must be a JSON object")
+    raw_ts = eve.pop("timestamp", None)
+    if type(raw_ts) is not str:
+        raise LineError("EVE record has no 'timestamp' string")
+    try:
+        timestamp = datetime.fromisoformat(raw_ts)
+    except ValueError:
+        raise LineError(f"bad EVE timestamp {raw_ts!r}") from None
+    if timestamp.tzinfo is None:
+        raise LineError(f"EVE timestamp without timezone {raw_ts!r}")
+    event_type = eve.get("event_type")
+    if type(event_type) is not str:
+        raise LineError("EVE record has no 'event_type' string")
+
+    kind, category, types = _KIND.get(event_type, _DEFAULT_KIND)
+    event: dict[str, Any] = {
+        "kind": kind,
+        "category": category,
+        "type": types,
+        "dataset": DATASET,
+        "module": "suricata",
+    }
+    doc: dict[str, Any] = {"event": event, "suricata": {"eve": eve}}
+
+    src_ip = eve.pop("src_ip", None)
+    if src_ip is not None:
+        source: dict[str, Any] = {"ip": src_ip}
+        port = eve.pop("src_port", None)
+        if port is not None:
+            source["port"] = port
+        doc["source"] = source
+    dest_ip = eve.pop("dest_ip", None)
+    if dest_ip is not None:
+        destination: dict[str, Any] = {"ip": dest_ip}
+        port = eve.pop("dest_port", None)
+        if port is not None:
+            destination["port"] = port
+        doc["destination"] = destination
+    network: dict[str, Any] = {}
+    proto = eve.pop("proto", None)
+    if type(proto) is str:
+        network["transport"] = proto.lower()
+    elif proto is not None:
+        network["iana_number"] = str(proto)
+    app_proto = eve.get("app_proto")
+    if type(app_proto) is str and app_proto != "failed":
+        network["protocol"] = app_proto.lower()
+    community_id = eve.get("community_id")
+    if community_id is not None:
+        network["community_id"] = community_id
+    if network:
+        doc["network"] = network
+
+    mapper = _MAPPERS.get(event_type)
+    if mapper is not None:
+        mapper(eve, doc)
+    # Application records also ride on alerts and fileinfo: map them there too, like Elastic does.
+    if event_type in ("alert", "fileinfo", "drop"):
+        for key in ("http", "dns", "tls", "flow"):
+            if key in eve and key != event_type:
+                _MAPPERS[key](eve, doc)
+    return timestamp, doc
+
+
+def _alert(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    alert = eve.get("alert")
+    if type(alert) is not dict:
+        return
+    rule: dict[str, Any] = {}
+    sid = alert.get("signature_id")
+    if sid is not None:
+        rule["id"] = str(sid)
+    if "signature" in alert:
+        rule["name"] = alert["signature"]
+    if alert.get("category"):
+        rule["category"] = alert["category"]
+    if "rev" in alert:
+        rule["version"] = str(alert["rev"])
+    if rule:
+        doc["rule"] = rule
+    event = doc["event"]
+    severity = alert.get("severity")
+    if severity is not None:
+        event["severity"] = severity
+    action = alert.get("action")
+    if action is not None:
+        event["type"] = ["info", "denied" if action == "blocked" else "allowed"]
+    metadata = alert.get("metadata")
+    if type(metadata) is dict:
+        tactic = metadata.get("mitre_tactic_name")
+        technique = metadata.get("mitre_technique_id")
+        if tactic or technique:
+            threat: dict[str, Any] = {"framework": "MITRE ATT&CK"}
+            if tactic:
+                threat["tactic"] = {"name": tactic}
+            if technique:
+                threat["technique"] = {"id": technique}
+            doc["threat"] = threat
+
+
+def _flow(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    flow = eve.get("flow")
+    if type(flow) is not dict:
+        return
+    to_server = flow.get("bytes_toserver")
+    to_client = flow.get("bytes_toclient")
+    pkts_server = flow.get("pkts_toserver")
+    pkts_client = flow.get("pkts_toclient")
+    if "source" in doc:
+        if to_server is not None:
+            doc["source"]["bytes"] = to_server
+        if pkts_server is not None:
+            doc["source"]["packets"] = pkts_server
+    if "destination" in doc:
+        if to_client is not None:
+            doc["destination"]["bytes"] = to_client
+        if pkts_client is not None:
+            doc["destination"]["packets"] = pkts_client
+    network = doc.setdefault("network", {})
+    if type(to_server) is int and type(to_client) is int:
+        network["bytes"] = to_server + to_client
+    if type(pkts_server) is int and type(pkts_client) is int:
+        network["packets"] = pkts_server + pkts_client
+    event = doc["event"]
+    if "start" in flow:
+        event["start"] = flow["start"]
+    if "end" in flow:
+        event["end"] = flow["end"]
+
+
+def _http(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    http = eve.get("http")
+    if type(http) is not dict:
+        return
+    url_text = http.get("url")
+    if type(url_text) is str:
+        url: dict[str, Any] = {"original": url_text}
+        path, _, query = url_text.partition("?")
+        url["path"] = path
+        if query:
+            url["query"] = query
+        hostname = http.get("hostname")
+        if hostname:
+            url["domain"] = hostname
+        doc["url"] = url
+    ecs_http: dict[str, Any] = {}
+    method = http.get("http_method")
+    if method:
+        ecs_http["request"] = {"method": method}
+    referrer = http.get("http_refer")
+    if referrer:
+        ecs_http.setdefault("request", {})["referrer"] = referrer
+    status = http.get("status")
+    if status is not None:
+        response: dict[str, Any] = {"status_code": status}
+        length = http.get("length")
+        if length is not None:
+            response["body"] = {"bytes": length}
+        ecs_http["response"] = response
+    protocol = http.get("protocol")
+    if type(protocol) is str and "/" in protocol:
+        ecs_http["version"] = protocol.split("/", 1)[1]
+    if ecs_http:
+        doc["http"] = ecs_http
+    agent = http.get("http_user_agent")
+    if agent:
+        doc["user_agent"] = {"original": agent}
+
+
+def _dns(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    dns = eve.get("dns")
+    if type(dns) is not dict:
+        return
+    ecs_dns: dict[str, Any] = {}
+    if "id" in dns:
+        ecs_dns["id"] = str(dns["id"])
+    kind = dns.get("type")
+    if kind is not None:
+        ecs_dns["type"] = "query" if kind in ("query", "request") else "answer"
+    question: dict[str, Any] = {}
+    queries = dns.get("queries")
+    first = queries[0] if type(queries) is list and queries and type(queries[0]) is dict else dns
+    if first.get("rrname") is not None:
+        question["name"] = first["rrname"]
+    if first.get("rrtype") is not None:
+        question["type"] = first["rrtype"]
+    if question:
+        ecs_dns["question"] = question
+    if dns.get("rcode") is not None:
+        ecs_dns["response_code"] = dns["rcode"]
+    answers = dns.get("answers")
+    resolved: list[str] = []
+    if type(answers) is list:
+        resolved = [a["rdata"] for a in answers if type(a) is dict and type(a.get("rdata")) is str]
+    elif type(dns.get("rdata")) is str:
+        resolved = [dns["rdata"]]
+    if resolved:
+        ecs_dns["resolved_ip"] = [r for r in resolved if ":" in r or r.replace(".", "").isdigit()]
+    doc["dns"] = ecs_dns
+
+
+def _tls(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    tls = eve.get("tls")
+    if type(tls) is not dict:
+        return
+    ecs_tls: dict[str, Any] = {}
+    version = tls.get("version")
+    if type(version) is str:
+        protocol, _, number = version.partition(" ")
+        ecs_tls["version_protocol"] = protocol.lower()
+        if number:
+            ecs_tls["version"] = number
+    client: dict[str, Any] = {}
+    if tls.get("sni"):
+        client["server_name"] = tls["sni"]
+        doc.setdefault("destination", {})["domain"] = tls["sni"]
+    ja3 = tls.get("ja3")
+    if type(ja3) is dict and ja3.get("hash"):
+        client["ja3"] = ja3["hash"]
+    server: dict[str, Any] = {}
+    if tls.get("subject"):
+        server["subject"] = tls["subject"]
+    if tls.get("issuerdn"):
+        server["issuer"] = tls["issuerdn"]
+    ja3s = tls.get("ja3s")
+    if type(ja3s) is dict and ja3s.get("hash"):
+        server["ja3s"] = ja3s["hash"]
+    if tls.get("notbefore"):
+        server["not_before"] = tls["notbefore"]
+    if tls.get("notafter"):
+        server["not_after"] = tls["notafter"]
+    if client:
+        ecs_tls["client"] = client
+    if server:
+        ecs_tls["server"] = server
+    if ecs_tls:
+        doc["tls"] = ecs_tls
+
+
+def _fileinfo(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    info = eve.get("fileinfo")
+    if type(info) is not dict:
+        return
+    file: dict[str, Any] = {}
+    name = info.get("filename")
+    if type(name) is str:
+        file["name"] = name.rsplit("/", 1)[-1]
+        file["path"] = name
+    if info.get("size") is not None:
+        file["size"] = info["size"]
+    hashes = {k: info[k] for k in ("md5", "sha1", "sha256") if info.get(k)}
+    if hashes:
+        file["hash"] = hashes
+    if info.get("magic"):
+        file["mime_type"] = info["magic"]
+    if file:
+        doc["file"] = file
+
+
+def _ssh(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    ssh = eve.get("ssh")
+    if type(ssh) is not dict:
+        return
+    client = ssh.get("client")
+    if type(client) is dict and client.get("software_version"):
+        doc["user_agent"] = {"original": client["software_version"]}
+
+
+def _netflow(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    netflow = eve.get("netflow")
+    if type(netflow) is not dict:
+        return
+    if netflow.get("bytes") is not None:
+        doc.setdefault("network", {})["bytes"] = netflow["bytes"]
+    if netflow.get("pkts") is not None:
+        doc.setdefault("network", {})["packets"] = netflow["pkts"]
+    if "start" in netflow:
+        doc["event"]["start"] = netflow["start"]
+    if "end" in netflow:
+        doc["event"]["end"] = netflow["end"]
+
+
+def _anomaly(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    anomaly = eve.get("anomaly")
+    if type(anomaly) is dict and anomaly.get("event"):
+        doc["event"]["action"] = anomaly["event"]
+
+
+def _drop(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    _alert(eve, doc)
+    doc["event"]["type"] = ["denied"]
+
+
+def _smb(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    smb = eve.get("smb")
+    if type(smb) is dict and smb.get("command"):
+        doc["event"]["action"] = str(smb["command"]).lower()
+
+
+def _engine(eve: dict[str, Any], doc: dict[str, Any]) -> None:
+    engine = eve.get("engine")
+    if type(engine) is dict and engine.get("message"):
+        doc["message"] = engine["message"]
+    if eve.get("log_level"):
+        doc["log"] = {"level": str(eve["log_level"]).lower()}
+
+
+_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
+    "alert": _alert,
+    "drop": _drop,
+    "flow": _flow,
+    "netflow": _netflow,
+    "http": _http,
+    "fileinfo": _fileinfo,
+    "dns": _dns,
+    "tls": _tls,
+    "ssh": _ssh,
+    "anomaly": _anomaly,
+    "smb": _smb,
+    "engine": _engine,
+}

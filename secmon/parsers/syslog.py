@@ -1,0 +1,147 @@
+"""Syslog (RFC 3164 and RFC 5424) → ECS, like Elastic's system integration.
+
+RFC 3164 lines carry no year: it is inferred from the time the line was received (see
+`ecs.infer_year`), in the zone given (UTC by default). Messages from sshd, sudo, su, login and PAM are
+handed to `auth.enrich_auth`, which turns them into `system.auth` authentication events; the rest stay
+`system.syslog`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timezone
+from typing import Any
+
+from secmon.parsers.auth import enrich_auth, is_auth_program
+from secmon.parsers.ecs import MONTHS, LineError, infer_year
+
+SYSLOG_DATASET = "system.syslog"
+AUTH_DATASET = "system.auth"
+
+_PRI = r"(?:<(\d{1,3})>)?"
+_RFC3164 = re.compile(
+    _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?)(?: (\d{4}))? "
+    r"(\S+) (?:([^\s:\[]+?(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?)?(.*)$"
+)
+_ISO_SYSLOG = re.compile(  # rsyslog's RSYSLOG_FileFormat: ISO timestamp instead of "Mmm dd hh:mm:ss"
+    _PRI + r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) "
+    r"(\S+) (?:([^\s:\[]+?(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?)?(.*)$"
+)
+_RFC5424 = re.compile(
+    r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (.*))?$", re.DOTALL
+)
+_SD_ELEMENT = re.compile(r"\[([^\s\]=]+)((?:\s+[^\s=\]]+=\"(?:[^\"\\]|\\.)*\")*)\]")
+_SD_PARAM = re.compile(r"([^\s=\]]+)=\"((?:[^\"\\]|\\.)*)\"")
+_SEVERITIES = ("emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug")
+
+
+def _syslog_meta(pri: str | None) -> dict[str, Any]:
+    if pri is None:
+        return {}
+    value = int(pri)
+    if value > 191:
+        raise LineError(f"syslog priority {value} out of range")
+    facility, severity = divmod(value, 8)
+    return {
+        "priority": value,
+        "facility": {"code": facility},
+        "severity": {"code": severity, "name": _SEVERITIES[severity]},
+    }
+
+
+def _base(
+    hostname: str, program: str | None, pid: str | None, message: str, syslog: dict[str, Any]
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "event": {"kind": "event", "dataset": SYSLOG_DATASET, "module": "system"},
+        "host": {"hostname": hostname},
+        "message": message,
+    }
+    if program:
+        process: dict[str, Any] = {"name": program}
+        if pid:
+            process["pid"] = int(pid)
+        doc["process"] = process
+    if syslog:
+        doc["log"] = {"syslog": syslog}
+    if program and is_auth_program(program, message):
+        doc["event"]["dataset"] = AUTH_DATASET
+        enrich_auth(program, message, doc)
+    return doc
+
+
+def parse_syslog(
+    line: str, received_at: datetime | None = None, tz: timezone = UTC
+) -> tuple[datetime, dict[str, Any]]:
+    """One syslog line (3164, 5424 or rsyslog ISO) → (timestamp, ECS doc)."""
+    if line.startswith("<") and ">1 " in line[:6]:
+        return _parse_5424(line)
+    match = _RFC3164.match(line)
+    if match is not None:
+        pri, month, day, clock, year, host, program, pid, message = match.groups()
+        month_no = MONTHS.get(month)
+        if month_no is None:
+            raise LineError(f"unknown month {month!r}")
+        try:
+            if year is not None:
+                hh, mm, rest = clock.split(":")
+                second, _, frac = rest.partition(".")
+                micro = int((frac + "000000")[:6]) if frac else 0
+                stamp = datetime(
+                    int(year), month_no, int(day), int(hh), int(mm), int(second), micro, tzinfo=tz
+                )
+            else:
+                stamp = infer_year(month_no, int(day), clock, received_at or datetime.now(UTC), tz)
+        except ValueError as exc:
+            raise LineError(f"bad syslog timestamp: {exc}") from None
+        return stamp, _base(host, program, pid, message, _syslog_meta(pri))
+    match = _ISO_SYSLOG.match(line)
+    if match is not None:
+        pri, iso, host, program, pid, message = match.groups()
+        try:
+            stamp = datetime.fromisoformat(iso.replace("z", "Z"))
+        except ValueError as exc:
+            raise LineError(f"bad syslog timestamp: {exc}") from None
+        return stamp, _base(host, program, pid, message, _syslog_meta(pri))
+    raise LineError("not an RFC 3164 or RFC 5424 syslog line")
+
+
+def _parse_5424(line: str) -> tuple[datetime, dict[str, Any]]:
+    match = _RFC5424.match(line)
+    if match is None:
+        raise LineError("malformed RFC 5424 syslog line")
+    pri, stamp_text, host, app, procid, msgid, structured, message = match.groups()
+    if stamp_text == "-":
+        raise LineError("RFC 5424 line without a timestamp")
+    try:
+        stamp = datetime.fromisoformat(stamp_text)
+    except ValueError as exc:
+        raise LineError(f"bad RFC 5424 timestamp: {exc}") from None
+    if stamp.tzinfo is None:
+        raise LineError("RFC 5424 timestamp without a zone")
+    message = (message or "").removeprefix("\ufeff")
+    syslog = _syslog_meta(pri)
+    syslog["version"] = "1"
+    if app != "-":
+        syslog["appname"] = app
+    if procid != "-":
+        syslog["procid"] = procid
+    if msgid != "-":
+        syslog["msgid"] = msgid
+    if structured != "-":
+        data: dict[str, dict[str, str]] = {}
+        for element in _SD_ELEMENT.finditer(structured):
+            params = {k: re.sub(r"\\(.)", r"\1", v) for k, v in _SD_PARAM.findall(element.group(2))}
+            data[element.group(1)] = params
+        syslog["structured_data"] = data
+    program = None if app == "-" else app
+    pid = procid if procid.isdigit() else None
+    return stamp, _base(host if host != "-" else "", program, pid, message, syslog)
+
+
+def month_number(name: str) -> int:
+    """Exposed for the weblog parser: `Dec` → 12."""
+    try:
+        return MONTHS[name]
+    except KeyError:
+        raise LineError(f"unknown month {name!r}") from None
