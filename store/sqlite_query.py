@@ -1,0 +1,254 @@
+"""SearchQuery → SQL for the SQLite store (bound parameters only; user text never becomes SQL).
+
+Layout it queries, per kind `k`: `k(rid, id, doc, ts, version)` (ts = the kind's time field as epoch
+seconds), `k_kv(field, value, num, rid)` (every scalar leaf of the document, list elements sharing
+their list's path; `num` holds numbers and dates as epoch seconds) and `k_fts` (FTS5 over the
+kind's text fields, in `textsearch.index_form`).
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from store.errors import InvalidQuery
+from store.query import TEXT_FIELDS, TIME_FIELD, Cidr, Exists, Filter, Kind, Not, Range, SearchQuery, Term
+from store.textsearch import Clause, fts5_match, parse_query
+
+LONG_TEXT = 256  # longer strings are kept in k_kv only as an existence marker (an empty blob)
+_NULL_DESC = -1e308  # missing sort values go last in both directions, as in Elasticsearch
+_NULL_ASC = b"\xff"
+
+
+@dataclass
+class Compiled:
+    """The FROM/WHERE part of a query with its parameters, plus what ranking and highlights need."""
+
+    from_sql: str
+    where: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
+    has_text: bool = False
+
+    @property
+    def where_sql(self) -> str:
+        return " AND ".join(self.where) if self.where else "1"
+
+
+def text_columns(kind: Kind) -> list[str]:
+    return [f"c{index}" for index in range(len(TEXT_FIELDS[kind]))]
+
+
+def compile_query(kind: Kind, query: SearchQuery) -> Compiled:
+    table = kind.value
+    clauses = parse_query(query.text)
+    compiled = Compiled(from_sql=f"{table} t", clauses=clauses)
+    if clauses:
+        match = fts5_match(clauses)
+        if query.text_fields:
+            columns = []
+            for name in query.text_fields:
+                if name not in TEXT_FIELDS[kind]:
+                    allowed = ", ".join(TEXT_FIELDS[kind])
+                    raise InvalidQuery(f"cannot search text in {name!r} of {kind}; searchable: {allowed}")
+                columns.append(f"c{TEXT_FIELDS[kind].index(name)}")
+            match = "{" + " ".join(columns) + "} : (" + match + ")"
+        compiled.from_sql = f"{table} t JOIN {table}_fts ON {table}_fts.rowid = t.rid"
+        compiled.where.append(f"{table}_fts MATCH ?")
+        compiled.params.append(match)
+        compiled.has_text = True
+    for item in query.filters:
+        sql, params = filter_sql(kind, item)
+        compiled.where.append(sql)
+        compiled.params.extend(params)
+    return compiled
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _bound(value: datetime | float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise InvalidQuery(f"range bound {value.isoformat()} has no time zone; give one (e.g. +07:00)")
+        return value.timestamp()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidQuery(f"range bound {value!r} is neither a number nor a datetime")
+    return float(value)
+
+
+def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
+    kv = f"{kind.value}_kv"
+    if isinstance(item, Not):
+        inner, params = filter_sql(kind, item.filter)
+        return f"NOT ({inner})", params
+    if not item.field:
+        raise InvalidQuery("a filter needs a field name")
+    if isinstance(item, Term):
+        if not item.values:
+            return "0", []
+        marks = ",".join("?" * len(item.values))
+        values = [_scalar(value) for value in item.values]
+        if item.field == "id":
+            return f"t.id IN ({marks})", values
+        return f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? AND value IN ({marks}))", [
+            item.field,
+            *values,
+        ]
+    if isinstance(item, Range):
+        ops = [(">=", item.gte), ("<=", item.lte), (">", item.gt), ("<", item.lt)]
+        bounds = [(op, _bound(value)) for op, value in ops if value is not None]
+        if item.field == TIME_FIELD[kind]:
+            if not bounds:
+                return "t.ts IS NOT NULL", []
+            return " AND ".join(f"t.ts {op} ?" for op, _ in bounds), [value for _, value in bounds]
+        conditions = "".join(f" AND num {op} ?" for op, _ in bounds)
+        return (
+            f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? AND num IS NOT NULL{conditions})",
+            [item.field, *[value for _, value in bounds]],
+        )
+    if isinstance(item, Exists):
+        if item.field == "id":
+            return "1", []
+        return (
+            f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? OR (field > ? AND field < ?))",
+            [item.field, item.field + ".", item.field + "/"],
+        )
+    if isinstance(item, Cidr):
+        try:
+            network = ipaddress.ip_network(item.cidr, strict=False)
+        except ValueError:
+            raise InvalidQuery(f"{item.cidr!r} is not a network (write it like 10.0.0.0/8)") from None
+        return (
+            f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? AND vigil_in_network(value, ?))",
+            [item.field, str(network)],
+        )
+    raise InvalidQuery(f"unsupported filter {item!r}")
+
+
+def in_network(value: Any, network: str) -> int:
+    """SQL function vigil_in_network(ip, cidr): 1 when the text `value` is an address inside `network`."""
+    if not isinstance(value, str):
+        return 0
+    try:
+        return int(ipaddress.ip_address(value) in ipaddress.ip_network(network, strict=False))
+    except ValueError:
+        return 0
+
+
+@dataclass
+class SortKey:
+    expr: str
+    ascending: bool  # SQL direction
+    params: list[Any] = field(default_factory=list)
+
+
+def sort_keys(kind: Kind, query: SearchQuery, compiled: Compiled) -> list[SortKey]:
+    """ORDER BY keys, missing values last, ending with the id so the order is total (cursor-safe)."""
+    keys: list[SortKey] = []
+    if not query.sort:
+        if compiled.has_text:
+            keys.append(SortKey(f"bm25({kind.value}_fts)", ascending=True))
+        else:
+            keys.append(SortKey(f"coalesce(t.ts, {_NULL_DESC})", ascending=False))
+    for item in query.sort:
+        if item.field == "_score":
+            if compiled.has_text:
+                keys.append(SortKey(f"bm25({kind.value}_fts)", ascending=not item.descending))
+            continue
+        if item.field == "id":
+            keys.append(SortKey("t.id", ascending=not item.descending))
+            continue
+        if item.field == TIME_FIELD[kind]:
+            base = "t.ts"
+            params: list[Any] = []
+        else:
+            pick = "max" if item.descending else "min"
+            base = (
+                f"(SELECT {pick}(coalesce(num, value)) FROM {kind.value}_kv k "
+                "WHERE k.rid = t.rid AND k.field = ? AND typeof(value) != 'blob')"
+            )
+            params = [item.field]
+        missing = f"{_NULL_DESC}" if item.descending else "X'ff'"
+        keys.append(SortKey(f"coalesce({base}, {missing})", ascending=not item.descending, params=params))
+    keys.append(SortKey("t.id", ascending=True))
+    return keys
+
+
+def encode_cursor(values: list[Any]) -> str:
+    encoded = [{"b": value.hex()} if isinstance(value, bytes) else value for value in values]
+    return base64.urlsafe_b64encode(json.dumps(encoded).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, expected: int) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        raise InvalidQuery("the page cursor is not one this store issued; start again without it") from None
+    if not isinstance(raw, list) or len(raw) != expected:
+        raise InvalidQuery("the page cursor belongs to a different sort order; start again without it")
+    return [bytes.fromhex(value["b"]) if isinstance(value, dict) else value for value in raw]
+
+
+def after_sql(keys: list[SortKey], values: list[Any]) -> tuple[str, list[Any]]:
+    """Rows strictly after `values` in the order of `keys` (keyset pagination)."""
+    ors: list[str] = []
+    params: list[Any] = []
+    for index, key in enumerate(keys):
+        ands: list[str] = []
+        for previous, value in zip(keys[:index], values[:index], strict=True):
+            ands.append(f"{previous.expr} = ?")
+            params.extend([*previous.params, value])
+        ands.append(f"{key.expr} {'>' if key.ascending else '<'} ?")
+        params.extend([*key.params, values[index]])
+        ors.append("(" + " AND ".join(ands) + ")")
+    return "(" + " OR ".join(ors) + ")", params
+
+
+def zone_offset(time_zone: str) -> timezone:
+    """A fixed offset for "+07:00"/"Z"/"UTC"; an IANA name is turned into its current offset."""
+    text = time_zone.strip()
+    if text in ("Z", "UTC", "utc"):
+        return UTC
+    if text[:1] in "+-" and len(text) == 6 and text[3] == ":":
+        try:
+            sign = 1 if text[0] == "+" else -1
+            return timezone(sign * timedelta(hours=int(text[1:3]), minutes=int(text[4:6])))
+        except ValueError:
+            pass
+    try:
+        offset = datetime.now(ZoneInfo(text)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidQuery(f"time zone {time_zone!r} is not an offset like +07:00") from None
+    return timezone(offset or timedelta(0))
+
+
+def bucket_sql(interval: str, value_expr: str, offset_seconds: int) -> str:
+    """SQL for the start (epoch seconds) of the calendar `interval` holding `value_expr`, in the zone."""
+    local = f"(CAST({value_expr} AS INTEGER) + {offset_seconds})"
+    if interval == "hour":
+        start = f"({local} - ({local} % 3600))"
+    elif interval == "day":
+        start = f"({local} - ({local} % 86400))"
+    elif interval == "week":  # weeks start on Monday; 1970-01-01 was a Thursday
+        day = f"({local} / 86400)"
+        start = f"(({day} - (({day} + 3) % 7)) * 86400)"
+    elif interval == "month":
+        start = f"CAST(strftime('%s', {local}, 'unixepoch', 'start of month') AS INTEGER)"
+    else:
+        raise InvalidQuery(f"interval {interval!r} is not one of hour, day, week, month")
+    return f"({start} - {offset_seconds})"
+
+
+def bucket_key(epoch: int, zone: timezone) -> str:
+    return datetime.fromtimestamp(epoch, tz=zone).isoformat()

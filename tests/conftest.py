@@ -1,0 +1,130 @@
+"""Shared fixtures: the Elasticsearch stand-in (noida-db over HTTP) and a `store` for each backend.
+
+`es_url` uses VIGIL_TEST_ES_URL (default http://127.0.0.1:9200); when nothing answers there, it
+starts a noida-db stand-in for the session and stops it at the end (see the README's test section).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+DEFAULT_ES_URL = "http://127.0.0.1:9200"
+
+
+def noida_binary() -> str:
+    """The noida-db launcher: beside the running interpreter (the venv), else on PATH."""
+    candidate = Path(sys.executable).parent / "noida-db"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("noida-db")
+    if not found:
+        pytest.skip("noida-db is not installed (pip install noida-db==0.2.3)")
+    return found
+
+
+def es_answers(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/_cluster/health", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def wait_for_es(url: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if es_answers(url):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the Elasticsearch stand-in at {url} did not come up within {seconds:.0f}s")
+
+
+def noida(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run a noida-db command (`up` daemonises and returns)."""
+    return subprocess.run([noida_binary(), *args], capture_output=True, text=True, timeout=60, check=False)
+
+
+def noida_up(data_dir: Path, port: int) -> None:
+    result = noida(
+        "up",
+        "--only",
+        "elasticsearch",
+        "--host",
+        "127.0.0.1",
+        "--elasticsearch-port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"noida-db up failed: {result.stdout}\n{result.stderr}")
+    wait_for_es(f"http://127.0.0.1:{port}")
+
+
+def noida_down(data_dir: Path) -> None:
+    noida("down", "--data-dir", str(data_dir))
+
+
+@pytest.fixture(scope="session")
+def es_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of an Elasticsearch-compatible server; a stand-in is started when none answers."""
+    url = os.environ.get("VIGIL_TEST_ES_URL", DEFAULT_ES_URL)
+    if es_answers(url):
+        yield url
+        return
+    parsed = urlparse(url)
+    if parsed.hostname not in ("127.0.0.1", "localhost"):
+        pytest.skip(f"no Elasticsearch answers at {url}")
+    data_dir = tmp_path_factory.mktemp("noida-session")
+    noida_up(data_dir, parsed.port or 9200)
+    try:
+        yield url
+    finally:
+        noida_down(data_dir)
+
+
+@pytest.fixture
+def es_prefix() -> str:
+    """An index prefix unique to the test, so tests never see each other's documents."""
+    return "t" + uuid.uuid4().hex[:10]
+
+
+def _sqlite_store(tmp_path: Path) -> Any:
+    from store.sqlite import SqliteStore
+
+    return SqliteStore(tmp_path / "store.sqlite3")
+
+
+def _elastic_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    from store.elastic import ElasticStore
+
+    url = request.getfixturevalue("es_url")
+    prefix = request.getfixturevalue("es_prefix")
+    return ElasticStore(hosts=[url], index_prefix=prefix, spool_dir=tmp_path / "spool")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("elastic", marks=pytest.mark.elastic)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A freshly initialised store of each backend (Elasticsearch with a unique index prefix)."""
+    backend = request.param
+    opened = _sqlite_store(tmp_path) if backend == "sqlite" else _elastic_store(request, tmp_path)
+    opened.init()
+    try:
+        yield opened
+    finally:
+        if backend == "elastic":
+            opened.drop_indices()
+        opened.close()
