@@ -1,0 +1,297 @@
+"""Follow many log files like Filebeat: resume after restart, survive rotation, lose nothing.
+
+- Each file is identified by the hash of its first line (see registry.fingerprint), with dev:inode as
+  a fast path, so it is recognised after a rename, a copy or compression into `.gz`.
+- Rename rotation: the open handle keeps reading the old inode to its end while the new file at the
+  path is picked up; after a restart the renamed file is found again among its siblings
+  (`app.log.1`, …) by fingerprint and read from the committed offset.
+- copytruncate: a file shorter than our offset was truncated; its tail lives in the copy, which is
+  found by fingerprint among the siblings and read from the offset; the truncated file starts anew.
+- `.gz` files are read once (decompressed), never followed.
+- A partial last line waits for its newline; offsets move only on `commit(lines)`, to be called after
+  the store acknowledged the events (at-least-once; ids are deterministic so re-delivery is harmless).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import gzip
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from secmon.inputs.line import Line
+from secmon.inputs.registry import FINGERPRINT_MAX, Entry, Registry, fingerprint, origin_of
+
+CHUNK = 1 << 16
+MAX_LINE = 1 << 20
+
+
+def _is_gz(path: str) -> bool:
+    return path.endswith(".gz")
+
+
+def _open(path: str) -> BinaryIO:
+    return cast(BinaryIO, gzip.open(path, "rb") if _is_gz(path) else open(path, "rb"))
+
+
+def read_head(path: str) -> bytes:
+    """The first bytes of a file's (uncompressed) content, enough to fingerprint it."""
+    with _open(path) as handle:
+        try:
+            return handle.read(FINGERPRINT_MAX)
+        except (EOFError, gzip.BadGzipFile):  # a .gz still being written
+            return b""
+
+
+@dataclass
+class _Harvester:
+    """An open file being read: the read position runs ahead of the committed offset."""
+
+    fp: str
+    path: str
+    dev: int
+    ino: int
+    handle: BinaryIO
+    position: int  # offset of the first byte of `buffer`
+    gz: bool
+    buffer: bytes = b""
+    eof: bool = False
+    rotated: bool = False  # found among the siblings: an older file, read before current ones
+    last_data: float = field(default_factory=time.monotonic)
+
+    @property
+    def origin(self) -> str:
+        return origin_of(self.fp)
+
+    def read(self, limit: int, out: list[Line]) -> None:
+        """Append up to `limit` complete lines to `out`."""
+        produced = 0
+        while produced < limit:
+            newline = self.buffer.find(b"\n")
+            if newline >= 0:
+                raw = self.buffer[:newline]
+                self.buffer = self.buffer[newline + 1 :]
+                start = self.position
+                self.position += newline + 1
+                out.append(self._line(raw, start, self.position))
+                produced += 1
+                continue
+            try:
+                chunk = self.handle.read(CHUNK)
+            except (EOFError, gzip.BadGzipFile, OSError):
+                chunk = b""  # a truncated .gz: keep what we have, try again later
+            if chunk:
+                self.buffer += chunk
+                self.last_data = time.monotonic()
+                if len(self.buffer) > MAX_LINE and b"\n" not in self.buffer:
+                    raw, self.buffer = self.buffer[:MAX_LINE], self.buffer[MAX_LINE:]
+                    start = self.position
+                    self.position += MAX_LINE
+                    out.append(self._line(raw, start, self.position))
+                    produced += 1
+                continue
+            self.eof = True
+            if self.gz and self.buffer:  # a compressed file is complete: its last line has no newline
+                raw, self.buffer = self.buffer, b""
+                start = self.position
+                self.position += len(raw)
+                out.append(self._line(raw, start, self.position))
+            return
+        self.eof = False
+
+    def _line(self, raw: bytes, start: int, end: int) -> Line:
+        text = raw.decode("utf-8", "replace")
+        if text.endswith("\r"):
+            text = text[:-1]
+        return Line(text, self.origin, start, self.path, end)
+
+
+class FileFollower:
+    """Follows the files matching `paths` (literal paths or globs); see the module docstring."""
+
+    def __init__(self, paths: list[str], registry_path: Path, *, close_rotated_after: float = 2.0) -> None:
+        self.patterns = [str(p) for p in paths]
+        self.registry = Registry.load(Path(registry_path))
+        self.close_rotated_after = close_rotated_after
+        self._open: dict[str, _Harvester] = {}  # by fingerprint
+        self._detached: dict[str, int] = {}  # fp → read position of a truncated file's harvester
+        self._scan_siblings = True
+
+    # -- public API -------------------------------------------------------------------------------
+    def poll(self, max_lines: int = 10_000) -> list[Line]:
+        """New complete lines, oldest files first (rotated before current), at most `max_lines`."""
+        self._discover()
+        lines: list[Line] = []
+        for harvester in sorted(
+            self._open.values(), key=lambda h: (h.gz, not (h.rotated or self._rotated(h)), h.path)
+        ):
+            if len(lines) >= max_lines:
+                break
+            harvester.read(max_lines - len(lines), lines)
+        self._close_finished()
+        return lines
+
+    def commit(self, lines: list[Line]) -> None:
+        """Persist that `lines` (as returned by poll, in order) are safely stored."""
+        ends: dict[str, int] = {}
+        paths: dict[str, str] = {}
+        for line in lines:
+            if not line.origin.startswith("file:"):
+                continue
+            fp = line.origin[5:]
+            if line.end > ends.get(fp, -1):
+                ends[fp] = line.end
+                paths[fp] = line.path
+        if not ends:
+            return
+        now = time.time()
+        for fp, end in ends.items():
+            entry = self.registry.entries.setdefault(fp, Entry())
+            entry.offset = max(entry.offset, end)
+            entry.path = paths[fp]
+            entry.updated = now
+            harvester = self._open.get(fp)
+            if harvester is not None:
+                entry.dev, entry.ino = harvester.dev, harvester.ino
+                if harvester.gz and harvester.eof and not harvester.buffer:
+                    entry.eof_offset = harvester.position
+        self.registry.save(live=set(self._open))
+
+    def rewind(self) -> None:
+        """Forget uncommitted reads (e.g. the store refused a batch): the next poll re-reads them."""
+        self.close()
+        self._detached.clear()
+        self._scan_siblings = True
+
+    def close(self) -> None:
+        for harvester in self._open.values():
+            with contextlib.suppress(OSError):
+                harvester.handle.close()
+        self._open.clear()
+
+    # -- discovery --------------------------------------------------------------------------------
+    def _expand(self) -> list[str]:
+        found: list[str] = []
+        for pattern in self.patterns:
+            if glob.has_magic(pattern):
+                found.extend(sorted(glob.glob(pattern)))
+            elif os.path.exists(pattern):
+                found.append(pattern)
+        return found
+
+    def _discover(self) -> None:
+        by_inode = {(h.dev, h.ino): h for h in self._open.values()}
+        fresh: list[tuple[str, os.stat_result]] = []
+        for path in self._expand():
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            harvester = by_inode.get((st.st_dev, st.st_ino))
+            if harvester is None:
+                fresh.append((path, st))
+            elif not harvester.gz and st.st_size < harvester.position + len(harvester.buffer):
+                self._detach(harvester)  # copytruncate: the tail we have not read is in the copy
+                fresh.append((path, st))
+            else:
+                harvester.path = path
+        for path, st in fresh:
+            self._start(path, st, known_only=False)
+        if self._scan_siblings:
+            self._scan_siblings = False
+            for path in self._siblings():
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                if (st.st_dev, st.st_ino) not in {(h.dev, h.ino) for h in self._open.values()}:
+                    self._start(path, st, known_only=True)
+
+    def _siblings(self) -> list[str]:
+        """Rotated neighbours of the followed files (`app.log.1`, `app.log-20250101.gz`, …)."""
+        names: set[str] = set()
+        for pattern in self.patterns:
+            directory, base = os.path.split(pattern)
+            stem = base.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
+            try:
+                entries = os.listdir(directory or ".")
+            except OSError:
+                continue
+            for name in entries:
+                if name.startswith(stem) and name != base:
+                    names.add(os.path.join(directory, name))
+        return sorted(names)
+
+    def _start(self, path: str, st: os.stat_result, *, known_only: bool) -> None:
+        """Open a newly seen file at its committed offset (siblings only if already in the registry)."""
+        gz = _is_gz(path)
+        try:
+            fp = fingerprint(read_head(path))
+        except OSError:
+            return
+        if fp is None or fp in self._open:
+            return  # first line incomplete, or the same content is already being read (a copy)
+        entry = self.registry.entries.get(fp)
+        if known_only and entry is None and fp not in self._detached:
+            return
+        start = max(entry.offset if entry else 0, self._detached.pop(fp, 0))
+        if entry is not None and gz and 0 <= entry.eof_offset <= entry.offset:
+            return  # a compressed file already delivered in full
+        if known_only and not gz and st.st_size <= start:
+            return  # an old rotated file already delivered in full
+        if not gz and st.st_size < start:
+            if entry is not None and (entry.dev, entry.ino) == (st.st_dev, st.st_ino):
+                start = 0  # truncated and rewritten with the same first line
+            else:
+                return  # a copy still being written: look again next poll
+        try:
+            handle = _open(path)
+            handle.seek(start)
+        except (OSError, EOFError, gzip.BadGzipFile):
+            return
+        self._open[fp] = _Harvester(fp, path, st.st_dev, st.st_ino, handle, start, gz, rotated=known_only)
+
+    def _detach(self, harvester: _Harvester) -> None:
+        self._detached[harvester.fp] = harvester.position
+        with contextlib.suppress(OSError):
+            harvester.handle.close()
+        del self._open[harvester.fp]
+        self._scan_siblings = True
+
+    # -- closing ----------------------------------------------------------------------------------
+    def _rotated(self, harvester: _Harvester) -> bool:
+        """True when no followed path names this file any more (renamed away or deleted)."""
+        try:
+            st = os.stat(harvester.path)
+        except OSError:
+            return True
+        return (st.st_dev, st.st_ino) != (harvester.dev, harvester.ino)
+
+    def _close_finished(self) -> None:
+        now = time.monotonic()
+        for fp, harvester in list(self._open.items()):
+            done_gz = harvester.gz and harvester.eof and not harvester.buffer
+            idle_rotated = (
+                harvester.eof
+                and now - harvester.last_data > self.close_rotated_after
+                and not self._followed(harvester)
+            )
+            if done_gz or idle_rotated:
+                with contextlib.suppress(OSError):
+                    harvester.handle.close()
+                del self._open[fp]
+
+    def _followed(self, harvester: _Harvester) -> bool:
+        """True while one of the followed paths still names this harvester's file."""
+        for path in self._expand():
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) == (harvester.dev, harvester.ino):
+                return True
+        return False
