@@ -207,7 +207,6 @@ def _dispatch(message: str, doc: dict[str, Any]) -> bool:
 
 
 def enrich_auth(program: str, message: str, doc: dict[str, Any]) -> None:
-    """Add authentication fields for a known message; unknown auth messages stay plain events."""
-    if not _dispatch(message, doc):
-        doc["event"].setdefault("category", ["authentication"])
-        doc["event"].setdefault("type", ["info"])
+    """Add authentication fields for a known message; unknown auth messages stay plain events
+    (no category, so detections counting authentications never see them)."""
+    _dispatch(message, doc)
