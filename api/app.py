@@ -1,0 +1,95 @@
+"""`create_app(settings, store=None)`: the FastAPI service, built from settings (nothing at import time).
+
+Tests and `vigil run` pass their own settings, and optionally an already-open store (which the app
+then does not close).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api.deps import KeyCache
+from api.errors import install_error_handlers
+from api.metrics import ApiMetrics, MetricsMiddleware
+from api.ratelimit import RateLimiter
+from api.routes import keys, ops, press, security, watchlists
+from api.schemas import Message
+from api.sse import router as sse_router
+from store.protocol import Store
+from vigil import __version__
+from vigil.config import Settings
+
+_AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Message, "description": "missing or unknown API key"},
+    403: {"model": Message, "description": "the key's role may not use this route"},
+    429: {"model": Message, "description": "rate limit exceeded (see Retry-After)"},
+}
+_ITEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_AUTH_RESPONSES,
+    404: {"model": Message, "description": "no such item"},
+    409: {"model": Message, "description": "conflicting change"},
+    503: {"model": Message, "description": "the store is unavailable"},
+}
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """Build the API; opens (and later closes) the configured store unless one is given."""
+    owns_store = store is None
+    if store is None:
+        from store.factory import open_store
+
+        store = open_store(settings)
+    the_store: Store = store
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if owns_store:
+            the_store.init()
+        try:
+            yield
+        finally:
+            app.state.stopping = True
+            if owns_store:
+                the_store.close()
+
+    app = FastAPI(
+        title="Vigil",
+        version=__version__,
+        description=(
+            "Press monitoring and information-security monitoring for a provincial IOC. "
+            "Send an API key in the `X-API-Key` header (`vigil keys create --role press|security|admin`). "
+            "Press keys: articles, outlets, watchlists. Security keys: incidents, events, rules, the alert "
+            "stream and /metrics. Admin keys: everything, plus key management."
+        ),
+        lifespan=lifespan,
+    )
+    metrics = ApiMetrics(the_store)
+    app.state.settings = settings
+    app.state.store = the_store
+    app.state.metrics = metrics
+    app.state.sse_clients = metrics.sse_clients
+    app.state.key_cache = KeyCache()
+    app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
+    app.state.stopping = False
+
+    install_error_handlers(app)
+    app.include_router(ops.router, responses=_ITEM_RESPONSES)
+    app.include_router(press.router, responses=_ITEM_RESPONSES)
+    app.include_router(watchlists.router, responses=_ITEM_RESPONSES)
+    app.include_router(security.router, responses=_ITEM_RESPONSES)
+    app.include_router(sse_router, responses=_ITEM_RESPONSES)
+    app.include_router(keys.router, responses=_ITEM_RESPONSES)
+    if settings.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["X-API-Key", "Content-Type", "Last-Event-ID"],
+        )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,129 @@
+"""Prometheus metrics: what Vigil holds and does (read from the store at scrape time) and HTTP traffic.
+
+Each app has its own registry (tests build several apps in one process). Gauges read from the store
+describe the whole deployment — documents ingested by every crawler and ingester — not just this API
+process; request counters and latencies describe this process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from store.errors import StoreError
+from store.protocol import Store
+from store.query import Kind, SearchQuery, Term, TermsAgg
+
+
+class StoreCollector(Collector):
+    """Documents per kind, incidents by severity and status, pipeline errors, spool depth."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = GaugeMetricFamily("vigil_store_up", "1 when the store answered this scrape")
+        try:
+            stats = self.store.stats()
+            aggs = self.store.aggregate(
+                Kind.incidents,
+                SearchQuery(size=0),
+                [TermsAgg("severity", "severity", size=10), TermsAgg("status", "status", size=10)],
+            )
+            errors = self.store.count(
+                Kind.events, SearchQuery(filters=(Term("event.kind", ("pipeline_error",)),))
+            )
+        except StoreError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        documents = GaugeMetricFamily("vigil_documents", "documents in the store by kind", labels=["kind"])
+        queues = GaugeMetricFamily(
+            "vigil_queue_depth", "documents waiting to be written (spool) by queue", labels=["queue"]
+        )
+        for kind, count in stats.items():
+            if kind.startswith("spool") or kind.endswith("spooled"):
+                queues.add_metric([kind], count)
+            else:
+                documents.add_metric([kind], count)
+        yield documents
+        yield queues
+        yield GaugeMetricFamily("vigil_articles", "articles indexed", value=stats.get(Kind.articles.value, 0))
+        yield GaugeMetricFamily(
+            "vigil_events_ingested", "security events ingested", value=stats.get(Kind.events.value, 0)
+        )
+        yield GaugeMetricFamily(
+            "vigil_pipeline_errors",
+            "log lines that could not be parsed (event.kind=pipeline_error)",
+            value=errors,
+        )
+        by_severity = GaugeMetricFamily("vigil_incidents", "incidents by severity", labels=["severity"])
+        for bucket in aggs["severity"].buckets:
+            by_severity.add_metric([bucket.key], bucket.count)
+        yield by_severity
+        by_status = GaugeMetricFamily("vigil_incidents_by_status", "incidents by status", labels=["status"])
+        for bucket in aggs["status"].buckets:
+            by_status.add_metric([bucket.key], bucket.count)
+        yield by_status
+
+
+class ApiMetrics:
+    """The registry of one app and its request instruments."""
+
+    def __init__(self, store: Store) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry.register(StoreCollector(store))
+        self.requests = Counter(
+            "vigil_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "vigil_http_request_duration_seconds",
+            "HTTP request latency",
+            ["route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.errors = Counter("vigil_http_errors", "HTTP 5xx responses", ["route"], registry=self.registry)
+        self.sse_clients = Gauge(
+            "vigil_sse_clients", "open /alerts/stream connections", registry=self.registry
+        )
+
+
+class MetricsMiddleware:
+    """Counts requests by route template (not raw path, to bound label cardinality) and status."""
+
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route: Any = scope.get("route")
+            name = getattr(route, "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], name, str(status)).inc()
+            if name != "/alerts/stream":
+                self.metrics.latency.labels(name).observe(time.perf_counter() - start)
+            if status >= 500:
+                self.metrics.errors.labels(name).inc()

@@ -1,0 +1,114 @@
+"""Turn the user's query parameters into a `store.query.SearchQuery`.
+
+The user's `q` is parsed here into words and "quoted phrases" (operators are not interpreted), so
+nothing a user types ever reaches a backend as query DSL. Every problem is a `BadParameter` with a
+message that says what to fix (→ 422).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+from api.errors import BadParameter
+from store.query import Cidr, Filter, Range, Term
+
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 32
+VIETNAM = timezone(timedelta(hours=7))
+# Characters that query languages treat as operators: dropped, never interpreted. Hyphens and
+# slashes stay: the store reads "covid-19" as a phrase of its tokens.
+_OPERATOR_CHARS = str.maketrans({c: " " for c in "+=&|><!(){}[]^~*?:\\"})
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The user's words and quoted phrases, cleaned."""
+
+    terms: tuple[str, ...]
+    phrases: tuple[str, ...]
+
+    def to_text(self) -> str | None:
+        """The canonical text handed to the store: words, then phrases in double quotes."""
+        parts = list(self.terms) + [f'"{phrase}"' for phrase in self.phrases]
+        return " ".join(parts) or None
+
+
+def parse_user_query(q: str | None, parameter: str = "q") -> ParsedQuery:
+    """Split `q` into words and "phrases"; diacritics are kept (the store folds for matching)."""
+    if q is None or not q.strip():
+        return ParsedQuery((), ())
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadParameter(parameter, f"at most {MAX_QUERY_CHARS} characters (got {len(q)})")
+    text = unicodedata.normalize("NFC", q)
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co") for ch in text if ch not in "\t\n"):
+        raise BadParameter(parameter, "contains control characters; send plain text")
+    text = text.replace("“", '"').replace("”", '"')
+    if text.count('"') % 2:
+        raise BadParameter(parameter, 'unbalanced double quote: close the "phrase" or remove the quote')
+    terms: list[str] = []
+    phrases: list[str] = []
+    for index, chunk in enumerate(text.split('"')):
+        words = chunk.translate(_OPERATOR_CHARS).split()
+        if index % 2:
+            if words:
+                phrases.append(" ".join(words))
+        else:
+            terms.extend(words)
+    if len(terms) + sum(len(p.split()) for p in phrases) > MAX_TERMS:
+        raise BadParameter(parameter, f"at most {MAX_TERMS} words")
+    return ParsedQuery(tuple(terms), tuple(phrases))
+
+
+def parse_time(value: str | None, parameter: str, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO date or datetime; a date means Vietnam's calendar day, naive times are Vietnam time."""
+    if value is None or value == "":
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=VIETNAM)
+            return moment
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadParameter(
+            parameter, f"{value!r} is not a date (2026-01-31) or ISO datetime (2026-01-31T08:00:00+07:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM)
+    if not datetime(1970, 1, 2, tzinfo=UTC) <= moment <= datetime(9998, 1, 1, tzinfo=UTC):
+        raise BadParameter(parameter, f"{value!r} is out of range")
+    return moment
+
+
+def time_range(field: str, since: str | None, until: str | None) -> list[Filter]:
+    """A Range filter on `field` from the `since`/`until` parameters (inclusive)."""
+    start = parse_time(since, "since")
+    end = parse_time(until, "until", end_of_day=True)
+    if start and end and start > end:
+        raise BadParameter("since", f"since ({since}) is after until ({until})")
+    if start is None and end is None:
+        return []
+    return [Range(field, gte=start, lte=end)]
+
+
+def terms(field: str, values: list[str] | None) -> list[Filter]:
+    """A Term filter when the user gave values (blank values ignored)."""
+    cleaned = tuple(v.strip() for v in values or () if v and v.strip())
+    return [Term(field, cleaned)] if cleaned else []
+
+
+def ip_filter(field: str, value: str | None) -> list[Filter]:
+    """An exact IP (Term) or a network in CIDR notation (Cidr)."""
+    if value is None or not value.strip():
+        return []
+    value = value.strip()
+    try:
+        if "/" in value:
+            network = ipaddress.ip_network(value, strict=False)
+            return [Cidr(field, str(network))]
+        return [Term(field, (str(ipaddress.ip_address(value)),))]
+    except ValueError:
+        raise BadParameter(field, f"{value!r} is not an IP address or CIDR network (10.0.0.0/8)") from None

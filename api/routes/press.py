@@ -1,0 +1,229 @@
+"""Press officers' routes: article search, one article with its story, statistics, outlets, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import StreamingResponse
+
+from api.deps import PressKey, SettingsDep, StoreDep
+from api.querying import parse_user_query, terms, time_range
+from api.schemas import (
+    ArticleDetail,
+    ArticlePage,
+    ArticlePublic,
+    ArticleStats,
+    DayCount,
+    KeyCount,
+    OutletPublic,
+    OutletShare,
+    StoryArticle,
+    ToneDay,
+)
+from store.query import DateHistogramAgg, Hit, Kind, SearchQuery, SortField, Term, TermsAgg
+
+router = APIRouter(tags=["press"])
+
+MAX_CURSOR_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class ArticleQuery:
+    """The article filters shared by search, stats and export."""
+
+    query: SearchQuery
+
+
+def article_query(
+    q: Annotated[
+        str | None,
+        Query(description='words and "quoted phrases", with or without diacritics', max_length=500),
+    ] = None,
+    outlet: Annotated[list[str] | None, Query(description="outlet name(s)")] = None,
+    topic: Annotated[list[str] | None, Query()] = None,
+    tone: Annotated[list[str] | None, Query(description="tone label(s), e.g. negative")] = None,
+    entity: Annotated[list[str] | None, Query(description="entity text, e.g. Thừa Thiên Huế")] = None,
+    watchlist: Annotated[list[str] | None, Query(description="watchlist id(s)")] = None,
+    since: Annotated[str | None, Query(description="date or ISO datetime (Vietnam time if naive)")] = None,
+    until: Annotated[str | None, Query(description="date (inclusive) or ISO datetime")] = None,
+) -> ArticleQuery:
+    parsed = parse_user_query(q)
+    filters = [
+        *terms("outlet", outlet),
+        *terms("topic", topic),
+        *terms("tone", tone),
+        *terms("entities.text", entity),
+        *terms("watchlists", watchlist),
+        *time_range("published_at", since, until),
+    ]
+    return ArticleQuery(SearchQuery(text=parsed.to_text(), filters=tuple(filters)))
+
+
+ArticleQueryDep = Annotated[ArticleQuery, Depends(article_query)]
+
+
+def article_public(hit: Hit) -> ArticlePublic:
+    return ArticlePublic.model_validate(
+        {**hit.source, "id": hit.id, "score": hit.score, "highlights": hit.highlights}
+    )
+
+
+@router.get("/articles", response_model=ArticlePage, summary="Search articles")
+def search_articles(
+    key: PressKey,
+    store: StoreDep,
+    filters: ArticleQueryDep,
+    sort: Literal["relevance", "date"] = "relevance",
+    highlight: bool = True,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)] = None,
+) -> ArticlePage:
+    base = filters.query
+    order = (SortField("_score"),) if sort == "relevance" and base.text else (SortField("published_at"),)
+    query = replace(base, sort=order, size=size, cursor=cursor or None, highlight=highlight)
+    page = store.search(Kind.articles, query)
+    return ArticlePage(
+        total=page.total, items=[article_public(hit) for hit in page.hits], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/articles/stats", response_model=ArticleStats, summary="Coverage statistics")
+def article_stats(
+    key: PressKey,
+    store: StoreDep,
+    filters: ArticleQueryDep,
+    top: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> ArticleStats:
+    query = replace(filters.query, size=0)
+    aggs = store.aggregate(
+        Kind.articles,
+        query,
+        [
+            DateHistogramAgg("volume", "published_at", "day"),
+            TermsAgg("outlets", "outlet", size=100),
+            DateHistogramAgg("tone", "published_at", "day", split_by="tone"),
+            TermsAgg("topics", "topic", size=top),
+            TermsAgg("entities", "entities.text", size=top),
+        ],
+    )
+    total = store.count(Kind.articles, query)
+    outlets = aggs["outlets"].buckets
+    outlet_total = sum(b.count for b in outlets) or 1
+    return ArticleStats(
+        total=total,
+        volume_per_day=[DayCount(date=b.key[:10], count=b.count) for b in aggs["volume"].buckets],
+        share_of_voice=[
+            OutletShare(outlet=b.key, count=b.count, share=round(b.count / outlet_total, 4)) for b in outlets
+        ],
+        tone_trend=[ToneDay(date=b.key[:10], counts=dict(b.split)) for b in aggs["tone"].buckets],
+        top_topics=[KeyCount(key=b.key, count=b.count) for b in aggs["topics"].buckets],
+        top_entities=[KeyCount(key=b.key, count=b.count) for b in aggs["entities"].buckets],
+    )
+
+
+_CSV_COLUMNS = (
+    "published_at",
+    "outlet",
+    "title",
+    "url",
+    "topic",
+    "tone",
+    "tone_score",
+    "entities",
+    "watchlists",
+)
+
+
+def _csv_row(source: dict[str, Any]) -> list[str]:
+    entities = "; ".join(e.get("text", "") for e in source.get("entities") or [])
+    return [
+        str(source.get("published_at") or ""),
+        str(source.get("outlet") or ""),
+        str(source.get("title") or ""),
+        str(source.get("url") or ""),
+        str(source.get("topic") or ""),
+        str(source.get("tone") or ""),
+        "" if source.get("tone_score") is None else f"{source['tone_score']:.3f}",
+        entities,
+        "; ".join(source.get("watchlists") or []),
+    ]
+
+
+@router.get(
+    "/articles/export.csv",
+    response_class=StreamingResponse,
+    response_model=None,
+    responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with a BOM (opens in Excel)"}},
+    summary="Export matching articles as CSV",
+)
+def export_articles(
+    key: PressKey,
+    store: StoreDep,
+    filters: ArticleQueryDep,
+    limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
+) -> StreamingResponse:
+    query = replace(filters.query, sort=(SortField("published_at"),), size=min(500, limit))
+    first = store.search(Kind.articles, query)  # before streaming, so a bad query is still a 422
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(_CSV_COLUMNS)
+        yield "\ufeff" + buffer.getvalue()
+        page, sent = first, 0
+        while True:
+            buffer.seek(0)
+            buffer.truncate()
+            for hit in page.hits[: limit - sent]:
+                writer.writerow(_csv_row(hit.source))
+            sent += min(len(page.hits), limit - sent)
+            yield buffer.getvalue()
+            if sent >= limit or not page.next_cursor or not page.hits:
+                return
+            page = store.search(Kind.articles, replace(query, cursor=page.next_cursor))
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="vigil-articles.csv"'},
+    )
+
+
+@router.get("/articles/{article_id}", response_model=ArticleDetail, summary="One article and its story")
+def get_article(key: PressKey, store: StoreDep, article_id: str) -> ArticleDetail:
+    article = store.get_article(article_id)
+    if article is None:
+        raise HTTPException(404, f"no article with id {article_id!r}")
+    story: list[StoryArticle] = []
+    if article.story_cluster:
+        page = store.search(
+            Kind.articles,
+            SearchQuery(filters=(Term("story_cluster", (article.story_cluster,)),), size=50),
+        )
+        story = [
+            StoryArticle.model_validate({**hit.source, "id": hit.id})
+            for hit in page.hits
+            if hit.id != article_id
+        ]
+    return ArticleDetail.model_validate({**article.model_dump(mode="json"), "id": article_id, "story": story})
+
+
+@router.get("/outlets", response_model=list[OutletPublic], summary="Outlets and their crawl health")
+def list_outlets(key: PressKey, store: StoreDep, settings: SettingsDep) -> list[OutletPublic]:
+    from crawlers.health import outlet_health
+
+    return [
+        OutletPublic(
+            name=h.name,
+            domain=h.domain,
+            last_success=h.last_success,
+            articles_per_day=h.articles_per_day,
+            silent=h.silent,
+        )
+        for h in outlet_health(store, settings)
+    ]

@@ -1,0 +1,245 @@
+"""Request and response bodies: Create / Update for input, Public for output (never store records)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import Role
+from store.models import IncidentStatus, Severity
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- press ---------------------------------------------------------------------------------------
+
+
+class EntityPublic(BaseModel):
+    text: str
+    type: str
+    normalized: str = ""
+
+
+class ArticlePublic(BaseModel):
+    id: str
+    url: str
+    outlet: str
+    title: str
+    sapo: str = ""
+    authors: list[str] = []
+    published_at: datetime | None = None
+    category: str = ""
+    topic: str | None = None
+    tone: str | None = None
+    tone_score: float | None = None
+    entities: list[EntityPublic] = []
+    watchlists: list[str] = []
+    story_cluster: str | None = None
+    story_outlets: int = 1
+    score: float | None = Field(default=None, description="relevance, when sorted by relevance")
+    highlights: dict[str, list[str]] = Field(
+        default_factory=dict, description="field → fragments, matches wrapped in <em>…</em>"
+    )
+
+
+class ArticlePage(BaseModel):
+    total: int
+    items: list[ArticlePublic]
+    next_cursor: str | None = Field(default=None, description="pass as `cursor` to get the next page")
+
+
+class StoryArticle(BaseModel):
+    id: str
+    outlet: str
+    title: str
+    url: str
+    published_at: datetime | None = None
+
+
+class ArticleDetail(ArticlePublic):
+    body: str = ""
+    story: list[StoryArticle] = Field(
+        default_factory=list, description="the same story as carried by other outlets"
+    )
+
+
+class DayCount(BaseModel):
+    date: str
+    count: int
+
+
+class OutletShare(BaseModel):
+    outlet: str
+    count: int
+    share: float
+
+
+class ToneDay(BaseModel):
+    date: str
+    counts: dict[str, int]
+
+
+class KeyCount(BaseModel):
+    key: str
+    count: int
+
+
+class ArticleStats(BaseModel):
+    total: int
+    volume_per_day: list[DayCount]
+    share_of_voice: list[OutletShare]
+    tone_trend: list[ToneDay]
+    top_topics: list[KeyCount]
+    top_entities: list[KeyCount]
+
+
+class OutletPublic(BaseModel):
+    name: str
+    domain: str
+    last_success: datetime | None = None
+    articles_per_day: float = 0.0
+    silent: bool = False
+
+
+class WatchlistCreate(_Input):
+    name: str = Field(min_length=1, max_length=200)
+    terms: list[str] = Field(min_length=1, max_length=500)
+
+
+class WatchlistUpdate(_Input):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    terms: list[str] | None = Field(default=None, min_length=1, max_length=500)
+
+
+class WatchlistPublic(BaseModel):
+    id: str
+    name: str
+    terms: list[str]
+
+
+# --- security ------------------------------------------------------------------------------------
+
+
+class NotePublic(BaseModel):
+    author: str
+    text: str
+    at: datetime
+
+
+class AuditPublic(BaseModel):
+    actor: str
+    field: str
+    old: Any = None
+    new: Any = None
+    at: datetime
+
+
+class IncidentPublic(BaseModel):
+    id: str
+    rule_id: str
+    rule_title: str = ""
+    severity: Severity
+    status: IncidentStatus
+    first_seen: datetime
+    last_seen: datetime
+    source_ip: str | None = None
+    asset: str | None = None
+    agency: str | None = None
+    entities: dict[str, list[str]] = {}
+    event_count: int = 0
+    assignee: str | None = None
+    tags: list[str] = []
+    notes: list[NotePublic] = []
+    audit: list[AuditPublic] = []
+    updated_at: datetime
+    version: int
+
+
+class IncidentPage(BaseModel):
+    total: int
+    items: list[IncidentPublic]
+    next_cursor: str | None = None
+
+
+class EventPublic(BaseModel):
+    id: str
+    timestamp: datetime
+    doc: dict[str, Any] = Field(description="the ECS document")
+
+
+class EventPage(BaseModel):
+    total: int
+    items: list[EventPublic]
+    next_cursor: str | None = None
+
+
+class IncidentDetail(IncidentPublic):
+    events: list[EventPublic] = Field(default_factory=list, description="evidence events, most recent last")
+
+
+class IncidentUpdate(_Input):
+    status: IncidentStatus | None = None
+    assignee: str | None = Field(default=None, max_length=200)
+
+
+class NoteCreate(_Input):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class DetectionRulePublic(BaseModel):
+    id: str
+    title: str
+    level: str = ""
+    description: str = ""
+    tags: list[str] = []
+
+
+class SuricataRulePublic(BaseModel):
+    sid: str
+    msg: str = ""
+    details: dict[str, Any] = {}
+
+
+class RulesPublic(BaseModel):
+    detection: list[DetectionRulePublic]
+    suricata: list[SuricataRulePublic]
+
+
+# --- ops and keys --------------------------------------------------------------------------------
+
+
+class HealthPublic(BaseModel):
+    status: str
+    version: str
+
+
+class ReadyPublic(BaseModel):
+    status: str
+    backend: str
+    documents: dict[str, int] = {}
+
+
+class KeyCreate(_Input):
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+
+
+class KeyPublic(BaseModel):
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+
+
+class KeyCreated(KeyPublic):
+    key: str = Field(description="the key itself: shown once, store it now")
+
+
+class Message(BaseModel):
+    """An error: what went wrong and what to do."""
+
+    detail: str
