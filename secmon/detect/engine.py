@@ -1,0 +1,269 @@
+"""The detection engine: stateless selections, then per-group counting (threshold, distinct count)
+and ordered sequences, over ECS events in time order.
+
+Rules are indexed by `event.dataset`, so an event only meets the rules that can read it. Counting
+state is bounded: entries leave their window, and a rule keeps at most `MAX_GROUPS` groups.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from secmon.assets import AssetIndex, severity_for
+from secmon.detect.intel import ThreatIntel
+from secmon.detect.matchers import Doc, Getter, Predicate, compile_condition, compile_selection, getter
+from secmon.detect.schema import DetectionRule
+from store.models import SecurityEvent, Severity
+
+MAX_GROUPS = 50_000
+MAX_EVIDENCE = 50
+
+
+@dataclass
+class Detection:
+    """One firing of one rule: the evidence events and who/what it concerns."""
+
+    rule_id: str
+    rule_title: str
+    level: str
+    severity: Severity
+    tags: list[str]
+    timestamp: datetime
+    event_ids: list[str]
+    source_ip: str | None = None
+    asset: str | None = None
+    agency: str | None = None
+    entities: dict[str, list[str]] = field(default_factory=dict)
+    doc: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+# One counted match: (epoch seconds, event id, values of the rule's entity fields)
+_Entry = tuple[float, str, tuple[Any, ...]]
+
+
+class _SeqState:
+    __slots__ = ("entries", "stage", "stage_count", "start")
+
+    def __init__(self) -> None:
+        self.stage = 0
+        self.stage_count = 0
+        self.start = 0.0
+        self.entries: deque[_Entry] = deque()
+
+
+class CompiledRule:
+    """A rule turned into predicates and a counting state machine."""
+
+    def __init__(self, rule: DetectionRule, intel: ThreatIntel) -> None:
+        self.rule = rule
+        self.selections: dict[str, Predicate] = {
+            name: compile_selection(sel, intel) for name, sel in rule.detection.selections.items()
+        }
+        self.condition: Predicate | None = (
+            compile_condition(rule.detection.condition, self.selections) if rule.detection.condition else None
+        )
+        self.group_getters: list[Getter] = [getter(f) for f in rule.group_by]
+        self.field_getters: list[tuple[str, Getter]] = [(f, getter(f)) for f in rule.fields]
+        self.distinct: Getter | None = (
+            getter(rule.threshold.distinct) if rule.threshold and rule.threshold.distinct else None
+        )
+        self.counts: dict[tuple[Any, ...], deque[_Entry]] = {}
+        self.distincts: dict[tuple[Any, ...], dict[Any, _Entry]] = {}
+        self.sequences: dict[tuple[Any, ...], _SeqState] = {}
+        self.source_ip = getter("source.ip")
+
+    def reset(self) -> None:
+        self.counts.clear()
+        self.distincts.clear()
+        self.sequences.clear()
+
+    def _key(self, doc: Doc) -> tuple[Any, ...]:
+        return tuple(_hashable(g(doc)) for g in self.group_getters)
+
+    def _values(self, doc: Doc) -> tuple[Any, ...]:
+        return tuple(g(doc) for _, g in self.field_getters)
+
+    def evaluate(self, doc: Doc, event_id: str, ts: float) -> list[_Entry] | None:
+        """The evidence when this event makes the rule fire, else None."""
+        rule = self.rule
+        if rule.sequence is not None:
+            return self._sequence(doc, event_id, ts)
+        assert self.condition is not None
+        if not self.condition(doc):
+            return None
+        entry = (ts, event_id, self._values(doc))
+        threshold = rule.threshold
+        if threshold is None:
+            return [entry]
+        key = self._key(doc)
+        horizon = ts - threshold.window_seconds
+        if self.distinct is not None:
+            value = _hashable(self.distinct(doc))
+            if value is None:
+                return None
+            seen = self.distincts.pop(key, None) or {}
+            self.distincts[key] = seen  # re-insert: most recently used last
+            seen[value] = entry
+            if len(seen) >= threshold.count:
+                for stale in [v for v, e in seen.items() if e[0] < horizon]:
+                    del seen[stale]
+            if len(seen) >= threshold.count:
+                del self.distincts[key]
+                return sorted(seen.values())
+            _bound(self.distincts)
+            return None
+        window = self.counts.pop(key, None) or deque()
+        self.counts[key] = window
+        window.append(entry)
+        while window and window[0][0] < horizon:
+            window.popleft()
+        if len(window) >= threshold.count:
+            del self.counts[key]
+            return list(window)
+        _bound(self.counts)
+        return None
+
+    def _sequence(self, doc: Doc, event_id: str, ts: float) -> list[_Entry] | None:
+        sequence = self.rule.sequence
+        assert sequence is not None
+        steps = sequence.steps
+        matched = [self.selections[s.selection](doc) for s in steps]
+        if not any(matched):
+            return None
+        key = self._key(doc)
+        state = self.sequences.get(key)
+        if state is not None and state.stage > 0 and ts - state.start > sequence.window_seconds:
+            state = None
+            del self.sequences[key]
+        if state is None:
+            state = _SeqState()
+        entry = (ts, event_id, self._values(doc))
+        stage = state.stage
+        if matched[stage]:
+            if stage == 0:
+                state.entries.append(entry)
+                horizon = ts - sequence.window_seconds
+                while state.entries and state.entries[0][0] < horizon:
+                    state.entries.popleft()
+                state.stage_count = len(state.entries)
+                state.start = state.entries[0][0]
+            else:
+                state.entries.append(entry)
+                state.stage_count += 1
+            if state.stage_count >= steps[stage].min_count:
+                state.stage += 1
+                state.stage_count = 0
+                if state.stage == len(steps):
+                    self.sequences.pop(key, None)
+                    return list(state.entries)
+        elif any(matched[:stage]):
+            # More of an earlier step (e.g. more failures before the success): keep as evidence.
+            state.entries.append(entry)
+        else:
+            return None
+        while len(state.entries) > MAX_EVIDENCE:
+            state.entries.popleft()
+        self.sequences[key] = state
+        _bound(self.sequences)
+        return None
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _bound(groups: dict[Any, Any]) -> None:
+    if len(groups) > MAX_GROUPS:
+        for key in list(groups)[: MAX_GROUPS // 10]:
+            del groups[key]
+
+
+class DetectionEngine:
+    """Run every loaded rule over events; returns the detections each event completes."""
+
+    def __init__(
+        self,
+        rules: Iterable[DetectionRule],
+        intel: ThreatIntel | None = None,
+        assets: AssetIndex | None = None,
+    ) -> None:
+        self.intel = intel or ThreatIntel()
+        self.assets = assets
+        self.rules = [CompiledRule(rule, self.intel) for rule in rules]
+        self._by_dataset: dict[str, list[CompiledRule]] = {}
+        self._any: list[CompiledRule] = []
+        for compiled in self.rules:
+            datasets = compiled.rule.logsource.datasets
+            if not datasets:
+                self._any.append(compiled)
+            for dataset in datasets:
+                self._by_dataset.setdefault(dataset, []).append(compiled)
+        self._cache: dict[Any, list[CompiledRule]] = {}
+
+    def rules_for(self, dataset: Any) -> list[CompiledRule]:
+        found = self._cache.get(dataset)
+        if found is None:
+            found = self._by_dataset.get(dataset, []) + self._any if isinstance(dataset, str) else self._any
+            self._cache[dataset if isinstance(dataset, str) else None] = found
+        return found
+
+    def process(self, event: SecurityEvent) -> list[Detection]:
+        doc = event.doc
+        meta = doc.get("event")
+        dataset = meta.get("dataset") if type(meta) is dict else None
+        candidates = self.rules_for(dataset)
+        if not candidates:
+            return []
+        detections: list[Detection] = []
+        ts = event.timestamp.timestamp()
+        for compiled in candidates:
+            evidence = compiled.evaluate(doc, event.id, ts)
+            if evidence is not None:
+                detections.append(self._detection(compiled, evidence, doc, event.timestamp))
+        return detections
+
+    def process_many(self, events: Iterable[SecurityEvent]) -> list[Detection]:
+        found: list[Detection] = []
+        for event in events:
+            found.extend(self.process(event))
+        return found
+
+    def reset(self) -> None:
+        for compiled in self.rules:
+            compiled.reset()
+
+    def _detection(self, compiled: CompiledRule, evidence: list[_Entry], doc: Doc, at: datetime) -> Detection:
+        rule = compiled.rule
+        asset_doc = (doc.get("vigil") or {}).get("asset") if isinstance(doc.get("vigil"), dict) else None
+        if asset_doc is None and self.assets:
+            found = self.assets.resolve(doc)
+            asset_doc = found.as_doc() if found else None
+        entities: dict[str, list[str]] = {}
+        for index, (name, _) in enumerate(compiled.field_getters):
+            values: list[str] = []
+            for entry in evidence:
+                value = entry[2][index]
+                for item in value if isinstance(value, list | tuple) else [value]:
+                    if item is not None and str(item) not in values:
+                        values.append(str(item))
+            if values:
+                entities[name] = values[:MAX_EVIDENCE]
+        source_ip = compiled.source_ip(doc)
+        return Detection(
+            rule_id=rule.id,
+            rule_title=rule.title,
+            level=rule.level,
+            severity=severity_for(rule.level, asset_doc.get("criticality") if asset_doc else None),
+            tags=list(rule.tags),
+            timestamp=at if at.tzinfo else at.replace(tzinfo=UTC),
+            event_ids=[entry[1] for entry in evidence][-MAX_EVIDENCE:],
+            source_ip=str(source_ip) if source_ip is not None else None,
+            asset=asset_doc.get("name") if asset_doc else None,
+            agency=asset_doc.get("agency") if asset_doc else None,
+            entities=entities,
+            doc=doc,
+        )

@@ -1,0 +1,307 @@
+"""Detections become incidents: one per rule + source + asset within a window, updated rather than repeated.
+
+Lifecycle: new → acknowledged → resolved | false_positive (a closed incident can be re-opened to
+acknowledged). Every change records who changed what in `audit`; writes go through
+`store.update_incident` (optimistic concurrency: a lost race re-reads and retries).
+Re-delivered detections (same evidence event ids) leave an incident unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from secmon.detect.engine import Detection
+from secmon.errors import InvalidTransition
+from store.errors import Conflict, NotFound
+from store.ids import stable_id
+from store.models import SEVERITY_RANK, AuditEntry, Incident, IncidentStatus, Note, Severity, utcnow
+from store.protocol import Store
+from store.query import Kind, SearchQuery, SortField, Term
+
+MAX_EVENT_IDS = 200
+MAX_ENTITY_VALUES = 50
+SYSTEM_ACTOR = "vigil"
+OPEN = (IncidentStatus.new, IncidentStatus.acknowledged)
+TRANSITIONS: dict[IncidentStatus, frozenset[IncidentStatus]] = {
+    IncidentStatus.new: frozenset(
+        {IncidentStatus.acknowledged, IncidentStatus.resolved, IncidentStatus.false_positive}
+    ),
+    IncidentStatus.acknowledged: frozenset({IncidentStatus.resolved, IncidentStatus.false_positive}),
+    IncidentStatus.resolved: frozenset({IncidentStatus.acknowledged}),
+    IncidentStatus.false_positive: frozenset({IncidentStatus.acknowledged}),
+}
+
+
+@dataclass
+class IncidentChanges:
+    opened: list[Incident] = field(default_factory=list)
+    updated: list[Incident] = field(default_factory=list)
+    escalated: list[Incident] = field(default_factory=list, repr=False)
+
+
+def _key(detection: Detection) -> tuple[str, str, str]:
+    return (detection.rule_id, detection.source_ip or "", detection.asset or "")
+
+
+def _merge_entities(target: dict[str, list[str]], extra: dict[str, list[str]]) -> None:
+    for name, values in extra.items():
+        kept = target.setdefault(name, [])
+        for value in values:
+            if value not in kept and len(kept) < MAX_ENTITY_VALUES:
+                kept.append(value)
+
+
+def _absorb(incident: Incident, detection: Detection) -> bool:
+    """Add a detection's evidence to an incident; False when it brings nothing new (re-delivery)."""
+    known = set(incident.event_ids)
+    fresh = [eid for eid in detection.event_ids if eid not in known]
+    if not fresh:
+        return False
+    incident.event_ids = (incident.event_ids + fresh)[-MAX_EVENT_IDS:]
+    incident.event_count += len(fresh)
+    incident.first_seen = min(incident.first_seen, detection.timestamp)
+    incident.last_seen = max(incident.last_seen, detection.timestamp)
+    if SEVERITY_RANK[detection.severity] > SEVERITY_RANK[incident.severity]:
+        incident.audit.append(
+            AuditEntry(actor=SYSTEM_ACTOR, field="severity", old=incident.severity, new=detection.severity)
+        )
+        incident.severity = detection.severity
+    _merge_entities(incident.entities, detection.entities)
+    incident.updated_at = utcnow()
+    return True
+
+
+def _new_incident(detection: Detection) -> Incident:
+    rule_id, source, asset = _key(detection)
+    incident = Incident(
+        id=stable_id("incident", rule_id, source, asset, detection.timestamp.isoformat()),
+        rule_id=rule_id,
+        rule_title=detection.rule_title,
+        severity=detection.severity,
+        first_seen=detection.timestamp,
+        last_seen=detection.timestamp,
+        source_ip=detection.source_ip,
+        asset=detection.asset,
+        agency=detection.agency,
+        tags=list(detection.tags),
+        audit=[AuditEntry(actor=SYSTEM_ACTOR, field="status", old=None, new=IncidentStatus.new)],
+    )
+    _absorb(incident, detection)
+    return incident
+
+
+class IncidentManager:
+    """Group detections into incidents in the store."""
+
+    def __init__(self, store: Store, window_minutes: int = 60) -> None:
+        self.store = store
+        self.window = timedelta(minutes=window_minutes)
+        self._open: dict[tuple[str, str, str], str] = {}  # key → id of the latest open incident
+
+    def _find_open(self, key: tuple[str, str, str], at: datetime) -> Incident | None:
+        cached = self._open.get(key)
+        if cached is not None:
+            incident = self.store.get_incident(cached)
+            if incident is not None and self._fits(incident, at):
+                return incident
+        page = self.store.search(
+            Kind.incidents,
+            SearchQuery(
+                filters=(Term("rule_id", (key[0],)), Term("status", tuple(s.value for s in OPEN))),
+                sort=(SortField("last_seen", True),),
+                size=50,
+            ),
+        )
+        for hit in page.hits:
+            incident = Incident.model_validate(hit.source)
+            if (incident.source_ip or "", incident.asset or "") == key[1:] and self._fits(incident, at):
+                self._open[key] = incident.id
+                return incident
+        return None
+
+    def _fits(self, incident: Incident, at: datetime) -> bool:
+        return (
+            incident.status in OPEN
+            and incident.first_seen - self.window <= at <= incident.last_seen + self.window
+        )
+
+    def record(self, detections: Iterable[Detection]) -> IncidentChanges:
+        """Open or update incidents for these detections (one store write per incident touched)."""
+        changes = IncidentChanges()
+        touched: dict[str, tuple[Incident, int | None, Severity]] = {}  # id → (incident, stored version)
+        for detection in sorted(detections, key=lambda d: d.timestamp):
+            key = _key(detection)
+            incident: Incident | None = None
+            for pending, _, _ in touched.values():
+                if _key_of(pending) == key and self._fits(pending, detection.timestamp):
+                    incident = pending
+                    break
+            if incident is None:
+                found = self._find_open(key, detection.timestamp)
+                if found is not None:
+                    incident = touched.get(found.id, (found, found.version, found.severity))[0]
+                    touched.setdefault(found.id, (found, found.version, found.severity))
+            if incident is None:
+                fresh = _new_incident(detection)
+                existing = self.store.get_incident(fresh.id)
+                if existing is not None:  # the same first detection re-delivered
+                    incident = existing
+                    touched.setdefault(existing.id, (existing, existing.version, existing.severity))
+                    _absorb(existing, detection)
+                else:
+                    touched[fresh.id] = (fresh, None, fresh.severity)
+                    self._open[key] = fresh.id
+                continue
+            _absorb(incident, detection)
+        new_docs = [inc for inc, version, _ in touched.values() if version is None]
+        if new_docs:
+            self.store.index_incidents(new_docs)
+            changes.opened.extend(new_docs)
+        for incident, version, severity in touched.values():
+            if version is None:
+                continue
+            stored = self.store.get_incident(incident.id)
+            if (
+                stored is not None
+                and stored.version == version
+                and stored.model_dump() == incident.model_dump()
+            ):
+                continue  # re-delivered evidence only: nothing changed
+            saved = _save(self.store, incident, version, _replay_onto(incident))
+            changes.updated.append(saved)
+            if SEVERITY_RANK[saved.severity] > SEVERITY_RANK[severity]:
+                changes.escalated.append(saved)
+        return changes
+
+
+def _key_of(incident: Incident) -> tuple[str, str, str]:
+    return (incident.rule_id, incident.source_ip or "", incident.asset or "")
+
+
+def _replay_onto(updated: Incident) -> Callable[[Incident], Incident]:
+    """On a lost race, apply our evidence to the fresh copy instead of overwriting the other writer."""
+
+    def apply(current: Incident) -> Incident:
+        merged = current.model_copy(deep=True)
+        known = set(merged.event_ids)
+        fresh = [eid for eid in updated.event_ids if eid not in known]
+        merged.event_ids = (merged.event_ids + fresh)[-MAX_EVENT_IDS:]
+        merged.event_count += len(fresh)
+        merged.first_seen = min(merged.first_seen, updated.first_seen)
+        merged.last_seen = max(merged.last_seen, updated.last_seen)
+        if SEVERITY_RANK[updated.severity] > SEVERITY_RANK[merged.severity]:
+            merged.severity = updated.severity
+        _merge_entities(merged.entities, updated.entities)
+        merged.updated_at = utcnow()
+        return merged
+
+    return apply
+
+
+def _save(store: Store, incident: Incident, version: int, redo: Callable[[Incident], Incident]) -> Incident:
+    for _ in range(5):
+        try:
+            return store.update_incident(incident, expected_version=version)
+        except Conflict:
+            current = store.get_incident(incident.id)
+            if current is None:
+                raise NotFound(f"incident {incident.id} disappeared during an update") from None
+            incident, version = redo(current), current.version
+    raise Conflict(f"incident {incident.id}: too many concurrent updates, retry later")
+
+
+def _change(store: Store, incident_id: str, edit: Callable[[Incident], Incident | None]) -> Incident:
+    """Apply `edit` to the latest copy, retrying when another writer got there first."""
+    for _ in range(5):
+        current = store.get_incident(incident_id)
+        if current is None:
+            raise NotFound(f"no incident {incident_id} (list them with `vigil incidents list`)")
+        edited = edit(current.model_copy(deep=True))
+        if edited is None:
+            return current
+        try:
+            return store.update_incident(edited, expected_version=current.version)
+        except Conflict:
+            continue
+    raise Conflict(f"incident {incident_id}: too many concurrent updates, retry later")
+
+
+def change_incident(
+    store: Store,
+    incident_id: str,
+    *,
+    actor: str,
+    status: IncidentStatus | str | None = None,
+    assignee: str | None = None,
+) -> Incident:
+    """Change status and/or assignee, audited; raises InvalidTransition for a forbidden status change.
+
+    Setting the status or assignee it already has is a no-op (no audit entry).
+    An empty assignee string un-assigns.
+    """
+    target = IncidentStatus(status) if status is not None else None
+
+    def edit(incident: Incident) -> Incident | None:
+        changed = False
+        if target is not None and target != incident.status:
+            if target not in TRANSITIONS[incident.status]:
+                allowed = ", ".join(sorted(s.value for s in TRANSITIONS[incident.status]))
+                raise InvalidTransition(
+                    f"incident {incident.id} is {incident.status.value}; it can become: {allowed}"
+                )
+            incident.audit.append(AuditEntry(actor=actor, field="status", old=incident.status, new=target))
+            incident.status = target
+            changed = True
+        if assignee is not None:
+            new_assignee = assignee or None
+            if new_assignee != incident.assignee:
+                incident.audit.append(
+                    AuditEntry(actor=actor, field="assignee", old=incident.assignee, new=new_assignee)
+                )
+                incident.assignee = new_assignee
+                changed = True
+        if not changed:
+            return None
+        incident.updated_at = utcnow()
+        return incident
+
+    return _change(store, incident_id, edit)
+
+
+def add_note(store: Store, incident_id: str, *, actor: str, text: str) -> Incident:
+    """Append a note (audited)."""
+    body = text.strip()
+    if not body:
+        raise InvalidTransition("a note needs some text")
+
+    def edit(incident: Incident) -> Incident:
+        incident.notes.append(Note(author=actor, text=body))
+        incident.audit.append(AuditEntry(actor=actor, field="notes", old=None, new=body[:200]))
+        incident.updated_at = utcnow()
+        return incident
+
+    return _change(store, incident_id, edit)
+
+
+def incident_summary(incident: Incident) -> dict[str, Any]:
+    """The compact JSON a notification or `incidents list` shows."""
+    return {
+        "id": incident.id,
+        "rule_id": incident.rule_id,
+        "title": incident.rule_title,
+        "severity": incident.severity.value,
+        "status": incident.status.value,
+        "source_ip": incident.source_ip,
+        "asset": incident.asset,
+        "agency": incident.agency,
+        "first_seen": incident.first_seen.isoformat(),
+        "last_seen": incident.last_seen.isoformat(),
+        "event_count": incident.event_count,
+        "assignee": incident.assignee,
+        "tags": incident.tags,
+        "entities": incident.entities,
+        "version": incident.version,
+    }
