@@ -87,37 +87,47 @@ def _pam_repeated(m: Match, doc: dict[str, Any]) -> None:
 
 
 def _session(m: Match, doc: dict[str, Any]) -> None:
-    state, user, by = m.group(1), m.group(2), m.group(3)
+    state, user, by = m.group(1), m.group(2), m.group(3) or ""
     event = doc["event"]
     event["category"] = ["session"]
     event["type"] = ["start" if state == "opened" else "end"]
     event["action"] = f"session_{state}"
     event["outcome"] = "success"
     doc["user"] = {"name": user}
-    if by and by.strip():
-        doc.setdefault("related", {})["user"] = [user, by.strip()]
+    if by:
+        doc["related"] = {"user": [user, by]}
 
 
 def _sudo_command(m: Match, doc: dict[str, Any]) -> None:
     user, details = m.group(1), m.group(2)
-    fields = dict(part.strip().split("=", 1) for part in details.split(" ; ") if "=" in part)
+    fields = _sudo_fields(details)
     event = doc["event"]
     event["category"] = ["process"]
     event["type"] = ["start"]
     event["action"] = "sudo_command"
     event["outcome"] = "success"
     doc["user"] = {"name": user.strip()}
-    if "USER" in fields:
-        doc["user"]["effective"] = {"name": fields["USER"]}
-    if "COMMAND" in fields:
-        doc["process"]["command_line"] = fields["COMMAND"]
-    doc.setdefault("system", {})["auth"] = {"sudo": {k.lower(): v for k, v in fields.items()}}
+    if "user" in fields:
+        doc["user"]["effective"] = {"name": fields["user"]}
+    if "command" in fields:
+        doc["process"]["command_line"] = fields["command"]
+    doc.setdefault("system", {})["auth"] = {"sudo": fields}
 
 
 def _sudo_failure(m: Match, doc: dict[str, Any]) -> None:
     user, count = m.group(1).strip(), m.group(2)
     _auth(doc, "sudo_password_failure", "failure", user)
-    doc.setdefault("system", {})["auth"] = {"repeated": int(count)}
+    auth: dict[str, Any] = {"repeated": int(count)}
+    fields = _sudo_fields(m.string[m.end() :])
+    if fields:
+        auth["sudo"] = fields
+    doc.setdefault("system", {})["auth"] = auth
+
+
+def _sudo_fields(details: str) -> dict[str, str]:
+    """`TTY=pts/0 ; PWD=/root ; USER=root ; COMMAND=/bin/ls` → {"tty": …, "command": …}."""
+    pairs = (part.strip().split("=", 1) for part in details.split(" ; ") if "=" in part)
+    return {key.strip(" ;").lower(): value for key, value in pairs}
 
 
 def _su(m: Match, doc: dict[str, Any]) -> None:
@@ -171,19 +181,24 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[Match, dict[str, Any]], None]]]
     (re.compile(r"^PAM (\d+) more authentication failures?;"), _pam_repeated),
     (
         re.compile(
-            r"^(?:pam_unix\([^)]*\): )?session (opened|closed) for user (\S+?)(?:\(uid=\d+\))?(?: by (.*))?$"
+            r"^(?:pam_unix\([^)]*\): )?session (opened|closed) for user (\S+?)(?:\(uid=\d+\))?"
+            r"(?: by (\S*?)\(uid=\d+\))?\s*$"
         ),
         _session,
     ),
-    (re.compile(r"^\s*(\S+) : (?:\d+ incorrect password attempts? ; )?(TTY=.*COMMAND=.*)$"), _sudo_command),
     (re.compile(r"^\s*(\S+) : (\d+) incorrect password attempts?"), _sudo_failure),
+    (re.compile(r"^\s*(\S+) : (TTY=.*COMMAND=.*)$"), _sudo_command),
     (re.compile(r"^(FAILED|Successful) su for (\S+)"), _su),
     (re.compile(r"^Did not receive identification string from (\S+)(?: port (\d+))?"), _no_ident),
     (
         re.compile(
             r"^(?:Received disconnect|Disconnected|Connection closed) (?:from|by) "
-            r"(?:(?:invalid |authenticating )?user (\S+) )?(\S+?)(?::| port (\d+)|$)"
+            r"(?:(?:invalid |authenticating )?user (\S+) )?(\S+) port (\d+)"
         ),
+        _disconnect,
+    ),
+    (  # OpenSSH < 7: "Received disconnect from 1.2.3.4: 11: Bye Bye"
+        re.compile(r"^(?:Received disconnect|Connection closed) (?:from|by) ()([\w.-]+)():"),
         _disconnect,
     ),
     (

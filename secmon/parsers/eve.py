@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from secmon.parsers.ecs import LineError
+from secmon.parsers.ecs import LineError, is_ip
 
 DATASET = "suricata.eve"
 
@@ -170,11 +170,18 @@ def _flow(eve: dict[str, Any], doc: dict[str, Any]) -> None:
         network["bytes"] = to_server + to_client
     if type(pkts_server) is int and type(pkts_client) is int:
         network["packets"] = pkts_server + pkts_client
-    event = doc["event"]
-    if "start" in flow:
-        event["start"] = flow["start"]
-    if "end" in flow:
-        event["end"] = flow["end"]
+    _span(doc["event"], flow)
+
+
+def _span(event: dict[str, Any], record: dict[str, Any]) -> None:
+    """`event.start`/`end` in ISO 8601 with a colon in the offset (EVE writes `-0400`)."""
+    for key in ("start", "end"):
+        value = record.get(key)
+        if type(value) is str:
+            try:
+                event[key] = datetime.fromisoformat(value).isoformat()
+            except ValueError:
+                continue
 
 
 def _http(eve: dict[str, Any], doc: dict[str, Any]) -> None:
@@ -243,8 +250,9 @@ def _dns(eve: dict[str, Any], doc: dict[str, Any]) -> None:
         resolved = [a["rdata"] for a in answers if type(a) is dict and type(a.get("rdata")) is str]
     elif type(dns.get("rdata")) is str:
         resolved = [dns["rdata"]]
+    resolved = [r for r in resolved if is_ip(r)]
     if resolved:
-        ecs_dns["resolved_ip"] = [r for r in resolved if ":" in r or r.replace(".", "").isdigit()]
+        ecs_dns["resolved_ip"] = resolved
     doc["dns"] = ecs_dns
 
 
@@ -323,10 +331,7 @@ def _netflow(eve: dict[str, Any], doc: dict[str, Any]) -> None:
         doc.setdefault("network", {})["bytes"] = netflow["bytes"]
     if netflow.get("pkts") is not None:
         doc.setdefault("network", {})["packets"] = netflow["pkts"]
-    if "start" in netflow:
-        doc["event"]["start"] = netflow["start"]
-    if "end" in netflow:
-        doc["event"]["end"] = netflow["end"]
+    _span(doc["event"], netflow)
 
 
 def _anomaly(eve: dict[str, Any], doc: dict[str, Any]) -> None:

@@ -55,7 +55,7 @@ def _base(
     doc: dict[str, Any] = {
         "event": {"kind": "event", "dataset": SYSLOG_DATASET, "module": "system"},
         "host": {"hostname": hostname},
-        "message": message,
+        "message": message.strip(),
     }
     if program:
         process: dict[str, Any] = {"name": program}
@@ -66,7 +66,7 @@ def _base(
         doc["log"] = {"syslog": syslog}
     if program and is_auth_program(program, message):
         doc["event"]["dataset"] = AUTH_DATASET
-        enrich_auth(program, message, doc)
+        enrich_auth(program, doc["message"], doc)
     return doc
 
 

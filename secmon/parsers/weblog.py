@@ -100,7 +100,8 @@ def parse_access(line: str, dataset: str) -> tuple[datetime, dict[str, Any]] | N
         response["status_code"] = code
         event["outcome"] = "failure" if code >= 400 else "success"
     body = to_int(size)
-    response["body"] = {"bytes": body if body is not None else 0}
+    if body is not None:
+        response["body"] = {"bytes": body}
     http["response"] = response
     if referrer and referrer != "-":
         http.setdefault("request", {})["referrer"] = referrer
