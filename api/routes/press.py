@@ -215,8 +215,10 @@ def get_article(key: PressKey, store: StoreDep, article_id: str) -> ArticleDetai
 
 @router.get("/outlets", response_model=list[OutletPublic], summary="Outlets and their crawl health")
 def list_outlets(key: PressKey, store: StoreDep, settings: SettingsDep) -> list[OutletPublic]:
-    from crawlers.health import outlet_health
-
+    try:
+        from crawlers.health import outlet_health
+    except ImportError:
+        raise HTTPException(503, "outlet health needs the crawlers part, which is not installed") from None
     return [
         OutletPublic(
             name=h.name,

@@ -186,7 +186,12 @@ def search_events(
 
 
 @router.get("/rules", response_model=RulesPublic, summary="Detection rules and Suricata rule metadata")
-def list_rules(key: SecurityKey, store: StoreDep, settings: SettingsDep) -> RulesPublic:
+def list_rules(
+    key: SecurityKey,
+    store: StoreDep,
+    settings: SettingsDep,
+    suricata_limit: Annotated[int, Query(ge=0, le=5000, description="Suricata rules to list (by id)")] = 200,
+) -> RulesPublic:
     from secmon.detect import load_rules
 
     detection = [
@@ -200,7 +205,7 @@ def list_rules(key: SecurityKey, store: StoreDep, settings: SettingsDep) -> Rule
         for rule in load_rules(settings.secmon.rules_dir)
     ]
     suricata = []
-    for record in store.list_records(RecordKind.rules, limit=10_000):
+    for record in store.list_records(RecordKind.rules, limit=suricata_limit) if suricata_limit else []:
         sid = record.get("sid", record.get("id", ""))
         suricata.append(SuricataRulePublic(sid=str(sid), msg=str(record.get("msg", "")), details=record))
     return RulesPublic(detection=detection, suricata=suricata)
