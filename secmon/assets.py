@@ -11,7 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from secmon.detect.matchers import getter
+from secmon.fieldpath import getter
 from store.models import SEVERITY_RANK, Severity
 from vigil.config import AssetSettings
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from secmon.assets import AssetIndex, severity_for
 from secmon.detect.intel import ThreatIntel
-from secmon.detect.matchers import Doc, Getter, Predicate, compile_condition, compile_selection, getter
+from secmon.detect.matchers import Predicate, compile_condition, compile_selection
 from secmon.detect.schema import DetectionRule
+from secmon.fieldpath import Doc, Getter, getter
 from store.models import SecurityEvent, Severity
 
 MAX_GROUPS = 50_000

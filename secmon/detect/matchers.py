@@ -14,31 +14,10 @@ from urllib.parse import unquote_plus
 
 from secmon.detect.intel import ThreatIntel
 from secmon.errors import RuleError
+from secmon.fieldpath import Doc, getter
 
-Doc = dict[str, Any]
-Getter = Callable[[Doc], Any]
 Predicate = Callable[[Doc], bool]
 ValueTest = Callable[[Any], bool]
-
-
-def getter(dotted: str) -> Getter:
-    """A fast reader of `a.b.c` in nested dicts, falling back to a literal dotted key."""
-    parts = tuple(dotted.split("."))
-    if len(parts) == 1:
-        key = parts[0]
-        return lambda doc: doc.get(key)
-
-    def get(doc: Doc) -> Any:
-        current: Any = doc
-        for part in parts:
-            if type(current) is not dict:
-                return doc.get(dotted)
-            current = current.get(part)
-            if current is None:
-                return doc.get(dotted)
-        return current
-
-    return get
 
 
 def _values(raw: Any) -> list[Any]:
