@@ -120,6 +120,12 @@ def _elastic_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     """A freshly initialised store of each backend (Elasticsearch with a unique index prefix)."""
     backend = request.param
+    if (
+        backend == "elastic"
+        and request.node.get_closest_marker("requires_real_es")
+        and not os.environ.get("VIGIL_TEST_REAL_ES")
+    ):
+        pytest.skip("needs a real Elasticsearch cluster (set VIGIL_TEST_REAL_ES=1 with VIGIL_TEST_ES_URL)")
     opened = _sqlite_store(tmp_path) if backend == "sqlite" else _elastic_store(request, tmp_path)
     opened.init()
     try:

@@ -1,0 +1,515 @@
+"""The Elasticsearch store (production): official 9.x client, own templates, bulk writes, spool on outage.
+
+Writes never fail because the cluster is down: a batch that cannot be sent is appended to the local
+spool (`store.spool`) and replayed before the next successful write, or by `replay_spool()`. Every
+document has a deterministic `_id`, so a batch sent twice is still one document per id. Reads raise
+`StoreUnavailable` while the cluster is down.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
+
+from store.documents import (
+    article_document,
+    article_from,
+    event_document,
+    event_from,
+    incident_document,
+    incident_from,
+)
+from store.elastic_query import (
+    bucket_key,
+    build_aggs,
+    build_query,
+    build_sort,
+    decode_cursor,
+    encode_cursor,
+    text_fields,
+)
+from store.elastic_schema import Layout, load
+from store.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
+from store.models import Article, Incident, SecurityEvent
+from store.query import (
+    Aggregation,
+    AggResult,
+    Bucket,
+    BulkResult,
+    DateHistogramAgg,
+    Hit,
+    Kind,
+    RecordKind,
+    SearchPage,
+    SearchQuery,
+)
+from store.spool import Spool
+from store.sqlite_query import zone_offset
+from vigil.config import Settings
+
+log = logging.getLogger(__name__)
+_RETRYABLE = {429, 502, 503, 504}
+_logged: set[str] = set()
+
+
+def _log_once(key: str, message: str) -> None:
+    if key not in _logged:
+        _logged.add(key)
+        log.info(message)
+
+
+class ElasticStore:
+    """The `Store` protocol over an Elasticsearch cluster; call `init()` once after opening."""
+
+    def __init__(
+        self,
+        hosts: list[str] | str = "http://127.0.0.1:9200",
+        index_prefix: str = "vigil",
+        spool_dir: str | Path = "vigil-data/spool/elasticsearch",
+        *,
+        client: Elasticsearch | None = None,
+        max_retries: int = 3,
+        retry_backoff: float = 0.5,
+        use_data_streams: bool | None = None,
+        **client_options: Any,
+    ) -> None:
+        self.layout = Layout(index_prefix)
+        self.spool = Spool(Path(spool_dir))
+        self.max_retries = max_retries
+        self.retry_backoff = retry_backoff
+        self._use_data_streams = use_data_streams
+        self.data_streams = False
+        self.ilm = False
+        self._installed = False
+        hosts_list = [hosts] if isinstance(hosts, str) else list(hosts)
+        client_options.setdefault("request_timeout", 30.0)
+        client_options.setdefault("max_retries", 1)
+        client_options.setdefault("retry_on_timeout", True)
+        self.client = client or Elasticsearch(hosts_list, **client_options)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ElasticStore:
+        es = settings.store.elasticsearch
+        options: dict[str, Any] = {"request_timeout": es.request_timeout, "verify_certs": es.verify_certs}
+        if es.username and es.password:
+            options["basic_auth"] = (es.username, es.password.get_secret_value())
+        if es.api_key:
+            options["api_key"] = es.api_key.get_secret_value()
+        if es.ca_certs:
+            options["ca_certs"] = str(es.ca_certs)
+        return cls(
+            hosts=es.hosts,
+            index_prefix=es.index_prefix,
+            spool_dir=settings.state_path("spool", "elasticsearch"),
+            max_retries=es.max_retries,
+            **options,
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def init(self) -> None:
+        """Install component + index templates (and the ILM policy on a real cluster), create the indices."""
+        try:
+            self._install()
+        except TransportError as exc:
+            raise StoreUnavailable(f"Elasticsearch is unreachable ({exc}); writes will be spooled") from exc
+
+    def _install(self) -> None:
+        self.ilm = self._supported("ilm", lambda: self.client.ilm.get_lifecycle())
+        detected = self._supported("data streams", lambda: self.client.indices.get_data_stream(name="*"))
+        self.data_streams = (
+            detected if self._use_data_streams is None else self._use_data_streams and detected
+        )
+        if self.ilm and self.data_streams:
+            policy = load("ilm-events")["policy"]
+            self.client.ilm.put_lifecycle(name=self.layout.ilm_policy, policy=policy)
+        for name, body in self.layout.component_templates().items():
+            self.client.cluster.put_component_template(
+                name=name, template=body["template"], meta=body["_meta"]
+            )
+        for name, body in self.layout.index_templates(self.data_streams, self.ilm).items():
+            self.client.indices.put_index_template(name=name, **body)
+        for kind in ("articles", "incidents", "records"):
+            index = self.layout.index(kind)
+            if not self.client.indices.exists(index=index):
+                try:
+                    self.client.indices.create(index=index)
+                except ApiError as exc:
+                    if "resource_already_exists" not in str(exc):
+                        raise
+        self._installed = True
+
+    def _supported(self, feature: str, probe: Any) -> bool:
+        try:
+            probe()
+        except ApiError as exc:
+            _log_once(
+                feature, f"Elasticsearch: no {feature} here ({exc.meta.status}); using plain/dated indices"
+            )
+            return False
+        return True
+
+    def _ensure_installed(self) -> None:
+        if not self._installed:
+            self.init()
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except TransportError:
+            return False
+
+    def close(self) -> None:
+        self.client.close()
+
+    def refresh(self) -> None:
+        self._call(
+            lambda: self.client.indices.refresh(
+                index=f"{self.layout.prefix}-*", ignore_unavailable=True, allow_no_indices=True
+            )
+        )
+
+    def drop_indices(self) -> None:
+        """Delete every index, data stream and template of this prefix (tests; `vigil store` reset)."""
+        prefix = self.layout.prefix
+        try:
+            names = list(
+                self.client.indices.get(index=f"{prefix}-*", allow_no_indices=True, ignore_unavailable=True)
+            )
+            for name in names:
+                self.client.indices.delete(index=name, ignore_unavailable=True)
+            for name in self.layout.index_templates(False, False):
+                self.client.options(ignore_status=404).indices.delete_index_template(name=name)
+            for name in self.layout.component_templates():
+                self.client.options(ignore_status=404).cluster.delete_component_template(name=name)
+        except TransportError as exc:
+            raise StoreUnavailable(f"Elasticsearch is unreachable: {exc}") from exc
+
+    def _call(self, request: Any) -> Any:
+        """Run a read; turn transport failures into StoreUnavailable and query errors into InvalidQuery."""
+        try:
+            return request()
+        except NotFoundError:
+            raise
+        except ApiError as exc:
+            if exc.meta.status == 400:
+                raise InvalidQuery(f"Elasticsearch rejected the query: {exc.message}") from exc
+            raise StoreUnavailable(f"Elasticsearch answered {exc.meta.status}: {exc.message}") from exc
+        except TransportError as exc:
+            raise StoreUnavailable(f"Elasticsearch is unreachable: {exc}") from exc
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def index_articles(self, articles: Sequence[Article]) -> BulkResult:
+        index = self.layout.index("articles")
+        actions = [_action("index", index, doc_id, doc) for doc_id, doc in map(article_document, articles)]
+        return self._write("articles", actions)
+
+    def index_events(self, events: Sequence[SecurityEvent]) -> BulkResult:
+        actions = []
+        for event in events:
+            doc_id, doc = event_document(event)
+            doc["vigil"] = {"id": doc_id}
+            index = self.layout.event_index(doc.get("@timestamp"), self.data_streams)
+            actions.append(_action("create" if self.data_streams else "index", index, doc_id, doc))
+        return self._write("events", actions)
+
+    def index_incidents(self, incidents: Sequence[Incident]) -> BulkResult:
+        index = self.layout.index("incidents")
+        actions = [_action("index", index, doc_id, doc) for doc_id, doc in map(incident_document, incidents)]
+        return self._write("incidents", actions)
+
+    def _write(self, kind: str, actions: list[dict[str, Any]]) -> BulkResult:
+        if not actions:
+            return BulkResult()
+        if self.spool.batches_path.exists():
+            try:
+                self.replay_spool()
+            except StoreUnavailable:
+                self.spool.append(kind, actions)
+                return BulkResult(spooled=len(actions))
+        try:
+            result, _retry = self._send(actions)
+        except StoreUnavailable as exc:
+            log.warning("Elasticsearch unreachable, spooling %d %s: %s", len(actions), kind, exc)
+            self.spool.append(kind, actions)
+            return BulkResult(spooled=len(actions))
+        return result
+
+    def _send(self, actions: list[dict[str, Any]]) -> tuple[BulkResult, bool]:
+        """Bulk-send, retrying items refused for overload; returns (result, some still refused)."""
+        self._ensure_installed()
+        result = BulkResult()
+        pending = actions
+        for attempt in range(self.max_retries + 1):
+            operations: list[dict[str, Any]] = []
+            for action in pending:
+                operations.extend((action["action"], action["source"]))
+            try:
+                response = self.client.bulk(operations=operations)
+            except ApiError as exc:
+                if exc.meta.status in _RETRYABLE and attempt < self.max_retries:
+                    time.sleep(self.retry_backoff * 2**attempt)
+                    continue
+                raise StoreUnavailable(
+                    f"Elasticsearch refused the batch ({exc.meta.status}): {exc.message}"
+                ) from exc
+            except TransportError as exc:
+                raise StoreUnavailable(f"Elasticsearch is unreachable: {exc}") from exc
+            retry: list[dict[str, Any]] = []
+            for action, item in zip(pending, response["items"], strict=True):
+                ((op, outcome),) = item.items()
+                status = int(outcome.get("status", 500))
+                if status < 300 or (op == "create" and status == 409):
+                    result.indexed += 1
+                elif status in _RETRYABLE:
+                    retry.append(action)
+                else:
+                    reason = outcome.get("error", {})
+                    text = reason.get("reason", str(reason)) if isinstance(reason, dict) else str(reason)
+                    result.errors.append((str(outcome.get("_id")), f"{status}: {text}"))
+            if not retry:
+                return result, False
+            pending = retry
+            if attempt < self.max_retries:
+                time.sleep(self.retry_backoff * 2**attempt)
+        for action in pending:
+            result.errors.append(
+                (action["action"][next(iter(action["action"]))]["_id"], "429: cluster overloaded")
+            )
+        return result, True
+
+    def replay_spool(self) -> int:
+        """Send spooled batches in order, each marked done once acknowledged; raises if still down."""
+        replayed = 0
+        with self.spool.locked("replay"):
+            for batch in self.spool.pending():
+                result, retryable = self._send(batch.actions)
+                for doc_id, reason in result.errors:
+                    log.error("spooled %s %s rejected by Elasticsearch: %s", batch.kind, doc_id, reason)
+                if retryable:
+                    raise StoreUnavailable("Elasticsearch is overloaded; the spool will be replayed later")
+                self.spool.mark_done(batch.id)
+                replayed += result.indexed
+            self.spool.compact()
+        if replayed:
+            log.info("replayed %d spooled documents", replayed)
+        return replayed
+
+    def update_incident(self, incident: Incident, expected_version: int) -> Incident:
+        """Store `incident` as version `expected_version + 1` if the stored one is `expected_version`."""
+        index = self.layout.index("incidents")
+        try:
+            current = self._call(lambda: self.client.get(index=index, id=incident.id))
+        except NotFoundError:
+            raise NotFound(f"no incident {incident.id}") from None
+        stored_version = current["_source"].get("version")
+        if stored_version != expected_version:
+            raise Conflict(
+                f"incident {incident.id} is at version {stored_version}, "
+                f"not {expected_version}: reload and retry"
+            )
+        updated = incident.model_copy(update={"version": expected_version + 1})
+        try:
+            self._call(
+                lambda: self.client.index(
+                    index=index,
+                    id=incident.id,
+                    document=incident_document(updated)[1],
+                    if_seq_no=current["_seq_no"],
+                    if_primary_term=current["_primary_term"],
+                )
+            )
+        except ConflictError:
+            raise Conflict(f"incident {incident.id} changed meanwhile: reload and retry") from None
+        return updated
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def _get(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        try:
+            response = self._call(lambda: self.client.get(index=self.layout.index(kind), id=doc_id))
+        except NotFoundError:
+            return None
+        source: dict[str, Any] = response["_source"]
+        return source
+
+    def get_article(self, article_id: str) -> Article | None:
+        doc = self._get("articles", article_id)
+        return article_from(doc) if doc is not None else None
+
+    def get_incident(self, incident_id: str) -> Incident | None:
+        doc = self._get("incidents", incident_id)
+        return incident_from(doc) if doc is not None else None
+
+    def get_event(self, event_id: str) -> SecurityEvent | None:
+        response = self._call(
+            lambda: self.client.search(
+                index=self.layout.read_target(Kind.events),
+                query={"ids": {"values": [event_id]}},
+                size=1,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            )
+        )
+        hits = response["hits"]["hits"]
+        return event_from(event_id, _public(Kind.events, hits[0]["_source"])) if hits else None
+
+    def count(self, kind: Kind, query: SearchQuery) -> int:
+        dsl, _clauses = build_query(kind, query)
+        response = self._call(
+            lambda: self.client.count(
+                index=self.layout.read_target(kind), query=dsl, ignore_unavailable=True, allow_no_indices=True
+            )
+        )
+        return int(response["count"])
+
+    def search(self, kind: Kind, query: SearchQuery) -> SearchPage:
+        if query.size < 0 or query.offset < 0:
+            raise InvalidQuery("size and offset must not be negative")
+        dsl, clauses = build_query(kind, query)
+        sort = build_sort(kind, query, bool(clauses))
+        body: dict[str, Any] = {"query": dsl, "sort": sort, "size": query.size + 1, "track_total_hits": True}
+        if clauses:
+            body["track_scores"] = True
+        if query.cursor:
+            body["search_after"] = decode_cursor(query.cursor, len(sort))
+        elif query.offset:
+            body["from_"] = query.offset
+        if query.highlight and clauses:
+            fields = text_fields(kind, query)
+            body["highlight"] = {
+                "fields": {name: {"number_of_fragments": 3, "fragment_size": 160} for name in fields},
+                "pre_tags": ["<em>"],
+                "post_tags": ["</em>"],
+            }
+        response = self._call(
+            lambda: self.client.search(
+                index=self.layout.read_target(kind), ignore_unavailable=True, allow_no_indices=True, **body
+            )
+        )
+        raw_hits = response["hits"]["hits"]
+        more = len(raw_hits) > query.size
+        raw_hits = raw_hits[: query.size]
+        hits = [
+            Hit(
+                id=hit["_id"],
+                source=_public(kind, hit["_source"]),
+                score=hit.get("_score"),
+                highlights=dict(hit.get("highlight", {})),
+            )
+            for hit in raw_hits
+        ]
+        cursor = encode_cursor(raw_hits[-1]["sort"]) if more and raw_hits else None
+        return SearchPage(hits=hits, total=int(response["hits"]["total"]["value"]), next_cursor=cursor)
+
+    def aggregate(
+        self, kind: Kind, query: SearchQuery, aggregations: Sequence[Aggregation]
+    ) -> dict[str, AggResult]:
+        dsl, _clauses = build_query(kind, query)
+        aggs = build_aggs(kind, list(aggregations))
+        response = self._call(
+            lambda: self.client.search(
+                index=self.layout.read_target(kind),
+                query=dsl,
+                aggs=aggs,
+                size=0,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            )
+        )
+        raw = response.get("aggregations", {})
+        out: dict[str, AggResult] = {}
+        for agg in aggregations:
+            body = raw.get(agg.name, {})
+            if "buckets" not in body:
+                out[agg.name] = AggResult(value=body.get("value"))
+                continue
+            buckets = []
+            for bucket in body["buckets"]:
+                if isinstance(agg, DateHistogramAgg):
+                    key = _histogram_key(bucket["key"], agg.time_zone)
+                    split = {
+                        bucket_key(sub): int(sub["doc_count"])
+                        for sub in bucket.get("split", {}).get("buckets", [])
+                    }
+                    buckets.append(Bucket(key=key, count=int(bucket["doc_count"]), split=split))
+                else:
+                    buckets.append(Bucket(key=bucket_key(bucket), count=int(bucket["doc_count"])))
+            out[agg.name] = AggResult(buckets=buckets)
+        return out
+
+    # -- records -------------------------------------------------------------------------------
+
+    def _record_id(self, kind: RecordKind, record_id: str) -> str:
+        return f"{kind.value}:{record_id}"
+
+    def put_records(self, kind: RecordKind, records: dict[str, dict[str, Any]]) -> None:
+        self._ensure_installed()
+        index = self.layout.index("records")
+        operations: list[dict[str, Any]] = []
+        for record_id, doc in records.items():
+            operations.append({"index": {"_index": index, "_id": self._record_id(kind, record_id)}})
+            operations.append({"kind": kind.value, "id": record_id, "doc": doc})
+        if not operations:
+            return
+        response = self._call(lambda: self.client.bulk(operations=operations, refresh="wait_for"))
+        if response.get("errors"):
+            reasons = [item for item in response["items"] if int(next(iter(item.values()))["status"]) >= 300]
+            raise StoreUnavailable(
+                f"Elasticsearch rejected {len(reasons)} {kind.value} record(s): {reasons[:3]}"
+            )
+
+    def get_record(self, kind: RecordKind, record_id: str) -> dict[str, Any] | None:
+        doc = self._get("records", self._record_id(kind, record_id))
+        return doc["doc"] if doc is not None else None
+
+    def list_records(self, kind: RecordKind, limit: int = 1000) -> list[dict[str, Any]]:
+        response = self._call(
+            lambda: self.client.search(
+                index=self.layout.index("records"),
+                query={"term": {"kind": kind.value}},
+                sort=[{"id": {"order": "asc"}}],
+                size=limit,
+                ignore_unavailable=True,
+            )
+        )
+        return [hit["_source"]["doc"] for hit in response["hits"]["hits"]]
+
+    def delete_record(self, kind: RecordKind, record_id: str) -> bool:
+        try:
+            self._call(
+                lambda: self.client.delete(
+                    index=self.layout.index("records"),
+                    id=self._record_id(kind, record_id),
+                    refresh="wait_for",
+                )
+            )
+        except NotFoundError:
+            return False
+        return True
+
+    def stats(self) -> dict[str, int]:
+        return {kind.value: self.count(kind, SearchQuery()) for kind in Kind}
+
+
+def _action(op: str, index: str, doc_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+    return {"action": {op: {"_index": index, "_id": doc_id}}, "source": doc}
+
+
+def _public(kind: Kind, source: dict[str, Any]) -> dict[str, Any]:
+    """The document as the caller indexed it (without the sort tie-breaker Vigil adds to events)."""
+    if kind is Kind.events and "vigil" in source:
+        source = {key: value for key, value in source.items() if key != "vigil"}
+    return source
+
+
+def _histogram_key(epoch_ms: int | float, time_zone: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=zone_offset(time_zone)).isoformat()
