@@ -185,5 +185,5 @@ def parse_weblog(line: str, server: str, tz: timezone = UTC) -> tuple[datetime, 
     if parsed is None:
         parsed = parse_error(line, f"{server}.error", tz)
     if parsed is None:
-        raise LineError(f"not a {server} access (combined/common) or error log line")
+        raise LineError(f"not a valid {server} access (combined/common) or error log line")
     return parsed
