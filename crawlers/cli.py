@@ -1,6 +1,127 @@
 """`vigil crawl …` and `vigil sources …` (registered by vigil.cli)."""
 
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
 import typer
 
-crawl_app = typer.Typer(help="Crawl the press outlets.", no_args_is_help=True)
+from vigil.clictx import console, settings_from
+
+crawl_app = typer.Typer(
+    help="Crawl the press outlets (`vigil crawl`), or debug a parser on a saved page (`vigil crawl parse`).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
 sources_app = typer.Typer(help="The outlet registry and its health.", no_args_is_help=True)
+
+
+@crawl_app.callback(invoke_without_command=True)
+def crawl(
+    ctx: typer.Context,
+    outlet: list[str] = typer.Option(
+        [], "--outlet", "-o", help="Outlet name (repeatable; default: crawl.outlets or all). See `vigil sources list`."
+    ),
+    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N article pages per outlet."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="Fetch every outlet from this snapshot server instead of the internet."
+    ),
+) -> None:
+    """Crawl feeds and sitemaps, extract, dedup, cluster, enrich and index the articles."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from crawlers.registry import select_outlets
+    from crawlers.runner import run_crawl
+
+    settings = settings_from(ctx)
+    select_outlets(outlet or None)  # fail fast on a misspelt name, before starting a crawl
+    summary = run_crawl(settings, outlets=outlet or None, limit=limit, base_url=base_url, progress=True)
+    console.print(
+        f"[bold]pages[/bold] {summary.pages}  [bold]articles[/bold] {summary.articles}  "
+        f"[bold]duplicates[/bold] {summary.duplicates}  [bold]clusters[/bold] {summary.clusters}  "
+        f"[bold]errors[/bold] {summary.errors}  ({summary.elapsed_seconds:.1f} s, {summary.finish_reason})"
+    )
+    for reason, count in sorted(summary.errors_by_reason.items()):
+        console.print(f"  error {reason:<24} {count:>6}")
+    for reason, count in sorted(summary.dropped_by_reason.items()):
+        console.print(f"  dropped {reason:<22} {count:>6}")
+    typer.echo(
+        json.dumps(
+            {
+                "pages": summary.pages,
+                "articles": summary.articles,
+                "duplicates": summary.duplicates,
+                "clusters": summary.clusters,
+                "errors_by_reason": summary.errors_by_reason,
+                "dropped_by_reason": summary.dropped_by_reason,
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+@crawl_app.command("parse")
+def parse(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="A saved HTML page."),
+    url: str = typer.Option(..., "--url", help="The page's URL: its domain chooses the outlet parser."),
+) -> None:
+    """Print the article extracted from a saved page as JSON (outlet parser by domain, else generic)."""
+    from crawlers.decode import decode_html
+    from crawlers.extract import parse_page
+
+    html, _codec = decode_html(file.read_bytes())
+    article = parse_page(html, url)
+    fields = ("title", "sapo", "body", "authors", "published_at", "outlet", "section", "tags", "canonical_url", "parser")
+    data = article.model_dump(mode="json")
+    typer.echo(json.dumps({key: data[key] for key in fields}, ensure_ascii=False, indent=2))
+
+
+@sources_app.command("list")
+def sources_list(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """The outlets in the registry, their feeds and sitemaps."""
+    from crawlers.registry import OUTLETS
+
+    if as_json:
+        rows = [
+            {
+                "name": o.name,
+                "title": o.title,
+                "domain": o.domain,
+                "language": o.language,
+                "scope": o.scope,
+                "feeds": list(o.feeds),
+                "sitemaps": list(o.sitemaps),
+                "parser_versions": [v.valid_from.isoformat() for v in o.parsers],
+            }
+            for o in OUTLETS
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for o in OUTLETS:
+        typer.echo(f"{o.name:<12} {o.domain:<18} {o.scope:<9} {len(o.feeds)} feeds  {len(o.sitemaps)} sitemaps  {o.title}")
+
+
+@sources_app.command("check")
+def sources_check(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Per outlet: last successful fetch, articles per day, and SILENT when a usually active outlet stopped."""
+    from crawlers.health import outlet_health
+    from store.factory import open_store
+
+    settings = settings_from(ctx)
+    store = open_store(settings)
+    try:
+        store.init()
+        report = outlet_health(store, settings)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps([h.to_json() for h in report], ensure_ascii=False, indent=2))
+        return
+    for h in report:
+        when = h.last_success.isoformat(timespec="minutes") if h.last_success else "never"
+        flag = "SILENT" if h.silent else "ok"
+        typer.echo(f"{h.name:<12} {flag:<7} last success {when:<26} {h.articles_per_day:>7.2f}/day  {h.articles_total} total")
+    silent = [h.name for h in report if h.silent]
+    if silent:
+        console.print(f"[yellow]silent outlets:[/yellow] {', '.join(silent)}")

@@ -1,0 +1,33 @@
+"""Errors of the crawling part.
+
+VigilError (vigil.errors)
+└── CrawlError          something about crawling the press went wrong
+    ├── UnknownOutlet   a name given with --outlet is not in the registry
+    ├── ExtractionError a saved page holds no article (no title or no body)
+    ├── InvalidDate     a date string is unparsable, in the future or before 1995
+    └── CrawlFailed     the crawl child process died before reporting a summary
+"""
+
+from __future__ import annotations
+
+from vigil.errors import VigilError
+
+
+class CrawlError(VigilError):
+    """Base of every crawler error."""
+
+
+class UnknownOutlet(CrawlError):
+    """An outlet name that is not in `crawlers.registry.OUTLETS`."""
+
+
+class ExtractionError(CrawlError):
+    """No article could be extracted from a page."""
+
+
+class InvalidDate(CrawlError):
+    """A publication date that cannot be trusted."""
+
+
+class CrawlFailed(CrawlError):
+    """The Scrapy child process exited without a summary."""

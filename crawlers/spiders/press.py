@@ -1,0 +1,222 @@
+"""The press spider: feeds and news sitemaps → article pages → items for the pipelines.
+
+Feeds are fetched through Scrapy (so robots.txt, throttling, SSRF checks and limits apply) with
+conditional GET validators from the crawl state, and their bytes parsed by feedparser. Every failed
+or skipped fetch is counted under `errors/<reason>` or `skipped/<reason>` in the crawl stats and
+logged once; nothing raises out of a callback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from crawlers.decode import decode_html
+from crawlers.extract import parse_page
+from crawlers.outlet import Outlet
+from crawlers.state import CrawlState, url_key
+from crawlers.urls import canonical_url, to_fetch_url
+
+log = logging.getLogger(__name__)
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, stable name for why a request failed (used as a stats key)."""
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+
+    error = failure.value
+    if isinstance(error, HttpError):
+        return f"http_{error.response.status}"
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout"
+    if failure.check(DNSLookupError):
+        return "dns"
+    if failure.check(ConnectionRefusedError):
+        return "connection_refused"
+    name = type(error).__name__
+    if name == "DownloadCancelledError" or "Cancelled" in name:
+        return "too_large"
+    if isinstance(error, IgnoreRequest):
+        message = str(error).lower()
+        if "redirection" in message:
+            return "redirect_loop"
+        if "robots" in message:
+            return "robots_forbidden"
+        return getattr(error, "reason", "ignored")
+    return name.lower()
+
+
+class PressSpider(scrapy.Spider):
+    """Crawl the given outlets; `base_url` sends every outlet-domain URL to a snapshot server."""
+
+    name = "press"
+
+    def __init__(
+        self,
+        outlets: list[Outlet],
+        state_path: str,
+        base_url: str | None = None,
+        limit: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.outlets = {outlet.name: outlet for outlet in outlets}
+        self.base_url = base_url
+        self.limit = limit
+        self.crawl_state = CrawlState(Path(state_path))
+        self.scheduled: dict[str, int] = {name: 0 for name in self.outlets}
+
+    # discovery -----------------------------------------------------------------------------
+    def _request(self, public_url: str, outlet: Outlet, kind: str, **kwargs: Any) -> scrapy.Request:
+        owned = outlet.owns(urlsplit(public_url).hostname or "")
+        callbacks = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "article": self.parse_article}
+        meta = {"outlet": outlet.name, "kind": kind, "public_url": public_url, **kwargs.pop("meta", {})}
+        return scrapy.Request(
+            to_fetch_url(public_url, self.base_url, owned),
+            callback=callbacks[kind],
+            errback=self.on_error,
+            meta=meta,
+            **kwargs,
+        )
+
+    async def start(self) -> AsyncIterator[Any]:
+        for outlet in self.outlets.values():
+            for feed in outlet.feeds:
+                headers = {}
+                etag, modified = self.crawl_state.validators(feed)
+                if etag:
+                    headers["If-None-Match"] = etag
+                if modified:
+                    headers["If-Modified-Since"] = modified
+                yield self._request(
+                    feed,
+                    outlet,
+                    "feed",
+                    headers=headers,
+                    dont_filter=True,
+                    meta={"handle_httpstatus_list": [304]},
+                )
+            for sitemap in outlet.sitemaps:
+                yield self._request(sitemap, outlet, "sitemap", dont_filter=True)
+
+    def _count(self, key: str, outlet: str | None = None) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key)
+        if outlet:
+            self.crawler.stats.inc_value(f"outlet/{outlet}/{key}")
+
+    def _article(self, link: str, outlet: Outlet, source: str) -> Iterator[scrapy.Request]:
+        link = link.strip()
+        if not link.startswith(("http://", "https://")):
+            self._count("skipped/bad_link", outlet.name)
+            return
+        if self.crawl_state.seen(url_key(canonical_url(link))):
+            self._count("skipped/already_indexed", outlet.name)
+            return
+        if self.limit is not None and self.scheduled[outlet.name] >= self.limit:
+            self._count("skipped/limit", outlet.name)
+            return
+        self.scheduled[outlet.name] += 1
+        yield self._request(link, outlet, "article", meta={"source": source})
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        outlet = self.outlets[response.meta["outlet"]]
+        public_url = response.meta["public_url"]
+        self.crawl_state.outlet_fetched(outlet.name, ok=True)
+        if response.status == 304:
+            self._count("feeds/not_modified", outlet.name)
+            return
+        self._count("feeds/fetched", outlet.name)
+        content_type = (response.headers.get("Content-Type") or b"application/xml").decode("latin-1")
+        headers = {"content-location": public_url, "content-type": content_type}
+        parsed = feedparser.parse(response.body, response_headers=headers)
+        if parsed.bozo and not isinstance(parsed.bozo_exception, feedparser.CharacterEncodingOverride):
+            self._count("errors/feed_malformed", outlet.name)
+            log.warning(
+                "malformed feed %s (%s): using the %d entries recovered",
+                public_url,
+                parsed.bozo_exception,
+                len(parsed.entries),
+            )
+        else:
+            etag = response.headers.get("ETag")
+            modified = response.headers.get("Last-Modified")
+            self.crawl_state.save_validators(
+                public_url,
+                etag.decode("latin-1") if etag else None,
+                modified.decode("latin-1") if modified else None,
+            )
+        for entry in parsed.entries:
+            link = entry.get("link") or ""
+            if link:
+                yield from self._article(urljoin(public_url, link), outlet, "feed")
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        outlet = self.outlets[response.meta["outlet"]]
+        self.crawl_state.outlet_fetched(outlet.name, ok=True)
+        try:
+            sitemap = Sitemap(response.body)
+        except (StopIteration, SyntaxError, ValueError):
+            self._count("errors/sitemap_malformed", outlet.name)
+            log.warning("unreadable sitemap %s: skipped", response.meta["public_url"])
+            return
+        self._count("sitemaps/fetched", outlet.name)
+        for entry in sitemap:
+            loc = entry.get("loc", "")
+            if not loc:
+                continue
+            if sitemap.type == "sitemapindex":
+                yield self._request(loc, outlet, "sitemap", dont_filter=True)
+            else:
+                yield from self._article(loc, outlet, "sitemap")
+
+    # articles ------------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+        outlet = self.outlets[response.meta["outlet"]]
+        public_url = response.meta["public_url"]
+        self._count("pages/fetched", outlet.name)
+        self.crawl_state.outlet_fetched(outlet.name, ok=True)
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
+        if not content_type.startswith(HTML_TYPES):
+            self._count("errors/not_html", outlet.name)
+            log.warning("not an HTML page (%s): %s skipped", content_type or "no content type", public_url)
+            return
+        html, codec = decode_html(response.body, content_type, language=outlet.language)
+        if codec != "utf-8":
+            self._count(f"pages/charset_{codec}", outlet.name)
+        owner = outlet if outlet.owns(urlsplit(public_url).hostname or "") else None
+        parsed = parse_page(html, public_url, owner)
+        item = parsed.model_dump()
+        item["outlet"] = outlet.name
+        item["language"] = outlet.language
+        item["category"] = item.pop("section")
+        yield item
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on request failures
+        outlet = request.meta.get("outlet")
+        reason = failure_reason(failure)
+        self._count(f"errors/{reason}", outlet)
+        if outlet:
+            self.crawl_state.outlet_fetched(outlet, ok=False)
+        log.warning(
+            "%s %s skipped: %s",
+            request.meta.get("kind", "request"),
+            request.meta.get("public_url", request.url),
+            reason,
+        )
+
+    def closed(self, reason: str) -> None:
+        self.crawl_state.close()
