@@ -195,28 +195,37 @@ class DetectionEngine:
         self.intel = intel or ThreatIntel()
         self.assets = assets
         self.rules = [CompiledRule(rule, self.intel) for rule in rules]
-        self._by_dataset: dict[str, list[CompiledRule]] = {}
-        self._any: list[CompiledRule] = []
-        for compiled in self.rules:
-            datasets = compiled.rule.logsource.datasets
-            if not datasets:
-                self._any.append(compiled)
-            for dataset in datasets:
-                self._by_dataset.setdefault(dataset, []).append(compiled)
-        self._cache: dict[Any, list[CompiledRule]] = {}
+        self._cache: dict[tuple[Any, Any], list[CompiledRule]] = {}
 
-    def rules_for(self, dataset: Any) -> list[CompiledRule]:
-        found = self._cache.get(dataset)
+    def rules_for(self, dataset: Any, event_type: Any = None) -> list[CompiledRule]:
+        """The rules that can match events of this dataset and EVE event type (cached per pair)."""
+        key = (dataset, event_type)
+        found = self._cache.get(key)
         if found is None:
-            found = self._by_dataset.get(dataset, []) + self._any if isinstance(dataset, str) else self._any
-            self._cache[dataset if isinstance(dataset, str) else None] = found
+            found = [
+                compiled
+                for compiled in self.rules
+                if (not compiled.rule.logsource.datasets or dataset in compiled.rule.logsource.datasets)
+                and (
+                    not compiled.rule.logsource.event_types
+                    or event_type in compiled.rule.logsource.event_types
+                )
+            ]
+            if len(self._cache) < 10_000:
+                self._cache[key] = found
         return found
 
     def process(self, event: SecurityEvent) -> list[Detection]:
         doc = event.doc
         meta = doc.get("event")
         dataset = meta.get("dataset") if type(meta) is dict else None
-        candidates = self.rules_for(dataset)
+        event_type = None
+        suricata = doc.get("suricata")
+        if type(suricata) is dict:
+            eve = suricata.get("eve")
+            if type(eve) is dict:
+                event_type = eve.get("event_type")
+        candidates = self.rules_for(dataset, event_type)
         if not candidates:
             return []
         detections: list[Detection] = []

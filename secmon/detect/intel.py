@@ -20,6 +20,7 @@ class ThreatIntel:
         self.domains: set[str] = set()
         # prefix length → set of network integers, per IP version
         self._nets: dict[tuple[int, int], set[int]] = {}
+        self._cidr_cache: dict[str, bool] = {}  # address → inside some network (addresses repeat a lot)
         for raw in indicators:
             self.add(raw)
 
@@ -40,6 +41,7 @@ class ThreatIntel:
             else:
                 key = (net.version, net.prefixlen)
                 self._nets.setdefault(key, set()).add(int(net.network_address))
+                self._cidr_cache.clear()
             return
         try:
             self.ips.add(str(ipaddress.ip_address(text)))
@@ -52,6 +54,15 @@ class ThreatIntel:
             return True
         if not self._nets:
             return False
+        cached = self._cidr_cache.get(text)
+        if cached is not None:
+            return cached
+        if len(self._cidr_cache) > 65_536:
+            self._cidr_cache.clear()
+        found = self._cidr_cache[text] = self._in_networks(text)
+        return found
+
+    def _in_networks(self, text: str) -> bool:
         try:
             address = ipaddress.ip_address(text)
         except ValueError:

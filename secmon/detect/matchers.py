@@ -146,7 +146,20 @@ def compile_selection(selection: dict[str, Any] | list[dict[str, Any]], intel: T
         preds = compiled[0]
         if len(preds) == 1:
             return preds[0]
+        if len(preds) == 2:
+            first, second = preds
+            return lambda doc: first(doc) and second(doc)
         return lambda doc: all(p(doc) for p in preds)
+    if all(len(preds) == 1 for preds in compiled):
+        singles = [preds[0] for preds in compiled]
+
+        def any_of(doc: Doc) -> bool:
+            for predicate in singles:  # noqa: SIM110 - a loop avoids a generator per event (hot path)
+                if predicate(doc):
+                    return True
+            return False
+
+        return any_of
     return lambda doc: any(all(p(doc) for p in preds) for preds in compiled)
 
 

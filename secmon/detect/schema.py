@@ -47,6 +47,9 @@ class LogSource(_Strict):
     """Which events a rule reads: an index key so an event only meets rules that can match it."""
 
     datasets: list[str] = Field(default_factory=list, description="ECS event.dataset values; empty = all")
+    event_types: list[str] = Field(
+        default_factory=list, description="Suricata EVE event types (suricata.eve.event_type); empty = all"
+    )
 
 
 class Threshold(_Strict):
