@@ -174,8 +174,8 @@ def _repeated(m: Match, doc: dict[str, Any]) -> None:
 
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[Match, dict[str, Any]], None]]] = [
     (re.compile(r"^Accepted (\S+) for (\S+) from (\S+) port (\d+)"), _accepted),
-    (re.compile(r"^Failed (\S+) for (invalid user )?(\S+) from (\S+) port (\d+)"), _failed),
-    (re.compile(r"^[Ii]nvalid user (\S*) from (\S+)(?: port (\d+))?"), _invalid_user),
+    (re.compile(r"^Failed (\S+) for (invalid user )?(.*?) from (\S+) port (\d+)"), _failed),
+    (re.compile(r"^[Ii]nvalid user (.*?) from (\S+?)(?: port (\d+))?$"), _invalid_user),
     (re.compile(r"^message repeated (\d+) times: \[(.*)\]$"), _repeated),
     (re.compile(r"^(?:pam_unix\([^)]*\): )?authentication failure;"), _pam_failure),
     (re.compile(r"^PAM (\d+) more authentication failures?;"), _pam_repeated),

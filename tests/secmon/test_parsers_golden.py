@@ -34,7 +34,11 @@ def test_golden_case(path: Path) -> None:
     case = json.loads(path.read_text())
     raw: str = case["raw"]
     event = parse_line(
-        raw, case["format"], origin="golden", offset=7, received_at=datetime.fromisoformat(case["received_at"])
+        raw,
+        case["format"],
+        origin="golden",
+        offset=7,
+        received_at=datetime.fromisoformat(case["received_at"]),
     )
     doc: dict[str, Any] = event.to_document()
 
