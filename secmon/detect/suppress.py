@@ -29,12 +29,18 @@ class Suppression(BaseModel):
 
     @field_validator("expires", mode="before")
     @classmethod
-    def _aware(cls, value: Any) -> Any:
+    def _end_of_day(cls, value: Any) -> Any:
+        """A bare date means "until the end of that day" (UTC)."""
+        if isinstance(value, str) and len(value.strip()) == 10:
+            value = date.fromisoformat(value.strip())
         if isinstance(value, date) and not isinstance(value, datetime):
             return datetime.combine(value, time.max, tzinfo=UTC)
-        if isinstance(value, datetime) and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
         return value
+
+    @field_validator("expires")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     def applies(self, rule_id: str, doc: dict[str, Any], at: datetime) -> bool:
         if at > self.expires or self.rule not in ("*", rule_id):
