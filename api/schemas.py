@@ -102,7 +102,10 @@ class OutletPublic(BaseModel):
     domain: str
     last_success: datetime | None = None
     articles_per_day: float = 0.0
-    silent: bool = False
+    silent: bool = Field(default=False, description="an outlet that usually publishes has gone quiet")
+    last_attempt: datetime | None = None
+    last_errors: int = 0
+    articles_total: int = 0
 
 
 class WatchlistCreate(_Input):

@@ -1,15 +1,190 @@
-"""`vigil run` (the main job) and `vigil demo`."""
+"""`vigil run` (the main job) and `vigil demo`.
+
+`vigil run` is one process with four activities: a crawl every `crawl.interval_minutes` (each in a
+child process, see crawlers.runner), log following with detection and notifications
+(secmon.pipeline.Ingester, polled every second), and the API (uvicorn) in the main thread. SIGTERM
+or Ctrl-C stops the API, lets the in-flight log batch finish, commits its offsets and closes the
+store; a crawl in progress is given `CRAWL_GRACE_SECONDS` to finish (it writes its own batches, and
+an interrupted crawl is simply resumed at the next run).
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
 import typer
+import uvicorn
+
+from store.protocol import Store
+from vigil.clictx import console, settings_from
+from vigil.config import Settings
+from vigil.errors import VigilError
+
+log = logging.getLogger("vigil.run")
+
+LOG_POLL_SECONDS = 1.0
+CRAWL_GRACE_SECONDS = 30.0
 
 
-def run_command(ctx: typer.Context) -> None:
+class _Server(uvicorn.Server):
+    """uvicorn, telling the rest of the service (and open alert streams) when a signal arrives."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self._on_exit()
+        super().handle_exit(sig, frame)
+
+
+class Service:
+    """The scheduler: crawl loop, log loop and API over one store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        crawl: bool = True,
+        logs: bool = True,
+        base_url: str | None = None,
+        first_crawl_done: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.crawl_enabled = crawl
+        self.logs_enabled = logs and bool(settings.secmon.logs)
+        self.base_url = base_url
+        self.first_crawl_done = first_crawl_done
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.app: Any = None
+
+    # -- activities ----------------------------------------------------------------------------
+
+    def _crawl_loop(self) -> None:
+        from crawlers.runner import run_crawl
+
+        interval = self.settings.crawl.interval_minutes * 60
+        wait = interval if self.first_crawl_done else 0.0
+        while not self.stop.wait(wait):
+            started = time.monotonic()
+            try:
+                summary = run_crawl(self.settings, base_url=self.base_url)
+                log.warning(
+                    "crawl: %d pages, %d articles, %d errors", summary.pages, summary.articles, summary.errors
+                )
+            except Exception:  # a failed crawl must not stop the service: log it, retry next interval
+                log.exception("crawl failed; retrying in %d min", self.settings.crawl.interval_minutes)
+            wait = max(0.0, interval - (time.monotonic() - started))
+
+    def _log_loop(self) -> None:
+        from secmon.pipeline import Ingester
+
+        ingester = Ingester(self.settings, self.store)
+        try:
+            while not self.stop.is_set():
+                try:
+                    summary = ingester.run_once()
+                    if summary.lines_read:
+                        log.info(
+                            "logs: %d lines, %d events, %d incidents opened",
+                            summary.lines_read,
+                            summary.events_indexed,
+                            summary.incidents_opened,
+                        )
+                except Exception:  # keep following: the batch was not committed, it is re-read next poll
+                    log.exception("log ingest failed; retrying")
+                self.stop.wait(LOG_POLL_SECONDS)
+        finally:
+            ingester.close()  # flushes, commits offsets of acknowledged batches
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        self.stop.set()
+        if self.app is not None:
+            self.app.state.stopping = True
+
+    def start_background(self) -> None:
+        if self.crawl_enabled:
+            self.threads.append(threading.Thread(target=self._crawl_loop, name="vigil-crawl", daemon=True))
+        if self.logs_enabled:
+            self.threads.append(threading.Thread(target=self._log_loop, name="vigil-logs", daemon=True))
+        for thread in self.threads:
+            thread.start()
+
+    def make_server(self, host: str, port: int) -> _Server:
+        from api.app import create_app
+
+        self.app = create_app(self.settings, self.store)
+        config = uvicorn.Config(
+            self.app, host=host, port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+        )
+        return _Server(config, self.request_stop)
+
+    def shutdown(self) -> None:
+        self.request_stop()
+        for thread in self.threads:
+            grace = CRAWL_GRACE_SECONDS if thread.name == "vigil-crawl" else 60.0
+            thread.join(timeout=grace)
+            if thread.is_alive():
+                log.warning("%s still busy after %.0f s; exiting anyway", thread.name, grace)
+        self.store.close()
+
+    def serve(self, host: str, port: int) -> None:
+        """Run until SIGTERM/SIGINT, then shut down in order."""
+        server = self.make_server(host, port)
+        self.start_background()
+        try:
+            server.run()
+        finally:
+            self.shutdown()
+        if not server.started:
+            raise VigilError(f"the API could not listen on {host}:{port}; is the port in use? (--port)")
+
+
+def open_ready_store(settings: Settings) -> Store:
+    from store.factory import open_store
+
+    store = open_store(settings)
+    store.init()
+    return store
+
+
+def run_command(
+    ctx: typer.Context,
+    host: str | None = typer.Option(None, "--host", help="API address (default: api.host)"),
+    port: int | None = typer.Option(None, "--port", help="API port (default: api.port)"),
+    crawl: bool = typer.Option(True, "--crawl/--no-crawl", help="crawl on schedule"),
+    logs: bool = typer.Option(True, "--logs/--no-logs", help="follow secmon.logs"),
+) -> None:
     """Run everything on a schedule: crawl, enrich, follow logs, detect, notify, serve the API."""
-    raise typer.Exit(code=1)
+    settings = settings_from(ctx)
+    logging.getLogger("vigil").setLevel(settings.log_level)
+    store = open_ready_store(settings)
+    service = Service(settings, store, crawl=crawl, logs=logs)
+    bind_host, bind_port = host or settings.api.host, port or settings.api.port
+    console.print(
+        f"[bold]vigil run[/bold]: {settings.store.backend} store, crawl every "
+        f"{settings.crawl.interval_minutes} min{'' if crawl else ' (off)'}, "
+        f"{len(settings.secmon.logs)} log source(s), API on http://{bind_host}:{bind_port} — Ctrl-C to stop"
+    )
+    service.serve(bind_host, bind_port)
+    console.print("stopped cleanly (log offsets committed)")
 
 
-def demo_command(ctx: typer.Context) -> None:
+def demo_command(
+    ctx: typer.Context,
+    once: bool = typer.Option(False, "--once", help="run one full cycle, check the API answers, exit"),
+    port: int = typer.Option(8000, "--port", help="API port on 127.0.0.1 (0: any free port)"),
+) -> None:
     """Run Vigil against bundled snapshot outlets and real sample logs on 127.0.0.1."""
-    raise typer.Exit(code=1)
+    from vigil.demo_run import run_demo
+
+    run_demo(settings_from(ctx), once=once, port=port)

@@ -219,13 +219,4 @@ def list_outlets(key: PressKey, store: StoreDep, settings: SettingsDep) -> list[
         from crawlers.health import outlet_health
     except ImportError:
         raise HTTPException(503, "outlet health needs the crawlers part, which is not installed") from None
-    return [
-        OutletPublic(
-            name=h.name,
-            domain=h.domain,
-            last_success=h.last_success,
-            articles_per_day=h.articles_per_day,
-            silent=h.silent,
-        )
-        for h in outlet_health(store, settings)
-    ]
+    return [OutletPublic.model_validate(h.to_json()) for h in outlet_health(store, settings)]
