@@ -60,7 +60,8 @@ class _Harvester:
     gz: bool
     buffer: bytes = b""
     eof: bool = False
-    rotated: bool = False  # found among the siblings: an older file, read before current ones
+    rotated: bool = False
+    seen_size: int = -1  # found among the siblings: an older file, read before current ones
     last_data: float = field(default_factory=time.monotonic)
 
     @property
@@ -194,7 +195,7 @@ class FileFollower:
             harvester = by_inode.get((st.st_dev, st.st_ino))
             if harvester is None:
                 fresh.append((path, st))
-            elif not harvester.gz and st.st_size < harvester.position + len(harvester.buffer):
+            elif not harvester.gz and self._replaced(harvester, st):
                 self._detach(harvester)  # copytruncate: the tail we have not read is in the copy
                 fresh.append((path, st))
             else:
@@ -254,6 +255,23 @@ class FileFollower:
         except (OSError, EOFError, gzip.BadGzipFile):
             return
         self._open[fp] = _Harvester(fp, path, st.st_dev, st.st_ino, handle, start, gz, rotated=known_only)
+
+    def _replaced(self, harvester: _Harvester, st: os.stat_result) -> bool:
+        """Was this inode truncated (and maybe rewritten) since we opened it?
+
+        Shorter than what we read means truncated; a size change is also checked against the first
+        line's fingerprint, which catches a truncated file that has already grown past our offset.
+        """
+        if st.st_size < harvester.position + len(harvester.buffer):
+            return True
+        if st.st_size == harvester.seen_size:
+            return False
+        harvester.seen_size = st.st_size
+        try:
+            head = os.pread(harvester.handle.fileno(), FINGERPRINT_MAX, 0)
+        except OSError:
+            return True
+        return fingerprint(head) != harvester.fp
 
     def _detach(self, harvester: _Harvester) -> None:
         self._detached[harvester.fp] = harvester.position
