@@ -104,7 +104,7 @@ DASHBOARDS = (
                 "Top signatures",
                 "vigil-events",
                 "table",
-                terms_field="rule.name",
+                terms_field="rule.name.keyword",
                 query="event.kind : alert",
                 query_fields=("event.kind",),
                 size=15,
