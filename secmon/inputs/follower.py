@@ -56,9 +56,10 @@ class _Harvester:
     dev: int
     ino: int
     handle: BinaryIO
-    position: int  # offset of the first byte of `buffer`
+    position: int  # file offset of buffer[cursor], the first byte not yet delivered
     gz: bool
     buffer: bytes = b""
+    cursor: int = 0  # start of the unread part of `buffer`
     eof: bool = False
     rotated: bool = False
     seen_size: int = -1  # found among the siblings: an older file, read before current ones
@@ -68,40 +69,48 @@ class _Harvester:
     def origin(self) -> str:
         return origin_of(self.fp)
 
+    @property
+    def consumed(self) -> int:
+        """Bytes of the file read so far (delivered lines + the pending partial line)."""
+        return self.position + len(self.buffer) - self.cursor
+
     def read(self, limit: int, out: list[Line]) -> None:
-        """Append up to `limit` complete lines to `out`."""
+        """Append up to `limit` complete lines to `out` (a cursor avoids re-copying the buffer)."""
         produced = 0
+        buffer, cursor = self.buffer, self.cursor
         while produced < limit:
-            newline = self.buffer.find(b"\n")
+            newline = buffer.find(b"\n", cursor)
             if newline >= 0:
-                raw = self.buffer[:newline]
-                self.buffer = self.buffer[newline + 1 :]
                 start = self.position
-                self.position += newline + 1
-                out.append(self._line(raw, start, self.position))
+                self.position += newline + 1 - cursor
+                out.append(self._line(buffer[cursor:newline], start, self.position))
+                cursor = newline + 1
                 produced += 1
                 continue
+            buffer, cursor = buffer[cursor:], 0
             try:
                 chunk = self.handle.read(CHUNK)
             except (EOFError, gzip.BadGzipFile, OSError):
                 chunk = b""  # a truncated .gz: keep what we have, try again later
             if chunk:
-                self.buffer += chunk
+                buffer += chunk
                 self.last_data = time.monotonic()
-                if len(self.buffer) > MAX_LINE and b"\n" not in self.buffer:
-                    raw, self.buffer = self.buffer[:MAX_LINE], self.buffer[MAX_LINE:]
+                if len(buffer) > MAX_LINE and b"\n" not in buffer:  # cut runaway lines, like max_bytes
                     start = self.position
                     self.position += MAX_LINE
-                    out.append(self._line(raw, start, self.position))
+                    out.append(self._line(buffer[:MAX_LINE], start, self.position))
+                    buffer = buffer[MAX_LINE:]
                     produced += 1
                 continue
             self.eof = True
-            if self.gz and self.buffer:  # a compressed file is complete: its last line has no newline
-                raw, self.buffer = self.buffer, b""
+            if self.gz and buffer:  # a compressed file is complete: its last line has no newline
                 start = self.position
-                self.position += len(raw)
-                out.append(self._line(raw, start, self.position))
+                self.position += len(buffer)
+                out.append(self._line(buffer, start, self.position))
+                buffer = b""
+            self.buffer, self.cursor = buffer, 0
             return
+        self.buffer, self.cursor = buffer, cursor
         self.eof = False
 
     def _line(self, raw: bytes, start: int, end: int) -> Line:
@@ -158,7 +167,7 @@ class FileFollower:
             harvester = self._open.get(fp)
             if harvester is not None:
                 entry.dev, entry.ino = harvester.dev, harvester.ino
-                if harvester.gz and harvester.eof and not harvester.buffer:
+                if harvester.gz and harvester.eof and harvester.consumed == harvester.position:
                     entry.eof_offset = harvester.position
         self.registry.save(live=set(self._open))
 
@@ -262,7 +271,7 @@ class FileFollower:
         Shorter than what we read means truncated; a size change is also checked against the first
         line's fingerprint, which catches a truncated file that has already grown past our offset.
         """
-        if st.st_size < harvester.position + len(harvester.buffer):
+        if st.st_size < harvester.consumed:
             return True
         if st.st_size == harvester.seen_size:
             return False
@@ -292,7 +301,7 @@ class FileFollower:
     def _close_finished(self) -> None:
         now = time.monotonic()
         for fp, harvester in list(self._open.items()):
-            done_gz = harvester.gz and harvester.eof and not harvester.buffer
+            done_gz = harvester.gz and harvester.eof and harvester.consumed == harvester.position
             idle_rotated = (
                 harvester.eof
                 and now - harvester.last_data > self.close_rotated_after

@@ -201,3 +201,13 @@ def test_read_once_from_stdin() -> None:
         [sys.executable, "-c", code], input=b"alpha\nbeta\n", capture_output=True, cwd=ROOT, check=True
     )
     assert result.stdout.decode().splitlines() == ["stdin 0 alpha", "stdin 6 beta"]
+
+
+def test_runaway_line_without_newline_is_cut_not_buffered_forever(tmp_path: Path) -> None:
+    from secmon.inputs.follower import MAX_LINE
+
+    log = tmp_path / "a.log"
+    log.write_bytes(b"head\n" + b"a" * (MAX_LINE + 10))
+    lines = follower(tmp_path, log).poll()
+    assert texts(lines)[0] == "head"
+    assert len(lines[1].text) == MAX_LINE and (lines[1].offset, lines[1].end) == (5, 5 + MAX_LINE)
