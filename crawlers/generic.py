@@ -17,7 +17,7 @@ from crawlers.extract import ParsedArticle, _canonical, _jsonld_date, _texts
 from nlp.normalize import normalize
 
 _LEAD_CLASS = re.compile(
-    r"(?:^|[\s_-])(sapo|lead|chapeau|description|summary|desc|abstract)(?:$|[\s_-])", re.I
+    r"(?:^|[\s_-])(sapo|lead|chapeau|chappeau|description|summary|desc|abstract|brief)(?:$|[\s_-])", re.I
 )
 GENERIC = "generic"
 
@@ -40,11 +40,16 @@ def _sapo(page: Selector) -> str:
     return ""
 
 
-def _strip_lead(body: str, sapo: str) -> str:
-    """Remove the sapo from the start of the body when trafilatura did keep it."""
-    if sapo and body.startswith(sapo):
-        return body[len(sapo) :].lstrip("\n ")
-    return body
+def _split_lead(body: str, sapo: str) -> tuple[str, str]:
+    """(sapo, body) with the lead removed from the body when trafilatura kept it; a meta description
+    that is a truncated copy of the first paragraph makes that paragraph the sapo."""
+    first, _, rest = body.partition("\n\n")
+    stem = sapo.rstrip(".… ")
+    if sapo and first == sapo:
+        return sapo, rest
+    if stem and len(stem) >= 40 and first.startswith(stem) and rest:
+        return first, rest
+    return sapo, body
 
 
 def parse_generic(html: str, url: str, *, outlet_name: str, tz: str) -> ParsedArticle:
@@ -66,7 +71,7 @@ def parse_generic(html: str, url: str, *, outlet_name: str, tz: str) -> ParsedAr
     title = normalize(page.css("h1").xpath("string()").get() or "") or normalize(title)
     paragraphs = [normalize(line) for line in body.split("\n")]
     body = "\n\n".join(line for line in paragraphs if line)
-    sapo = _sapo(page)
+    sapo, body = _split_lead(body, _sapo(page))
     published = _jsonld_date(page, tz)
     if published is None:
         meta = page.css("meta[property='article:published_time']::attr(content)").get()
@@ -76,7 +81,7 @@ def parse_generic(html: str, url: str, *, outlet_name: str, tz: str) -> ParsedAr
         outlet=outlet_name,
         title=title,
         sapo=sapo,
-        body=_strip_lead(body, sapo),
+        body=body,
         authors=[normalize(name) for name in re.split(r";|,", author) if name.strip()],
         published_at=published,
         section=normalize(section),

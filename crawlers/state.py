@@ -15,12 +15,12 @@ from pathlib import Path
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, fetched_at TEXT);
 CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, article_id TEXT NOT NULL, seen_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS clusters (
-    band INTEGER NOT NULL, fingerprint TEXT NOT NULL, cluster_id TEXT NOT NULL,
-    outlet TEXT NOT NULL, article_id TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS stories (
+    article_id TEXT PRIMARY KEY, signature BLOB NOT NULL, cluster_id TEXT NOT NULL, outlet TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS clusters_band ON clusters (band);
-CREATE INDEX IF NOT EXISTS clusters_id ON clusters (cluster_id);
+CREATE INDEX IF NOT EXISTS stories_cluster ON stories (cluster_id);
+CREATE TABLE IF NOT EXISTS story_bands (band INTEGER NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS story_bands_band ON story_bands (band);
 CREATE TABLE IF NOT EXISTS outlets (
     outlet TEXT PRIMARY KEY, last_success TEXT, last_attempt TEXT, articles INTEGER NOT NULL DEFAULT 0
 );
@@ -84,34 +84,33 @@ class CrawlState:
         return None
 
     # story clusters ------------------------------------------------------------------------
-    def cluster_candidates(self, band_values: list[int]) -> list[tuple[str, str, str]]:
-        """(fingerprint hex, cluster id, outlet) of stored articles sharing a band."""
-        marks = ",".join("?" * len(band_values))
-        return list(
-            self._db.execute(
-                f"SELECT DISTINCT fingerprint, cluster_id, outlet FROM clusters WHERE band IN ({marks})",
-                band_values,
-            )
+    def cluster_candidates(self, band_keys: list[int]) -> list[tuple[bytes, str]]:
+        """(MinHash signature, cluster id) of stored articles sharing an LSH band."""
+        marks = ",".join("?" * len(band_keys))
+        query = (
+            "SELECT s.signature, s.cluster_id FROM stories s WHERE s.article_id IN "
+            f"(SELECT article_id FROM story_bands WHERE band IN ({marks}))"  # only placeholders
         )
+        return list(self._db.execute(query, band_keys))
 
     def add_to_cluster(
-        self, band_values: list[int], fingerprint: str, cluster_id: str, outlet: str, article_id: str
+        self, band_keys: list[int], signature: bytes, cluster_id: str, outlet: str, article_id: str
     ) -> None:
         with self._lock:
-            self._db.executemany(
-                "INSERT INTO clusters VALUES (?, ?, ?, ?, ?)",
-                [(band, fingerprint, cluster_id, outlet, article_id) for band in band_values],
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?)", (article_id, signature, cluster_id, outlet)
             )
+            self._db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(band, article_id) for band in band_keys])
+            self._db.execute("COMMIT")
 
     def cluster_members(self, cluster_id: str) -> tuple[int, list[str]]:
         """How many outlets carried the story, and the ids of its articles."""
-        rows = self._db.execute(
-            "SELECT DISTINCT outlet, article_id FROM clusters WHERE cluster_id = ?", (cluster_id,)
-        ).fetchall()
+        rows = self._db.execute("SELECT outlet, article_id FROM stories WHERE cluster_id = ?", (cluster_id,)).fetchall()
         return len({row[0] for row in rows}), sorted({row[1] for row in rows})
 
     def cluster_count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(DISTINCT cluster_id) FROM clusters").fetchone()[0])
+        return int(self._db.execute("SELECT COUNT(DISTINCT cluster_id) FROM stories").fetchone()[0])
 
     # outlet health -------------------------------------------------------------------------
     def outlet_fetched(self, outlet: str, ok: bool) -> None:

@@ -1,9 +1,12 @@
-"""Near-duplicate fingerprints for story clusters: 64-bit SimHash over word shingles.
+"""Near-duplicate fingerprints for story clusters, over word 3-gram shingles.
 
-Syndicated copies of a story (one agency text run by several outlets, lightly edited) differ by a few
-words; their SimHashes differ by a few bits. The 64 bits are split into `BANDS` blocks so that two
-fingerprints within `MAX_DISTANCE` bits share at least one block exactly (pigeonhole), which lets a
-persistent index find candidates with plain equality lookups instead of a scan.
+- `minhash(text)`: a 64-value MinHash signature; `jaccard(a, b)` estimates shingle overlap. Its LSH
+  `bands` (16 bands of 4 values) let a persistent index find candidate copies by equality lookups:
+  two texts with Jaccard 0.9 share a band with probability > 0.999, unrelated texts almost never.
+  Syndicated copies (one agency story re-run with a new headline and a few edited words) have
+  Jaccard > 0.8; different stories < 0.1. `SAME_STORY` = 0.5 separates them.
+- `simhash(text)`: a 64-bit SimHash, stored on each article as its compact `fingerprint` (hex).
+
 Pure functions over text: no I/O, imports nothing from the other parts.
 """
 
@@ -13,12 +16,18 @@ import hashlib
 import re
 import unicodedata
 
+import numpy as np
+from datasketch import MinHash
+
 BITS = 64
-BANDS = 4
-BAND_BITS = BITS // BANDS
-MAX_DISTANCE = 3
 SHINGLE = 3
+PERMUTATIONS = 64
+BAND_ROWS = 4
+BANDS = PERMUTATIONS // BAND_ROWS
+SAME_STORY = 0.5
+SEED = 20261128
 _WORD = re.compile(r"\w+", re.UNICODE)
+_BIT_INDEX = np.arange(BITS, dtype=np.uint64)
 
 
 def words(text: str) -> list[str]:
@@ -34,22 +43,19 @@ def shingles(text: str, size: int = SHINGLE) -> list[str]:
     return [" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)]
 
 
-def _hash64(shingle: str) -> int:
-    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
+def _hashes64(items: list[str]) -> np.ndarray:
+    digests = b"".join(hashlib.blake2b(item.encode("utf-8"), digest_size=8).digest() for item in items)
+    return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
 
 
 def simhash(text: str) -> int:
     """The 64-bit SimHash of `text`'s shingles (0 for empty text)."""
-    weights = [0] * BITS
-    for shingle in shingles(text):
-        value = _hash64(shingle)
-        for bit in range(BITS):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    result = 0
-    for bit, weight in enumerate(weights):
-        if weight > 0:
-            result |= 1 << bit
-    return result
+    items = shingles(text)
+    if not items:
+        return 0
+    bits = (_hashes64(items)[:, None] >> _BIT_INDEX) & np.uint64(1)
+    votes = bits.sum(axis=0, dtype=np.int64) * 2 - len(items)
+    return int(sum(1 << int(bit) for bit in np.nonzero(votes > 0)[0]))
 
 
 def to_hex(fingerprint: int) -> str:
@@ -61,16 +67,41 @@ def from_hex(text: str) -> int:
 
 
 def distance(a: int, b: int) -> int:
-    """Hamming distance between two fingerprints."""
+    """Hamming distance between two SimHashes."""
     return (a ^ b).bit_count()
 
 
-def bands(fingerprint: int) -> list[int]:
-    """The `BANDS` blocks of the fingerprint, each tagged with its position so equal blocks match only
-    at the same place."""
-    mask = (1 << BAND_BITS) - 1
-    return [(index << BAND_BITS) | (fingerprint >> (index * BAND_BITS) & mask) for index in range(BANDS)]
+def minhash(text: str) -> np.ndarray:
+    """The MinHash signature (PERMUTATIONS uint64 values) of `text`'s shingles."""
+    signature = MinHash(num_perm=PERMUTATIONS, seed=SEED)
+    items = shingles(text)
+    if items:
+        signature.update_batch([item.encode("utf-8") for item in items])
+    return np.asarray(signature.hashvalues, dtype=np.uint64)
 
 
-def near_duplicate(a: int, b: int, max_distance: int = MAX_DISTANCE) -> bool:
-    return distance(a, b) <= max_distance
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of the two texts' shingle sets."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def bands(signature: np.ndarray) -> list[int]:
+    """One signed 63-bit key per LSH band (band index mixed in, so equal keys match at one place)."""
+    keys = []
+    for index in range(BANDS):
+        chunk = signature[index * BAND_ROWS : (index + 1) * BAND_ROWS].tobytes()
+        digest = hashlib.blake2b(bytes([index]) + chunk, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big") >> 1)
+    return keys
+
+
+def signature_bytes(signature: np.ndarray) -> bytes:
+    return signature.astype("<u8").tobytes()
+
+
+def signature_from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64)
+
+
+def same_story(a: np.ndarray, b: np.ndarray, threshold: float = SAME_STORY) -> bool:
+    return jaccard(a, b) >= threshold

@@ -61,7 +61,8 @@ def copy_corpus(shared: Path) -> None:
     usable = []
     for row in vntc:
         parts = _paragraphs(row["text"])
-        if len(parts) >= 4 and 800 <= len(row["text"]) <= 3500 and all(len(p) > 20 for p in parts[:2]):
+        ok_title = 15 <= len(parts[0]) <= 140 if parts else False
+        if ok_title and len(parts) >= 4 and 800 <= len(row["text"]) <= 3500 and len(parts[1]) > 40:
             usable.append((row, parts))
     rng.shuffle(usable)
     hue = [entry for entry in usable if "Huế" in entry[0]["text"]]

@@ -94,6 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # the crawler opens many connections at once; a full backlog drops SYNs
     routes: dict[str, Resource]
     hits: dict[str, int]
 

@@ -31,6 +31,16 @@ log = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+_ERROR_NAMES = (
+    ("Timeout", "timeout"),
+    ("CannotResolveHost", "dns"),
+    ("ConnectionRefused", "connection_refused"),
+    ("Cancelled", "too_large"),
+    ("DataLoss", "truncated"),
+    ("ConnectionLost", "connection_lost"),
+)
+
+
 def failure_reason(failure: Failure) -> str:
     """A short, stable name for why a request failed (used as a stats key)."""
     from scrapy.exceptions import IgnoreRequest
@@ -46,8 +56,9 @@ def failure_reason(failure: Failure) -> str:
     if failure.check(ConnectionRefusedError):
         return "connection_refused"
     name = type(error).__name__
-    if name == "DownloadCancelledError" or "Cancelled" in name:
-        return "too_large"
+    for marker, reason in _ERROR_NAMES:
+        if marker in name:
+            return reason
     if isinstance(error, IgnoreRequest):
         message = str(error).lower()
         if "redirection" in message:
@@ -77,6 +88,7 @@ class PressSpider(scrapy.Spider):
         self.limit = limit
         self.crawl_state = CrawlState(Path(state_path))
         self.scheduled: dict[str, int] = {name: 0 for name in self.outlets}
+        self.requested: set[str] = set()
 
     # discovery -----------------------------------------------------------------------------
     def _request(self, public_url: str, outlet: Outlet, kind: str, **kwargs: Any) -> scrapy.Request:
@@ -122,14 +134,22 @@ class PressSpider(scrapy.Spider):
         if not link.startswith(("http://", "https://")):
             self._count("skipped/bad_link", outlet.name)
             return
-        if self.crawl_state.seen(url_key(canonical_url(link))):
+        canonical = canonical_url(link)
+        if canonical in self.requested:
+            self._count("skipped/duplicate_link", outlet.name)
+            self._count("duplicates")
+            return
+        if self.crawl_state.seen(url_key(canonical)):
             self._count("skipped/already_indexed", outlet.name)
             return
         if self.limit is not None and self.scheduled[outlet.name] >= self.limit:
             self._count("skipped/limit", outlet.name)
             return
         self.scheduled[outlet.name] += 1
-        yield self._request(link, outlet, "article", meta={"source": source})
+        self.requested.add(canonical)
+        # Duplicates are filtered above by canonical URL; dont_filter lets a redirect that comes back
+        # to a known URL run into REDIRECT_MAX_TIMES (counted as a loop) instead of vanishing silently.
+        yield self._request(link, outlet, "article", dont_filter=True, meta={"source": source})
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
