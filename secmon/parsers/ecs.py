@@ -7,6 +7,7 @@ EVE path must run at tens of MiB/s; these helpers keep the repeated bits in one 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -32,16 +33,47 @@ def make_event(
 ) -> SecurityEvent:
     """Wrap a parsed ECS doc; the id makes re-delivery of the same line at the same offset harmless.
 
-    `model_construct` skips validation: every parser guarantees an aware timestamp and a dict doc.
+    Construction skips validation: every parser guarantees an aware timestamp and a dict doc.
     """
     doc["event"]["original"] = line
     log: dict[str, Any] = {"offset": offset}
     if path is not None:
         log["file"] = {"path": path}
     doc["log"] = log if "log" not in doc else {**doc["log"], **log}
-    return SecurityEvent.model_construct(
-        id=stable_id(origin, str(offset), line), timestamp=timestamp, doc=doc
-    )
+    return _construct(stable_id(origin, str(offset), line), timestamp, doc)
+
+
+_FIELDS = frozenset(("id", "timestamp", "doc"))
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _fast_construct(event_id: str, timestamp: datetime, doc: dict[str, Any]) -> SecurityEvent:
+    """What `model_construct` does for this three-field model, at a third of its cost (hot path)."""
+    event = _new(SecurityEvent)
+    _set(event, "__dict__", {"id": event_id, "timestamp": timestamp, "doc": doc})
+    _set(event, "__pydantic_fields_set__", set(_FIELDS))
+    _set(event, "__pydantic_extra__", None)
+    _set(event, "__pydantic_private__", None)
+    return event
+
+
+def _slow_construct(event_id: str, timestamp: datetime, doc: dict[str, Any]) -> SecurityEvent:
+    return SecurityEvent.model_construct(id=event_id, timestamp=timestamp, doc=doc)
+
+
+def _pick_constructor() -> Callable[[str, datetime, dict[str, Any]], SecurityEvent]:
+    """Use the fast path only if it builds exactly what pydantic builds (checked once, at import)."""
+    sample = ("x", datetime(2026, 1, 1, tzinfo=UTC), {"event": {"kind": "event"}})
+    try:
+        fast, slow = _fast_construct(*sample), _slow_construct(*sample)
+        same = fast == slow and fast.model_dump() == slow.model_dump() and vars(fast) == vars(slow)
+    except (AttributeError, TypeError):
+        same = False
+    return _fast_construct if same else _slow_construct
+
+
+_construct = _pick_constructor()
 
 
 def error_event(

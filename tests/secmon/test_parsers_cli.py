@@ -84,3 +84,15 @@ NEAR_MISSES = [
 def test_parse_line_never_raises_on_near_misses(prefix: str, tail: str, fmt: str) -> None:
     event = parse_line(prefix + tail, fmt, origin="fuzz", offset=3)
     assert event.doc["event"]["kind"] in ("event", "alert", "metric", "pipeline_error")
+
+
+def test_parsed_event_behaves_like_a_validated_model() -> None:
+    from store.models import SecurityEvent
+
+    line = sample_path("suricata-verify-eve.json").read_text().splitlines()[0]
+    event = parse_line(line, "eve", origin="o", offset=0)
+    again = SecurityEvent.model_validate(event.model_dump())
+    assert again == event and again.model_dump_json() == event.model_dump_json()
+    copy = event.model_copy(update={"id": "other"})
+    assert copy.id == "other" and copy.doc is event.doc and event.id != "other"
+    assert event.get("rule.id") == "2100498"
