@@ -177,11 +177,15 @@ def _span(event: dict[str, Any], record: dict[str, Any]) -> None:
     """`event.start`/`end` in ISO 8601 with a colon in the offset (EVE writes `-0400`)."""
     for key in ("start", "end"):
         value = record.get(key)
-        if type(value) is str:
-            try:
-                event[key] = datetime.fromisoformat(value).isoformat()
-            except ValueError:
-                continue
+        if type(value) is not str:
+            continue
+        if len(value) == 31 and value[26] in "+-" and value[29] != ":":  # the usual shape: cheap
+            event[key] = value[:29] + ":" + value[29:]
+            continue
+        try:
+            event[key] = datetime.fromisoformat(value).isoformat()
+        except ValueError:
+            continue
 
 
 def _http(eve: dict[str, Any], doc: dict[str, Any]) -> None:
