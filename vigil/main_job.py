@@ -11,6 +11,7 @@ an interrupted crawl is simply resumed at the next run).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -38,8 +39,13 @@ class _Server(uvicorn.Server):
         self._on_exit = on_exit
 
     def handle_exit(self, sig: int, frame: Any) -> None:
+        # Unlike uvicorn's own handler, the signal is not re-raised after the server stops: the
+        # service still has to flush the log batch and commit offsets, then exit 0.
         self._on_exit()
-        super().handle_exit(sig, frame)
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        else:
+            self.should_exit = True
 
 
 class Service:

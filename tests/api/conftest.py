@@ -70,6 +70,8 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     keys = seed(store)
     with LiveServer(create_app(settings, store)) as server:
         yield Api(server.base_url, keys, store, settings, backend)
+    if backend == "elastic":
+        store.drop_indices()  # type: ignore[attr-defined]
     store.close()
 
 

@@ -15,7 +15,7 @@ def test_health_needs_no_key_and_ready_reports_documents(api: Api) -> None:
         assert anonymous.get("/health").json()["status"] == "ok"
     with api.client("press") as client:
         ready = client.get("/ready").json()
-    assert ready["status"] == "ready" and ready["backend"] == api.backend
+    assert ready["status"] == "ready" and ready["backend"] == api.settings.store.backend
     assert ready["documents"]["articles"] == 6
 
 

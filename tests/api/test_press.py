@@ -138,3 +138,12 @@ def test_bad_parameters_are_422_with_a_message(api: Api) -> None:
     assert not_a_date.status_code == 422 and "2026-01-31" in not_a_date.text
     assert size.status_code == 422
     assert cursor.status_code == 422
+
+
+def test_outlets_list_the_registry_with_health(api: Api) -> None:
+    from crawlers.registry import OUTLETS
+
+    with api.client("press") as client:
+        outlets = client.get("/outlets").json()
+    assert {o["name"] for o in outlets} == {outlet.name for outlet in OUTLETS}
+    assert all(o["last_success"] is None for o in outlets)  # nothing crawled into this store

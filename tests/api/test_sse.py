@@ -33,20 +33,22 @@ def _listen(api: Api, out: queue.Queue, stop: threading.Event, last_event_id: st
     headers = {"X-API-Key": api.keys["security"]}
     if last_event_id:
         headers["Last-Event-ID"] = last_event_id
-    with httpx.Client(base_url=api.base_url, timeout=httpx.Timeout(10, read=30)) as client:
-        with client.stream("GET", "/alerts/stream", headers=headers) as response:
-            out.put(("status", response.status_code, time.monotonic()))
-            event: dict[str, str] = {}
-            for line in response.iter_lines():
-                if stop.is_set():
-                    return
-                if not line:
-                    if "data" in event:
-                        out.put(("event", event, time.monotonic()))
-                    event = {}
-                    continue
-                name, _, value = line.partition(":")
-                event[name] = value.strip()
+    with (
+        httpx.Client(base_url=api.base_url, timeout=httpx.Timeout(10, read=30)) as client,
+        client.stream("GET", "/alerts/stream", headers=headers) as response,
+    ):
+        out.put(("status", response.status_code, time.monotonic()))
+        event: dict[str, str] = {}
+        for line in response.iter_lines():
+            if stop.is_set():
+                return
+            if not line:
+                if "data" in event:
+                    out.put(("event", event, time.monotonic()))
+                event = {}
+                continue
+            name, _, value = line.partition(":")
+            event[name] = value.strip()
 
 
 def _next_event(out: queue.Queue, timeout: float) -> tuple[dict[str, str], float]:

@@ -1,0 +1,270 @@
+"""Benchmark the API: /articles searches (with filters) and /articles/stats at 20 concurrent clients
+against 100,000 articles in the embedded (SQLite) store.
+
+    .venv/bin/python bench/api.py                      # 100k articles, 20 clients, 3000 requests
+    .venv/bin/python bench/api.py --articles 20000 --requests 1000
+
+The articles are synthetic Vietnamese text (a fixed vocabulary, seeded RNG), built once and cached in
+bench/out/. The API runs under uvicorn in its own process on 127.0.0.1 (as in production); the
+clients are asyncio + httpx in this process. Prints p50/p95/p99 latency per kind and overall, req/s,
+and errors. Target: p95 < 100 ms, no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from store.models import Article, Entity  # noqa: E402
+
+OUT = REPO / "bench" / "out"
+WORDS = (
+    "tỉnh thành phố huyện xã phường người dân chính quyền ủy ban nhân dân hội đồng kinh tế xã hội văn hóa "
+    "giáo dục y tế bệnh viện trường học học sinh sinh viên giáo viên bác sĩ nông nghiệp nông dân lúa gạo "
+    "mưa lũ ngập lụt sạt lở bão thiên tai cứu hộ du lịch du khách lễ hội di sản cố đô kinh thành chùa "
+    "đường giao thông cầu cảng sân bay dự án đầu tư doanh nghiệp công ty thị trường giá cả xuất khẩu "
+    "chuyển đổi số công nghệ thông tin an ninh mạng tội phạm công an điều tra bắt giữ vi phạm xử phạt "
+    "môi trường rác thải nước sạch điện năng lượng quy hoạch đất đai nhà ở đô thị nông thôn mới "
+    "hội nghị triển khai kế hoạch năm nay tháng tuần trước tăng giảm mạnh nhẹ hiệu quả khó khăn "
+    "phát triển bền vững hỗ trợ chính sách ngân sách vốn nguồn lực cán bộ lãnh đạo chỉ đạo kiểm tra"
+).split()
+OUTLETS = [f"outlet{i:02d}" for i in range(15)]
+TOPICS = ["thoi-su", "kinh-te", "xa-hoi", "van-hoa", "giao-duc", "y-te", "phap-luat", "du-lich", "cong-nghe"]
+TONES = ["positive", "neutral", "negative"]
+ENTITIES = [
+    Entity(text=t, type=k, normalized="")
+    for t, k in [
+        ("Thừa Thiên Huế", "LOC"),
+        ("Huế", "LOC"),
+        ("Đà Nẵng", "LOC"),
+        ("Quảng Trị", "LOC"),
+        ("A Lưới", "LOC"),
+        ("Phú Vang", "LOC"),
+        ("UBND tỉnh", "ORG"),
+        ("Sở Y tế", "ORG"),
+        ("Công an tỉnh", "ORG"),
+        ("Nguyễn Văn Phương", "PER"),
+        ("Phan Thiên Định", "PER"),
+        ("Lê Trường Lưu", "PER"),
+    ]
+]
+START = datetime(2025, 12, 1, tzinfo=UTC)
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def make_article(rng: random.Random, i: int) -> Article:
+    title = sentence(rng, rng.randint(7, 12)).capitalize()
+    return Article(
+        url=f"https://{OUTLETS[i % 15]}.vn/bai-{i}.html",
+        outlet=rng.choice(OUTLETS),
+        title=title,
+        sapo=sentence(rng, rng.randint(20, 35)),
+        body=". ".join(sentence(rng, rng.randint(10, 20)) for _ in range(rng.randint(8, 20))),
+        published_at=START + timedelta(minutes=rng.randint(0, 365 * 24 * 60)),
+        topic=rng.choice(TOPICS),
+        topic_score=rng.random(),
+        tone=rng.choice(TONES),
+        tone_score=rng.uniform(-1, 1),
+        entities=rng.sample(ENTITIES, rng.randint(0, 3)),
+        story_cluster=f"s{rng.randint(0, 20000)}",
+    )
+
+
+def build_store(path: Path, count: int) -> None:
+    from store.sqlite import SqliteStore
+
+    if path.exists():
+        return
+    tmp = path.with_suffix(".building")
+    for leftover in tmp.parent.glob(tmp.name + "*"):
+        leftover.unlink()
+    store = SqliteStore(tmp)
+    store.init()
+    rng = random.Random(20261128)
+    started = time.monotonic()
+    for start in range(0, count, 2000):
+        batch = [make_article(rng, i) for i in range(start, min(count, start + 2000))]
+        result = store.index_articles(batch)
+        assert result.ok, result.errors[:3]
+        print(f"\r  indexed {start + len(batch):,}/{count:,}", end="", file=sys.stderr, flush=True)
+    store.close()
+    print(f"\n  built in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    for suffix in ("-wal", "-shm"):
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
+    tmp.rename(path)
+
+
+def serve(db: str, data_dir: str, port: int) -> None:
+    """The server process: the real app over the benchmark store, one admin key written to a file."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.auth import Role, create_key
+    from store.sqlite import SqliteStore
+    from vigil.config import Settings
+
+    settings = Settings.model_validate({"data_dir": data_dir, "api": {"rate_limit_per_minute": 10_000_000}})
+    store = SqliteStore(db)
+    store.init()
+    _, key = create_key(store, name="bench", role=Role.press)
+    Path(data_dir, "key").write_text(key)
+    uvicorn.run(
+        create_app(settings, store), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+
+
+def requests_mix(rng: random.Random) -> tuple[str, str, dict[str, str | list[str]]]:
+    word = rng.choice(WORDS)
+    month = rng.randint(1, 11)
+    since, until = f"2026-{month:02d}-01", f"2026-{month:02d}-28"
+    options: list[tuple[str, str, dict[str, str | list[str]]]] = [
+        ("search q+outlet", "/articles", {"q": word, "outlet": rng.choice(OUTLETS)}),
+        (
+            "search phrase+date",
+            "/articles",
+            {"q": f'"{word} {rng.choice(WORDS)}"', "since": since, "until": until},
+        ),
+        ("search folded q+tone", "/articles", {"q": "thua thien hue", "tone": "negative", "sort": "date"}),
+        ("search topic+entity", "/articles", {"topic": rng.choice(TOPICS), "entity": "Huế", "size": "20"}),
+        ("search q+sort date", "/articles", {"q": f"{word} {rng.choice(WORDS)}", "sort": "date"}),
+        ("stats q+date", "/articles/stats", {"q": word, "since": since, "until": until}),
+        (
+            "stats outlet+date",
+            "/articles/stats",
+            {"outlet": rng.choice(OUTLETS), "since": since, "until": until},
+        ),
+    ]
+    return rng.choice(options)
+
+
+async def client_loop(
+    client: httpx.AsyncClient, rng: random.Random, count: int, results: list[tuple[str, float, int]]
+) -> None:
+    for _ in range(count):
+        name, path, params = requests_mix(rng)
+        started = time.perf_counter()
+        try:
+            response = await client.get(path, params=params)
+            status = response.status_code
+        except httpx.HTTPError:
+            status = 0
+        results.append((name, time.perf_counter() - started, status))
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def drive(
+    base_url: str, key: str, clients: int, total: int
+) -> tuple[list[tuple[str, float, int]], float]:
+    results: list[tuple[str, float, int]] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=base_url, headers={"X-API-Key": key}, timeout=60, limits=limits
+    ) as client:
+        warm = random.Random(1)
+        await asyncio.gather(
+            *(client_loop(client, random.Random(warm.random()), 5, []) for _ in range(clients))
+        )
+        started = time.perf_counter()
+        per_client = total // clients
+        await asyncio.gather(
+            *(client_loop(client, random.Random(1000 + i), per_client, results) for i in range(clients))
+        )
+        elapsed = time.perf_counter() - started
+    return results, elapsed
+
+
+def report(results: list[tuple[str, float, int]], elapsed: float, clients: int, articles: int) -> None:
+    errors = sum(1 for _, _, status in results if status != 200)
+    print(f"\n/articles benchmark: {articles:,} articles (SQLite store), {clients} concurrent clients")
+    print(f"{'kind':<24}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    kinds = sorted({name for name, _, _ in results})
+    for kind in kinds:
+        times = [t for name, t, _ in results if name == kind]
+        print(
+            f"{kind:<24}{len(times):>6}{pct(times, 0.5):>9.1f}{pct(times, 0.95):>9.1f}{pct(times, 0.99):>9.1f}"
+        )
+    times = [t for _, t, _ in results]
+    print(
+        f"{'ALL':<24}{len(times):>6}{pct(times, 0.5):>9.1f}{pct(times, 0.95):>9.1f}{pct(times, 0.99):>9.1f}"
+    )
+    print(f"throughput: {len(results) / elapsed:.1f} req/s over {elapsed:.1f} s; errors: {errors}")
+    print(
+        f"mean {statistics.mean(times) * 1000:.1f} ms; target p95 < 100 ms: {'MET' if pct(times, 0.95) < 100 else 'NOT MET'}"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--serve", nargs=3, metavar=("DB", "DATA_DIR", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve[0], args.serve[1], int(args.serve[2]))
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    db = OUT / f"api-{args.articles}.sqlite3"
+    print(f"preparing {args.articles:,} articles in {db} …", file=sys.stderr)
+    build_store(db, args.articles)
+    data_dir = OUT / "api-run"
+    data_dir.mkdir(exist_ok=True)
+    (data_dir / "key").unlink(missing_ok=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(db), str(data_dir), str(port)],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (data_dir / "key").exists() or not _answers(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the API server did not start")
+            time.sleep(0.2)
+        key = (data_dir / "key").read_text()
+        results, elapsed = asyncio.run(drive(f"http://127.0.0.1:{port}", key, args.clients, args.requests))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    report(results, elapsed, args.clients, args.articles)
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+if __name__ == "__main__":
+    main()
