@@ -12,7 +12,7 @@ import pytest
 from store.kibana.saved_objects import DASHBOARDS, DATA_VIEWS, referenced_fields, to_ndjson
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "store" / "mappings"
-AGGREGATABLE = {"keyword", "date", "ip", "long", "integer", "short", "float", "double", "boolean", "scaled_float"}
+AGGREGATABLE = {"keyword", "date", "ip", "long", "integer", "short", "float", "double", "boolean"}
 
 
 def flatten(properties: dict[str, Any], prefix: str = "") -> dict[str, str]:
