@@ -64,8 +64,8 @@ def parse_eve(line: str) -> tuple[datetime, dict[str, Any]]:
     kind, category, types = _KIND.get(event_type, _DEFAULT_KIND)
     event: dict[str, Any] = {
         "kind": kind,
-        "category": category,
-        "type": types,
+        "category": category[:],
+        "type": types[:],
         "dataset": DATASET,
         "module": "suricata",
     }

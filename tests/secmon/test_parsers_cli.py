@@ -96,3 +96,13 @@ def test_parsed_event_behaves_like_a_validated_model() -> None:
     copy = event.model_copy(update={"id": "other"})
     assert copy.id == "other" and copy.doc is event.doc and event.id != "other"
     assert event.get("rule.id") == "2100498"
+
+
+def test_events_share_no_mutable_state() -> None:
+    lines = sample_path("suricata-verify-eve.json").read_text().splitlines()
+    first, second = (parse_line(x, "eve", origin="o", offset=i) for i, x in enumerate(lines[:2]))
+    first.doc["event"]["category"].append("tampered")
+    first.doc["event"]["type"].append("tampered")
+    again = parse_line(lines[0], "eve", origin="o", offset=0)
+    assert "tampered" not in again.doc["event"]["category"] + again.doc["event"]["type"]
+    assert "tampered" not in second.doc["event"]["category"]
