@@ -1,0 +1,165 @@
+"""The ingest pipeline end to end on real files and a real SQLite store: follow, restart, re-delivery,
+threat intel and suppressions from settings, and the `vigil incidents` CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from secmon.pipeline import Ingester, ingest_paths
+from store.models import Incident
+from store.query import Kind, SearchQuery
+from store.sqlite import SqliteStore
+from vigil.config import Settings
+
+SSH_FAIL = (
+    "Dec 10 06:{m:02d}:{s:02d} gw-portal sshd[2420{i}]: Failed password for {u} from {ip} port {p} ssh2"
+)
+
+
+def failures(ip: str, count: int, start: int = 0, users: tuple[str, ...] = ("root",)) -> list[str]:
+    lines = []
+    for i in range(count):
+        sec = start + i * 3
+        lines.append(
+            SSH_FAIL.format(m=sec // 60, s=sec % 60, i=i % 10, u=users[i % len(users)], ip=ip, p=40000 + i)
+        )
+    return lines
+
+
+def incidents(store: SqliteStore) -> list[Incident]:
+    store.refresh()
+    return [
+        Incident.model_validate(h.source) for h in store.search(Kind.incidents, SearchQuery(size=100)).hits
+    ]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SqliteStore:
+    db = SqliteStore(tmp_path / "store.sqlite3")
+    db.init()
+    return db
+
+
+def test_following_a_log_across_a_restart_indexes_each_line_once_and_updates_one_incident(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    log = tmp_path / "auth.log"
+    settings = Settings.model_validate(
+        {"data_dir": str(tmp_path / "data"), "secmon": {"logs": [{"path": str(log), "format": "syslog"}]}}
+    )
+    log.write_text("\n".join(failures("203.0.113.9", 8)) + "\n")
+    first = Ingester(settings, store)
+    summary = first.run_once()
+    first.close()
+    assert (summary.lines_read, summary.incidents_opened) == (8, 1)
+    assert summary.detections_by_rule["ssh-brute-force"] == 1
+
+    with log.open("a") as handle:  # the attack goes on while Vigil restarts
+        handle.write("\n".join(failures("203.0.113.9", 8, start=30)) + "\n")
+    second = Ingester(settings, store)
+    summary = second.run_once()
+    assert summary.lines_read == 8  # only the new lines
+    assert (summary.incidents_opened, summary.incidents_updated) == (0, 1)
+    assert second.run_once().lines_read == 0
+    second.close()
+    assert store.stats()["events"] == 16
+    [incident] = incidents(store)
+    assert incident.event_count == 16
+
+
+def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, store: SqliteStore) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(failures("198.51.100.4", 9)) + "\n")
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest_paths(settings, store, [str(log)])
+    before = incidents(store)
+    again = ingest_paths(settings, store, [str(log)])
+    assert again.lines_read == 9 and again.incidents_opened == 0 and again.incidents_updated == 0
+    after = incidents(store)
+    assert [(i.id, i.version, i.event_count) for i in after] == [
+        (i.id, i.version, i.event_count) for i in before
+    ]
+    assert store.stats()["events"] == 9
+
+
+def test_threat_intel_and_suppressions_come_from_settings(tmp_path: Path, store: SqliteStore) -> None:
+    intel = tmp_path / "intel.txt"
+    intel.write_text("# C2 list\n185.220.101.0/24\n")
+    suppressions = tmp_path / "suppressions.yml"
+    suppressions.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "rule": "ssh-brute-force",
+                    "match": {"source.ip": "10.10.0.0/16"},
+                    "expires": "2099-12-31",
+                    "reason": "authorised audit by the provincial CERT",
+                }
+            ]
+        )
+    )
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(failures("10.10.3.3", 8) + failures("185.220.101.77", 1, start=100)) + "\n")
+    settings = Settings.model_validate(
+        {
+            "data_dir": str(tmp_path / "data"),
+            "secmon": {"threat_intel_file": str(intel), "suppressions_file": str(suppressions)},
+        }
+    )
+    summary = ingest_paths(settings, store, [str(log)], fmt="syslog")
+    assert summary.suppressed == 1
+    assert "ssh-brute-force" not in summary.detections_by_rule
+    assert summary.detections_by_rule["threat-intel-match"] == 1
+    assert [i.source_ip for i in incidents(store)] == ["185.220.101.77"]
+
+
+def test_unparsable_lines_are_counted_and_kept_not_dropped(tmp_path: Path, store: SqliteStore) -> None:
+    log = tmp_path / "eve.json"
+    good = (
+        '{"timestamp":"2026-10-10T13:00:01.000000+0700","event_type":"dns",'
+        '"src_ip":"10.0.0.8","dest_ip":"10.0.0.2"}'
+    )
+    log.write_text(good + "\n{not json\n")
+    summary = ingest_paths(Settings(data_dir=tmp_path / "data"), store, [str(log)], fmt="eve")
+    assert summary.lines_read == 2 and summary.parse_errors == 1
+    assert summary.events_by_type["pipeline_error"] == 1
+    assert store.stats()["events"] == 2
+
+
+def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vigil.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"VIGIL_DATA_DIR": str(tmp_path / "data"), "PATH": os.environ.get("PATH", ""), "COLUMNS": "200"},
+        check=False,
+    )
+
+
+def test_cli_ingest_then_list_and_update_incidents(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(failures("203.0.113.50", 6, users=("a", "b", "c", "d", "e", "f"))) + "\n")
+    ingest = run_cli(tmp_path, "logs", "ingest", str(log))
+    assert ingest.returncode == 0, ingest.stderr
+    assert "ssh-password-spraying" in ingest.stderr and "incidents opened / updated" in ingest.stderr
+    listed = run_cli(tmp_path, "incidents", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [incident] = json.loads(listed.stdout)
+    assert incident["rule_id"] == "ssh-password-spraying" and incident["status"] == "new"
+    assert incident["entities"]["user.name"] == ["a", "b", "c", "d", "e"]
+    changed = run_cli(
+        tmp_path, "incidents", "update", incident["id"], "--actor", "lan", "--status", "acknowledged"
+    )
+    assert changed.returncode == 0, changed.stderr
+    wrong = run_cli(tmp_path, "incidents", "update", incident["id"], "--actor", "lan", "--status", "new")
+    assert wrong.returncode == 1 and "can become" in wrong.stderr and "Traceback" not in wrong.stderr
+    acked = json.loads(run_cli(tmp_path, "incidents", "list", "--json", "--status", "acknowledged").stdout)
+    assert [i["id"] for i in acked] == [incident["id"]]
