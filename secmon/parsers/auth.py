@@ -47,11 +47,14 @@ def _auth(doc: dict[str, Any], action: str, outcome: str, user: str | None, kind
 
 
 def _accepted(m: Match, doc: dict[str, Any]) -> None:
-    method, user, address, port = m.group(1), m.group(2), m.group(3), m.group(4)
+    method, user, address, port, signature = m.groups()
     _auth(doc, "ssh_login", "success", user, "start")
     doc["event"]["category"] = ["authentication", "session"]
     _source(doc, address, port)
-    doc.setdefault("system", {})["auth"] = {"ssh": {"method": method}}
+    ssh: dict[str, Any] = {"method": method}
+    if signature:
+        ssh["signature"] = signature.strip()
+    doc.setdefault("system", {})["auth"] = {"ssh": ssh}
 
 
 def _failed(m: Match, doc: dict[str, Any]) -> None:
@@ -155,6 +158,34 @@ def _disconnect(m: Match, doc: dict[str, Any]) -> None:
 
 def _too_many(m: Match, doc: dict[str, Any]) -> None:
     _auth(doc, "ssh_too_many_failures", "failure", m.group(1))
+    _source(doc, m.group(2), m.group(3))
+
+
+def _not_allowed(m: Match, doc: dict[str, Any]) -> None:
+    _auth(doc, "ssh_user_not_allowed", "failure", m.group(1))
+    _source(doc, m.group(2))
+
+
+def _pam_error(m: Match, doc: dict[str, Any]) -> None:
+    _auth(doc, "pam_authentication_failure", "failure", m.group(1))
+    _source(doc, m.group(2), m.group(3))
+
+
+def _sudo_refused(m: Match, doc: dict[str, Any]) -> None:
+    """`bob : user NOT in sudoers ; TTY=…`: an attempt to escalate privileges, refused."""
+    user = m.group(1).strip()
+    event = doc["event"]
+    event["category"] = ["process"]
+    event["type"] = ["denied"]
+    event["action"] = "sudo_not_allowed"
+    event["outcome"] = "failure"
+    doc["user"] = {"name": user}
+    fields = _sudo_fields(m.string[m.end() :])
+    if "user" in fields:
+        doc["user"]["effective"] = {"name": fields["user"]}
+    if "command" in fields:
+        doc["process"]["command_line"] = fields["command"]
+    doc.setdefault("system", {})["auth"] = {"sudo": {"error": m.group(2), **fields}}
 
 
 def _break_in(m: Match, doc: dict[str, Any]) -> None:
@@ -173,7 +204,7 @@ def _repeated(m: Match, doc: dict[str, Any]) -> None:
 
 
 _PATTERNS: list[tuple[re.Pattern[str], Callable[[Match, dict[str, Any]], None]]] = [
-    (re.compile(r"^Accepted (\S+) for (\S+) from (\S+) port (\d+)"), _accepted),
+    (re.compile(r"^Accepted (\S+) for (.*?) from (\S+) port (\d+)(?: ssh2)?(?:: (.+))?$"), _accepted),
     (re.compile(r"^Failed (\S+) for (invalid user )?(.*?) from (\S+) port (\d+)"), _failed),
     (re.compile(r"^[Ii]nvalid user (.*?) from (\S+?)(?: port (\d+))?$"), _invalid_user),
     (re.compile(r"^message repeated (\d+) times: \[(.*)\]$"), _repeated),
@@ -188,6 +219,17 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[Match, dict[str, Any]], None]]]
     ),
     (re.compile(r"^\s*(\S+) : (\d+) incorrect password attempts?"), _sudo_failure),
     (re.compile(r"^\s*(\S+) : (TTY=.*COMMAND=.*)$"), _sudo_command),
+    (
+        re.compile(r"^\s*(\S+) : (user NOT in sudoers|user NOT authorized on host|command not allowed) ;"),
+        _sudo_refused,
+    ),
+    (re.compile(r"^User (\S+) from (\S+) not allowed because"), _not_allowed),
+    (
+        re.compile(
+            r"^error: PAM: [Aa]uthentication failure for (?:illegal user )?(.*?) from (\S+?)(?: port (\d+))?$"
+        ),
+        _pam_error,
+    ),
     (re.compile(r"^(FAILED|Successful) su for (\S+)"), _su),
     (re.compile(r"^Did not receive identification string from (\S+)(?: port (\d+))?"), _no_ident),
     (
@@ -204,7 +246,7 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[Match, dict[str, Any]], None]]]
     (
         re.compile(
             r"^(?:error: maximum authentication attempts exceeded for|Disconnecting: Too many "
-            r"authentication failures for) (?:invalid user )?(\S+)"
+            r"authentication failures for) (?:invalid user )?(\S+)(?: from (\S+) port (\d+))?"
         ),
         _too_many,
     ),

@@ -23,6 +23,9 @@ _RFC3164 = re.compile(
     _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?)(?: (\d{4}))? "
     r"(\S+) (?:([^\s:\[]+?(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?)?(.*)$"
 )
+_RFC3164_LOCAL = re.compile(  # as syslog(3) sends it to /dev/log: no host name, the tag right after the time
+    _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d) ([^\s:\[]+)\[(\d+)\]: ?(.*)$"
+)
 _ISO_SYSLOG = re.compile(  # rsyslog's RSYSLOG_FileFormat: ISO timestamp instead of "Mmm dd hh:mm:ss"
     _PRI + r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) "
     r"(\S+) (?:([^\s:\[]+?(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?)?(.*)$"
@@ -54,9 +57,10 @@ def _base(
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "event": {"kind": "event", "dataset": SYSLOG_DATASET, "module": "system"},
-        "host": {"hostname": hostname},
         "message": message.strip(),
     }
+    if hostname:
+        doc["host"] = {"hostname": hostname}
     if program:
         process: dict[str, Any] = {"name": program}
         if pid:
@@ -70,31 +74,42 @@ def _base(
     return doc
 
 
+def _dated(
+    month: str, day: str, clock: str, year: str | None, received_at: datetime | None, tz: timezone
+) -> datetime:
+    """An RFC 3164 date: with its year when the line has one, else the year inferred."""
+    month_no = MONTHS.get(month)
+    if month_no is None:
+        raise LineError(f"unknown month {month!r}")
+    try:
+        if year is None:
+            return infer_year(month_no, int(day), clock, received_at or datetime.now(UTC), tz)
+        hh, mm, rest = clock.split(":")
+        second, _, frac = rest.partition(".")
+        micro = int((frac + "000000")[:6]) if frac else 0
+        return datetime(int(year), month_no, int(day), int(hh), int(mm), int(second), micro, tzinfo=tz)
+    except ValueError as exc:
+        raise LineError(f"bad syslog timestamp: {exc}") from None
+
+
 def parse_syslog(
     line: str, received_at: datetime | None = None, tz: timezone = UTC
 ) -> tuple[datetime, dict[str, Any]]:
     """One syslog line (3164, 5424 or rsyslog ISO) → (timestamp, ECS doc)."""
     if line.startswith("<") and ">1 " in line[:6]:
         return _parse_5424(line)
+    match = _RFC3164_LOCAL.match(line)
+    if match is not None:
+        pri, month, day, clock, program, pid, message = match.groups()
+        return _dated(month, day, clock, None, received_at, tz), _base(
+            "", program, pid, message, _syslog_meta(pri)
+        )
     match = _RFC3164.match(line)
     if match is not None:
         pri, month, day, clock, year, host, program, pid, message = match.groups()
-        month_no = MONTHS.get(month)
-        if month_no is None:
-            raise LineError(f"unknown month {month!r}")
-        try:
-            if year is not None:
-                hh, mm, rest = clock.split(":")
-                second, _, frac = rest.partition(".")
-                micro = int((frac + "000000")[:6]) if frac else 0
-                stamp = datetime(
-                    int(year), month_no, int(day), int(hh), int(mm), int(second), micro, tzinfo=tz
-                )
-            else:
-                stamp = infer_year(month_no, int(day), clock, received_at or datetime.now(UTC), tz)
-        except ValueError as exc:
-            raise LineError(f"bad syslog timestamp: {exc}") from None
-        return stamp, _base(host, program, pid, message, _syslog_meta(pri))
+        return _dated(month, day, clock, year, received_at, tz), _base(
+            host, program, pid, message, _syslog_meta(pri)
+        )
     match = _ISO_SYSLOG.match(line)
     if match is not None:
         pri, iso, host, program, pid, message = match.groups()
@@ -137,11 +152,3 @@ def _parse_5424(line: str) -> tuple[datetime, dict[str, Any]]:
     program = None if app == "-" else app
     pid = procid if procid.isdigit() else None
     return stamp, _base(host if host != "-" else "", program, pid, message, syslog)
-
-
-def month_number(name: str) -> int:
-    """Exposed for the weblog parser: `Dec` → 12."""
-    try:
-        return MONTHS[name]
-    except KeyError:
-        raise LineError(f"unknown month {name!r}") from None
