@@ -13,12 +13,13 @@ import socket
 import threading
 import time
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
 from store.protocol import Store
 from vigil.clictx import console
-from vigil.config import Settings
+from vigil.config import LogSource, SecmonSettings, Settings, StoreSettings
 from vigil.errors import VigilError
 from vigil.main_job import Service, open_ready_store
 
@@ -28,7 +29,15 @@ PARTS = {
     "secmon.pipeline": "the security-monitoring part (log ingest and detection)",
     "api.app": "the API",
 }
-SAMPLE_SUFFIXES = {".log", ".json", ".jsonl", ".txt"}
+SAMPLE_SUFFIXES = {".log", ".json", ".jsonl"}
+# The sample file names say what produced them; "auto" sniffs the rest.
+FORMAT_HINTS = (
+    ("eve", "eve"),
+    ("fast", "fastlog"),
+    ("openssh", "syslog"),
+    ("linux", "syslog"),
+    ("apache", "apache"),
+)
 
 
 def check_parts() -> None:
@@ -74,23 +83,28 @@ def free_port(preferred: int) -> int:
     raise VigilError("no free TCP port on 127.0.0.1")
 
 
+def format_of(path: Path) -> LogFormat:
+    name = path.name.lower()
+    return next((fmt for hint, fmt in FORMAT_HINTS if hint in name), "auto")
+
+
 def demo_settings(base: Settings, logs: list[Path], port: int) -> Settings:
-    data_dir = base.data_dir / "demo"
-    return Settings.model_validate(
-        {
-            "data_dir": data_dir,
-            "log_level": base.log_level,
-            "store": {"backend": "sqlite"},
-            "crawl": {
-                "allow_private_hosts": ["127.0.0.1", "localhost"],
-                "interval_minutes": base.crawl.interval_minutes,
-            },
-            "secmon": {"logs": [{"path": str(path), "format": "auto"} for path in logs]},
-            "api": {
-                "host": "127.0.0.1",
-                "port": port,
-                "rate_limit_per_minute": base.api.rate_limit_per_minute,
-            },
+    """The user's settings, redirected to `<data dir>/demo`, the embedded store and the samples.
+
+    Built with model_copy (not Settings(...)) so VIGIL_* variables cannot send the demo to a real
+    data directory or Elasticsearch.
+    """
+    return base.model_copy(
+        update={
+            "data_dir": base.data_dir / "demo",
+            "store": StoreSettings(backend="sqlite"),
+            "crawl": base.crawl.model_copy(
+                update={"outlets": [], "allow_private_hosts": ["127.0.0.1", "localhost"]}
+            ),
+            "secmon": SecmonSettings(
+                logs=[LogSource(path=str(path), format=format_of(path)) for path in logs]
+            ),
+            "api": base.api.model_copy(update={"host": "127.0.0.1", "port": port}),
         }
     )
 
