@@ -31,7 +31,8 @@ PARTS = {
 }
 SAMPLE_SUFFIXES = {".log", ".json", ".jsonl"}
 # The sample file names say what produced them; "auto" sniffs the rest.
-FORMAT_HINTS = (
+LogFormat = Literal["auto", "eve", "fastlog", "syslog", "nginx", "apache"]
+FORMAT_HINTS: tuple[tuple[str, LogFormat], ...] = (
     ("eve", "eve"),
     ("fast", "fastlog"),
     ("openssh", "syslog"),
