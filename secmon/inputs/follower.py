@@ -83,9 +83,10 @@ class _Harvester:
             if newline >= 0:
                 start = self.position
                 self.position += newline + 1 - cursor
-                out.append(self._line(buffer[cursor:newline], start, self.position))
+                if newline > cursor and buffer[cursor:newline] != b"\r":  # empty lines carry nothing
+                    out.append(self._line(buffer[cursor:newline], start, self.position))
+                    produced += 1
                 cursor = newline + 1
-                produced += 1
                 continue
             buffer, cursor = buffer[cursor:], 0
             try:

@@ -41,5 +41,6 @@ def _lines(handle: BinaryIO, origin: str, path: str) -> Iterator[Line]:
         text = raw.rstrip(b"\n").decode("utf-8", "replace")
         if text.endswith("\r"):
             text = text[:-1]
-        yield Line(text, origin, offset, path, end)
+        if text:  # empty lines carry nothing (as FileFollower)
+            yield Line(text, origin, offset, path, end)
         offset = end

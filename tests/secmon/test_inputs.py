@@ -211,3 +211,17 @@ def test_runaway_line_without_newline_is_cut_not_buffered_forever(tmp_path: Path
     lines = follower(tmp_path, log).poll()
     assert texts(lines)[0] == "head"
     assert len(lines[1].text) == MAX_LINE and (lines[1].offset, lines[1].end) == (5, 5 + MAX_LINE)
+
+
+def test_empty_lines_are_skipped_but_their_bytes_are_committed(tmp_path: Path) -> None:
+    log = tmp_path / "a.log"
+    log.write_text("a\n\n\r\nb\n\n")
+    f = follower(tmp_path, log)
+    lines = f.poll()
+    assert [(x.text, x.offset) for x in lines] == [("a", 0), ("b", 5)]
+    assert texts(list(read_once(str(log)))) == ["a", "b"]
+    f.commit(lines)
+    f.close()
+    with open(log, "a") as handle:
+        handle.write("c\n")
+    assert [(x.text, x.offset) for x in follower(tmp_path, log).poll()] == [("c", 8)]
