@@ -130,6 +130,8 @@ class FileFollower:
         self.close_rotated_after = close_rotated_after
         self._open: dict[str, _Harvester] = {}  # by fingerprint
         self._detached: dict[str, int] = {}  # fp → read position of a truncated file's harvester
+        self._gz_done: dict[str, int] = {}  # fp → length of a compressed file read to its end
+        self._fp_cache: dict[tuple[int, int], tuple[int, int, str | None]] = {}  # inode → size, mtime, fp
         self._scan_siblings = True
 
     # -- public API -------------------------------------------------------------------------------
@@ -168,14 +170,15 @@ class FileFollower:
             harvester = self._open.get(fp)
             if harvester is not None:
                 entry.dev, entry.ino = harvester.dev, harvester.ino
-                if harvester.gz and harvester.eof and harvester.consumed == harvester.position:
-                    entry.eof_offset = harvester.position
+            if fp in self._gz_done:
+                entry.eof_offset = self._gz_done[fp]
         self.registry.save(live=set(self._open))
 
     def rewind(self) -> None:
         """Forget uncommitted reads (e.g. the store refused a batch): the next poll re-reads them."""
         self.close()
         self._detached.clear()
+        self._gz_done.clear()
         self._scan_siblings = True
 
     def close(self) -> None:
@@ -240,10 +243,9 @@ class FileFollower:
     def _start(self, path: str, st: os.stat_result, *, known_only: bool) -> None:
         """Open a newly seen file at its committed offset (siblings only if already in the registry)."""
         gz = _is_gz(path)
-        try:
-            fp = fingerprint(read_head(path))
-        except OSError:
-            return
+        fp = self._fingerprint(path, st)
+        if gz and fp in self._gz_done:
+            return  # read to its end in this process (committed or in the caller's hands)
         if fp is None or fp in self._open:
             return  # first line incomplete, or the same content is already being read (a copy)
         entry = self.registry.entries.get(fp)
@@ -283,6 +285,21 @@ class FileFollower:
             return True
         return fingerprint(head) != harvester.fp
 
+    def _fingerprint(self, path: str, st: os.stat_result) -> str | None:
+        """The file's fingerprint, cached per inode while its size and mtime are unchanged."""
+        key = (st.st_dev, st.st_ino)
+        cached = self._fp_cache.get(key)
+        if cached is not None and cached[:2] == (st.st_size, st.st_mtime_ns):
+            return cached[2]
+        try:
+            fp = fingerprint(read_head(path))
+        except OSError:
+            return None
+        if len(self._fp_cache) > 10_000:
+            self._fp_cache.clear()
+        self._fp_cache[key] = (st.st_size, st.st_mtime_ns, fp)
+        return fp
+
     def _detach(self, harvester: _Harvester) -> None:
         self._detached[harvester.fp] = harvester.position
         with contextlib.suppress(OSError):
@@ -308,6 +325,8 @@ class FileFollower:
                 and now - harvester.last_data > self.close_rotated_after
                 and not self._followed(harvester)
             )
+            if done_gz:
+                self._gz_done[fp] = harvester.position
             if done_gz or idle_rotated:
                 with contextlib.suppress(OSError):
                     harvester.handle.close()

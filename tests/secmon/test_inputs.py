@@ -129,8 +129,11 @@ def test_gz_backfill_is_read_once(tmp_path: Path) -> None:
     lines = f.poll()
     assert sorted(texts(lines)) == ["archived 1", "archived 2", "live 1"]
     f.commit(lines)
-    assert f.poll() == []
+    assert f.poll() == [] and f.poll() == []
     f.close()
+    entries = json.loads((tmp_path / "state" / "registry.json").read_text())["files"].values()
+    archive = [e for e in entries if e["path"].endswith(".gz")]
+    assert [e["eof_offset"] for e in archive] == [len("archived 1\narchived 2")]  # known complete
     assert follower(tmp_path, tmp_path / "app.log*").poll() == []  # not re-read after a restart
 
 
