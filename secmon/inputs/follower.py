@@ -251,7 +251,7 @@ class FileFollower:
         entry = self.registry.entries.get(fp)
         if known_only and entry is None and fp not in self._detached:
             return
-        start = max(entry.offset if entry else 0, self._detached.pop(fp, 0))
+        start = max(entry.offset if entry else 0, self._detached.get(fp, 0))
         if entry is not None and gz and 0 <= entry.eof_offset <= entry.offset:
             return  # a compressed file already delivered in full
         if known_only and not gz and st.st_size <= start:
@@ -266,6 +266,7 @@ class FileFollower:
             handle.seek(start)
         except (OSError, EOFError, gzip.BadGzipFile):
             return
+        self._detached.pop(fp, None)
         self._open[fp] = _Harvester(fp, path, st.st_dev, st.st_ino, handle, start, gz, rotated=known_only)
 
     def _replaced(self, harvester: _Harvester, st: os.stat_result) -> bool:
