@@ -68,7 +68,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
     )
-    metrics = ApiMetrics(the_store)
+    metrics = ApiMetrics(the_store, settings)
     app.state.settings = settings
     app.state.store = the_store
     app.state.metrics = metrics

@@ -19,13 +19,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from store.errors import StoreError
 from store.protocol import Store
 from store.query import Kind, SearchQuery, Term, TermsAgg
+from vigil.config import Settings
 
 
 class StoreCollector(Collector):
-    """Documents per kind, incidents by severity and status, pipeline errors, spool depth."""
+    """Documents per kind, incidents by severity and status, pipeline errors, queue depths."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
+        self.settings = settings
+
+    def queue_depths(self) -> dict[str, int]:
+        """Work accepted but not yet done: the ES spool (documents) and the webhook outbox (messages)."""
+        depths: dict[str, int] = {}
+        spool = getattr(self.store, "spool", None)
+        if spool is not None and hasattr(spool, "pending_documents"):
+            depths["store_spool_documents"] = int(spool.pending_documents())
+        outbox = self.settings.data_dir / "secmon" / "outbox"
+        depths["notification_outbox"] = len(list(outbox.glob("*.json"))) if outbox.is_dir() else 0
+        dead = outbox / "dead"
+        depths["notification_dead_letters"] = len(list(dead.glob("*.json"))) if dead.is_dir() else 0
+        return depths
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         up = GaugeMetricFamily("vigil_store_up", "1 when the store answered this scrape")
@@ -47,13 +61,12 @@ class StoreCollector(Collector):
         yield up
         documents = GaugeMetricFamily("vigil_documents", "documents in the store by kind", labels=["kind"])
         queues = GaugeMetricFamily(
-            "vigil_queue_depth", "documents waiting to be written (spool) by queue", labels=["queue"]
+            "vigil_queue_depth", "items waiting to be processed, by queue", labels=["queue"]
         )
         for kind, count in stats.items():
-            if kind.startswith("spool") or kind.endswith("spooled"):
-                queues.add_metric([kind], count)
-            else:
-                documents.add_metric([kind], count)
+            documents.add_metric([kind], count)
+        for queue, depth in self.queue_depths().items():
+            queues.add_metric([queue], depth)
         yield documents
         yield queues
         yield GaugeMetricFamily("vigil_articles", "articles indexed", value=stats.get(Kind.articles.value, 0))
@@ -78,9 +91,9 @@ class StoreCollector(Collector):
 class ApiMetrics:
     """The registry of one app and its request instruments."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, settings: Settings) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.registry.register(StoreCollector(store))
+        self.registry.register(StoreCollector(store, settings))
         self.requests = Counter(
             "vigil_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
         )

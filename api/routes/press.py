@@ -208,7 +208,7 @@ def get_article(key: PressKey, store: StoreDep, article_id: str) -> ArticleDetai
         story = [
             StoryArticle.model_validate({**hit.source, "id": hit.id})
             for hit in page.hits
-            if hit.id != article_id
+            if hit.id != article_id and hit.source.get("outlet") != article.outlet
         ]
     return ArticleDetail.model_validate({**article.model_dump(mode="json"), "id": article_id, "story": story})
 

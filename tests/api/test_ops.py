@@ -27,6 +27,9 @@ def _metric(text: str, name: str) -> float:
 
 
 def test_metrics_expose_store_counts_and_requests(sqlite_api: Api) -> None:
+    outbox = sqlite_api.settings.data_dir / "secmon" / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / "0001.json").write_text("{}")  # one webhook notification waiting for delivery
     with sqlite_api.client("security") as client:
         client.get("/incidents")
         response = client.get("/metrics")
@@ -37,6 +40,7 @@ def test_metrics_expose_store_counts_and_requests(sqlite_api: Api) -> None:
     assert _metric(text, "vigil_pipeline_errors") == 1
     assert _metric(text, "vigil_articles") == 6
     assert _metric(text, "vigil_store_up") == 1
+    assert _metric(text, 'vigil_queue_depth{queue="notification_outbox"}') == 1
     assert 'vigil_http_requests_total{method="GET",route="/incidents",status="200"}' in text
 
 
