@@ -20,79 +20,50 @@ from typing import Any
 from store.documents import (
     article_document,
     article_from,
-    as_epoch,
     event_document,
     event_from,
     incident_document,
     incident_from,
-    leaves,
     values_at,
 )
 from store.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
 from store.models import Article, Incident, SecurityEvent
 from store.query import (
     TEXT_FIELDS,
-    TIME_FIELD,
     Aggregation,
     AggResult,
-    AvgAgg,
-    Bucket,
     BulkResult,
-    DateHistogramAgg,
     Hit,
     Kind,
     RecordKind,
     SearchPage,
     SearchQuery,
-    TermsAgg,
 )
+from store.sqlite_aggs import aggregate
 from store.sqlite_query import (
-    LONG_TEXT,
     Compiled,
+    SortKey,
     after_sql,
-    bucket_key,
-    bucket_sql,
     compile_query,
     decode_cursor,
     encode_cursor,
     in_network,
     sort_keys,
-    text_columns,
-    zone_offset,
 )
-from store.textsearch import highlight, index_form
+from store.sqlite_rows import DERIVATION, META, RECORDS, delete_sql, derive, insert_sql, schema
+from store.textsearch import highlight
 
-SCHEMA_VERSION = 1
-_EMPTY = b""  # k_kv value of a long string: it exists, but is not a term
-
-
-def _schema(kind: Kind) -> list[str]:
-    k = kind.value
-    columns = ", ".join(text_columns(kind))
-    return [
-        f"CREATE TABLE IF NOT EXISTS {k} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
-        "doc TEXT NOT NULL, ts REAL, version INTEGER NOT NULL DEFAULT 1)",
-        f"CREATE INDEX IF NOT EXISTS {k}_ts ON {k}(ts)",
-        f"CREATE TABLE IF NOT EXISTS {k}_kv (field TEXT NOT NULL, value NOT NULL, num REAL, "
-        "rid INTEGER NOT NULL, PRIMARY KEY (field, value, rid)) WITHOUT ROWID",
-        f"CREATE INDEX IF NOT EXISTS {k}_kv_rid ON {k}_kv(rid, field)",
-        f"CREATE INDEX IF NOT EXISTS {k}_kv_num ON {k}_kv(field, num) WHERE num IS NOT NULL",
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {k}_fts USING fts5({columns}, "
-        "tokenize = 'unicode61 remove_diacritics 2')",
-    ]
-
-
-_RECORDS = (
-    "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, "
-    "PRIMARY KEY (kind, id)) WITHOUT ROWID"
-)
+SCHEMA_VERSION = 2
 
 
 class SqliteStore:
     """The `Store` protocol over one SQLite file; call `init()` once after opening."""
 
-    def __init__(self, path: str | Path, busy_timeout_ms: int = 30_000) -> None:
+    def __init__(self, path: str | Path, busy_timeout_ms: int = 30_000, rank_window: int = 5000) -> None:
+        """`rank_window`: a text query matching more documents ranks the most recently indexed
+        `rank_window` of them by relevance (the total stays exact); 0 ranks them all (slower)."""
         self.path = Path(path)
+        self.rank_window = rank_window
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
@@ -110,6 +81,10 @@ class SqliteStore:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA cache_size = -65536")  # up to 64 MB: bulk loads touch many index pages
+            conn.execute("PRAGMA temp_store = MEMORY")
+            conn.execute("PRAGMA wal_autocheckpoint = 10000")  # fewer, larger checkpoints during bulk loads
+            conn.execute("PRAGMA mmap_size = 268435456")
             conn.execute("PRAGMA foreign_keys = ON")
         except (sqlite3.OperationalError, OSError) as exc:
             raise StoreUnavailable(f"cannot open the SQLite store {self.path}: {exc}") from exc
@@ -147,10 +122,34 @@ class SqliteStore:
     def init(self) -> None:
         with self._write() as conn:
             for kind in Kind:
-                for statement in _schema(kind):
+                for statement in schema(kind):
                     conn.execute(statement)
-            conn.execute(_RECORDS)
+            conn.execute(RECORDS)
+            conn.execute(META)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()
+            if row is not None and row[0] != DERIVATION:
+                for kind in Kind:
+                    self._rebuild(conn, kind)
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('derivation', ?)", (DERIVATION,))
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _rebuild(self, conn: sqlite3.Connection, kind: Kind) -> None:
+        """Re-derive the kind's k_kv and k_fts rows from its documents (after a derivation change)."""
+        k = kind.value
+        conn.execute(f"DELETE FROM {k}_kv")
+        conn.execute(f"INSERT INTO {k}_fts({k}_fts) VALUES ('delete-all')")
+        main_sql, doc_sql, kv_sql, fts_sql = insert_sql(kind)
+        rows = conn.execute(
+            f"SELECT t.rid, t.id, d.doc FROM {k} t JOIN {k}_doc d ON d.rid = t.rid"
+        ).fetchall()
+        conn.execute(f"DELETE FROM {k}")
+        conn.execute(f"DELETE FROM {k}_doc")
+        for rid, doc_id, text in rows:
+            derived = derive(kind, rid, doc_id, json.loads(text), text)
+            conn.execute(main_sql, derived.main)
+            conn.execute(doc_sql, derived.doc)
+            conn.executemany(kv_sql, derived.kv)
+            conn.execute(fts_sql, derived.fts)
 
     def ping(self) -> bool:
         try:
@@ -187,42 +186,53 @@ class SqliteStore:
         """Insert or replace documents by id: re-indexing the same id leaves one document."""
         if not items:
             return BulkResult()
+        with self._write() as conn:
+            count = self._index_in(conn, kind, items)
+        return BulkResult(indexed=count)
+
+    def _index_in(self, conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, dict[str, Any]]]) -> int:
         latest = dict(items)  # the same id twice in a batch: the last one wins
         k = kind.value
-        with self._write() as conn:
-            ids = list(latest)
-            existing: dict[str, int] = {}
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                existing.update(conn.execute(f"SELECT id, rid FROM {k} WHERE id IN ({marks})", chunk))
-            if existing:
-                old = [(rid,) for rid in existing.values()]
-                conn.executemany(f"DELETE FROM {k} WHERE rid = ?", old)
-                conn.executemany(f"DELETE FROM {k}_kv WHERE rid = ?", old)
-                conn.executemany(f"DELETE FROM {k}_fts WHERE rowid = ?", old)
-            next_rid = (conn.execute(f"SELECT max(rid) FROM {k}").fetchone()[0] or 0) + 1
-            rows: list[tuple[Any, ...]] = []
-            kv_rows: list[tuple[Any, ...]] = []
-            fts_rows: list[tuple[Any, ...]] = []
-            for doc_id, doc in latest.items():
-                rid = existing.get(doc_id)
-                if rid is None:
-                    rid, next_rid = next_rid, next_rid + 1
-                stamp = values_at(doc, TIME_FIELD[kind])
-                version = doc.get("version", 1) if kind is Kind.incidents else 1
-                rows.append((rid, doc_id, json.dumps(doc, ensure_ascii=False), _epoch(stamp), version))
-                kv_rows.extend(_kv_rows(rid, doc))
-                texts = ["\n".join(map(str, values_at(doc, name))) for name in TEXT_FIELDS[kind]]
-                fts_rows.append((rid, *[index_form(text) for text in texts]))
-            conn.executemany(f"INSERT INTO {k}(rid, id, doc, ts, version) VALUES (?, ?, ?, ?, ?)", rows)
-            conn.executemany(
-                f"INSERT OR IGNORE INTO {k}_kv(field, value, num, rid) VALUES (?, ?, ?, ?)", kv_rows
+        ids = list(latest)
+        existing: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found = conn.execute(
+                f"SELECT t.id, t.rid, d.doc FROM {k} t JOIN {k}_doc d ON d.rid = t.rid "
+                f"WHERE t.id IN ({marks})",
+                chunk,
             )
-            columns = ", ".join(text_columns(kind))
-            marks = ", ".join("?" * (len(TEXT_FIELDS[kind]) + 1))
-            conn.executemany(f"INSERT INTO {k}_fts(rowid, {columns}) VALUES ({marks})", fts_rows)
-        return BulkResult(indexed=len(latest))
+            for doc_id, rid, text in found:
+                existing[doc_id] = (rid, text)
+        if existing:
+            main_del, doc_del, kv_del, fts_del = delete_sql(kind)
+            for doc_id, (rid, text) in existing.items():
+                old = derive(kind, rid, doc_id, json.loads(text), text)
+                conn.execute(main_del, (rid,))
+                conn.execute(doc_del, (rid,))
+                conn.executemany(kv_del, [(field, value, rid) for field, value, _num, _rid in old.kv])
+                conn.execute(fts_del, old.fts)
+        next_rid = (conn.execute(f"SELECT max(rid) FROM {k}").fetchone()[0] or 0) + 1
+        mains: list[tuple[Any, ...]] = []
+        docs: list[tuple[int, str]] = []
+        kvs: list[tuple[Any, ...]] = []
+        ftss: list[tuple[Any, ...]] = []
+        for doc_id, doc in latest.items():
+            rid = existing[doc_id][0] if doc_id in existing else None
+            if rid is None:
+                rid, next_rid = next_rid, next_rid + 1
+            derived = derive(kind, rid, doc_id, doc)
+            mains.append(derived.main)
+            docs.append(derived.doc)
+            kvs.extend(derived.kv)
+            ftss.append(derived.fts)
+        main_sql, doc_sql, kv_sql, fts_sql = insert_sql(kind)
+        conn.executemany(main_sql, mains)
+        conn.executemany(doc_sql, docs)
+        conn.executemany(kv_sql, kvs)
+        conn.executemany(fts_sql, ftss)
+        return len(latest)
 
     def update_incident(self, incident: Incident, expected_version: int) -> Incident:
         """Store `incident` as version `expected_version + 1` if the stored one is `expected_version`."""
@@ -235,13 +245,16 @@ class SqliteStore:
                     f"incident {incident.id} is at version {row[0]}, not {expected_version}: reload and retry"
                 )
             updated = incident.model_copy(update={"version": expected_version + 1})
-        self._index(Kind.incidents, [incident_document(updated)])
+            self._index_in(conn, Kind.incidents, [incident_document(updated)])
         return updated
 
     # -- reads ---------------------------------------------------------------------------------
 
     def _get(self, kind: Kind, doc_id: str) -> dict[str, Any] | None:
-        rows = self._read(f"SELECT doc FROM {kind.value} WHERE id = ?", (doc_id,))
+        k = kind.value
+        rows = self._read(
+            f"SELECT d.doc FROM {k} t JOIN {k}_doc d ON d.rid = t.rid WHERE t.id = ?", (doc_id,)
+        )
         return json.loads(rows[0][0]) if rows else None
 
     def get_article(self, article_id: str) -> Article | None:
@@ -268,86 +281,80 @@ class SqliteStore:
             raise InvalidQuery("size and offset must not be negative")
         compiled = compile_query(kind, query)
         keys = sort_keys(kind, query, compiled)
-        where, params = list(compiled.where), list(compiled.params)
-        if query.cursor:
-            condition, extra = after_sql(keys, decode_cursor(query.cursor, len(keys)))
-            where.append(condition)
-            params.extend(extra)
-        score = f"-bm25({kind.value}_fts)" if compiled.has_text else "NULL"
-        select_keys = ", ".join(key.expr for key in keys)
+        score = f"-{compiled.score}" if compiled.has_text else "NULL"
+        select_keys = "".join(f", {key.expr} AS k{index}" for index, key in enumerate(keys))
         key_params = [param for key in keys for param in key.params]
-        order = ", ".join(f"{key.expr} {'ASC' if key.ascending else 'DESC'}" for key in keys)
+        aliases = [SortKey(f"k{index}", key.ascending) for index, key in enumerate(keys)]
+        order = ", ".join(f"{key.expr} {'ASC' if key.ascending else 'DESC'}" for key in aliases)
+        cursor_sql, cursor_params = "", list[Any]()
+        if query.cursor:
+            condition, cursor_params = after_sql(aliases, decode_cursor(query.cursor, len(keys)))
+            cursor_sql = f"WHERE {condition}"
+        where, params = compiled.where_sql, [*key_params, *compiled.params]
+        bounded = False
+        if compiled.fts_only and self.rank_window:
+            bound = self._read(
+                f"SELECT {compiled.rowid} FROM {compiled.from_sql} WHERE {where} "
+                f"ORDER BY {compiled.rowid} DESC LIMIT 1 OFFSET ?",
+                [*compiled.params, self.rank_window - 1],
+            )
+            if bound:  # many matches: rank only the rank_window most recently indexed ones
+                where += f" AND {compiled.rowid} >= ?"
+                params.append(bound[0][0])
+                bounded = True
         offset = 0 if query.cursor else query.offset
-        sql = (
-            f"SELECT t.id, t.doc, {score}, {select_keys} FROM {compiled.from_sql} "
-            f"WHERE {' AND '.join(where) or '1'} ORDER BY {order} LIMIT ? OFFSET ?"
+        ranked = (
+            f"SELECT {compiled.rowid} AS rid, {score} AS score{select_keys} "
+            f"FROM {compiled.from_sql} WHERE {where}"
         )
-        rows = self._read(sql, [*key_params, *params, *key_params, query.size + 1, offset])
+        names = ", ".join(key.expr for key in aliases)
+        if compiled.has_text and not bounded:
+            # few matches: rank and count them in one pass (bm25 cannot sit beside a window function)
+            counted = f"SELECT *, count(*) OVER () AS total FROM ({ranked})"
+            sql = (
+                f"SELECT rid, score, {names}, total FROM ({counted}) {cursor_sql} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?"
+            )
+        else:
+            # flat, so an index can serve ORDER BY (newest first uses {k}_ts_order)
+            cursor_and = f" AND {cursor_sql[6:]}" if cursor_sql else ""
+            sql = f"{ranked}{cursor_and} ORDER BY {order} LIMIT ? OFFSET ?"
+        rows = self._read(sql, [*params, *cursor_params, query.size + 1, offset])
         more = len(rows) > query.size
         rows = rows[: query.size]
-        hits = [Hit(id=row[0], source=json.loads(row[1]), score=row[2]) for row in rows]
+        n_keys = len(keys)
+        if compiled.has_text and not bounded and rows:
+            total = int(rows[0][2 + n_keys])
+        else:
+            total = self.count(kind, query)
+        docs = self._docs(kind, [row[0] for row in rows])
+        hits = [Hit(id=docs[row[0]][0], source=json.loads(docs[row[0]][1]), score=row[1]) for row in rows]
         if query.highlight and compiled.clauses:
             fields = query.text_fields or TEXT_FIELDS[kind]
             for hit in hits:
                 hit.highlights = _highlights(hit.source, fields, compiled)
-        next_cursor = encode_cursor(list(rows[-1][3:])) if more and rows else None
-        return SearchPage(hits=hits, total=self.count(kind, query), next_cursor=next_cursor)
+        next_cursor = encode_cursor(list(rows[-1][2 : 2 + n_keys])) if more and rows else None
+        return SearchPage(hits=hits, total=total, next_cursor=next_cursor)
+
+    def _docs(self, kind: Kind, rids: list[int]) -> dict[int, tuple[str, str]]:
+        if not rids:
+            return {}
+        marks = ",".join("?" * len(rids))
+        k = kind.value
+        rows = self._read(
+            f"SELECT t.rid, t.id, d.doc FROM {k} t JOIN {k}_doc d ON d.rid = t.rid WHERE t.rid IN ({marks})",
+            rids,
+        )
+        return {rid: (doc_id, doc) for rid, doc_id, doc in rows}
 
     def aggregate(
         self, kind: Kind, query: SearchQuery, aggregations: Sequence[Aggregation]
     ) -> dict[str, AggResult]:
         compiled = compile_query(kind, query)
-        matching = f"SELECT t.rid FROM {compiled.from_sql} WHERE {compiled.where_sql}"
-        return {agg.name: self._aggregate_one(kind, compiled, matching, agg) for agg in aggregations}
-
-    def _aggregate_one(self, kind: Kind, compiled: Compiled, matching: str, agg: Aggregation) -> AggResult:
-        kv = f"{kind.value}_kv"
-        params = compiled.params
-        if isinstance(agg, TermsAgg):
-            rows = self._read(
-                f"SELECT value, count(*) AS n FROM {kv} WHERE field = ? AND typeof(value) != 'blob' "
-                f"AND rid IN ({matching}) GROUP BY value ORDER BY n DESC, value LIMIT ?",
-                [agg.field, *params, agg.size],
-            )
-            return AggResult(buckets=[Bucket(key=str(value), count=n) for value, n in rows])
-        if isinstance(agg, AvgAgg):
-            rows = self._read(
-                f"SELECT avg(num) FROM {kv} WHERE field = ? AND num IS NOT NULL AND rid IN ({matching})",
-                [agg.field, *params],
-            )
-            return AggResult(value=rows[0][0])
-        if isinstance(agg, DateHistogramAgg):
-            return self._histogram(kind, compiled, matching, agg)
-        raise InvalidQuery(f"unsupported aggregation {agg!r}")
-
-    def _histogram(self, kind: Kind, compiled: Compiled, matching: str, agg: DateHistogramAgg) -> AggResult:
-        zone = zone_offset(agg.time_zone)
-        offset = int(zone.utcoffset(None).total_seconds())
-        kv = f"{kind.value}_kv"
-        if agg.field == TIME_FIELD[kind]:
-            source = (
-                f"SELECT t.rid AS rid, t.ts AS v FROM {compiled.from_sql} "
-                f"WHERE {compiled.where_sql} AND t.ts IS NOT NULL"
-            )
-            params = list(compiled.params)
-        else:
-            source = (
-                f"SELECT rid, min(num) AS v FROM {kv} WHERE field = ? AND num IS NOT NULL "
-                f"AND rid IN ({matching}) GROUP BY rid"
-            )
-            params = [agg.field, *compiled.params]
-        bucket = bucket_sql(agg.interval, "s.v", offset)
-        rows = self._read(f"SELECT {bucket} AS b, count(*) FROM ({source}) s GROUP BY b ORDER BY b", params)
-        buckets = {start: Bucket(key=bucket_key(start, zone), count=n) for start, n in rows}
-        if agg.split_by:
-            split_rows = self._read(
-                f"SELECT {bucket} AS b, k.value, count(*) FROM ({source}) s JOIN {kv} k "
-                "ON k.rid = s.rid AND k.field = ? AND typeof(k.value) != 'blob' GROUP BY b, k.value",
-                [*params, agg.split_by],
-            )
-            for start, value, n in split_rows:
-                buckets[start].split[str(value)] = n
-        return AggResult(buckets=list(buckets.values()))
+        try:
+            return aggregate(self._conn(), kind, compiled, aggregations)
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"reading the SQLite store {self.path} failed: {exc}") from exc
 
     # -- records -------------------------------------------------------------------------------
 
@@ -371,24 +378,6 @@ class SqliteStore:
 
     def stats(self) -> dict[str, int]:
         return {kind.value: int(self._read(f"SELECT count(*) FROM {kind.value}")[0][0]) for kind in Kind}
-
-
-def _epoch(values: list[Any]) -> float | None:
-    for value in values:
-        epoch = as_epoch(value)
-        if epoch is not None:
-            return epoch
-    return None
-
-
-def _kv_rows(rid: int, doc: dict[str, Any]) -> Iterator[tuple[str, Any, float | None, int]]:
-    for path, value in leaves(doc):
-        if isinstance(value, bool):
-            yield path, int(value), None, rid
-        elif isinstance(value, str) and len(value) > LONG_TEXT:
-            yield path, _EMPTY, None, rid
-        else:
-            yield path, value, as_epoch(value), rid
 
 
 def _highlights(source: dict[str, Any], fields: Sequence[str], compiled: Compiled) -> dict[str, list[str]]:

@@ -1,9 +1,12 @@
 """SearchQuery → SQL for the SQLite store (bound parameters only; user text never becomes SQL).
 
-Layout it queries, per kind `k`: `k(rid, id, doc, ts, version)` (ts = the kind's time field as epoch
-seconds), `k_kv(field, value, num, rid)` (every scalar leaf of the document, list elements sharing
-their list's path; `num` holds numbers and dates as epoch seconds) and `k_fts` (FTS5 over the
-kind's text fields, in `textsearch.index_form`).
+Layout it queries, per kind `k`:
+- `k(rid, id, ts, version, f0…fN, doc)`: ts = the kind's time field as epoch seconds; f0…fN = the
+  kind's FACETS (single-valued keyword fields, filtered and counted often) as plain indexed columns,
+  placed before the large `doc` so reading them never touches the document's overflow pages;
+- `k_kv(field, value, num, rid)`: every other scalar leaf of the document (list elements share their
+  list's path; strings longer than LONG_TEXT are left out), `num` = numbers and dates as epoch seconds;
+- `k_fts`: contentless FTS5 over the kind's text fields, in `textsearch.index_form`.
 """
 
 from __future__ import annotations
@@ -20,9 +23,40 @@ from store.errors import InvalidQuery
 from store.query import TEXT_FIELDS, TIME_FIELD, Cidr, Exists, Filter, Kind, Not, Range, SearchQuery, Term
 from store.textsearch import Clause, fts5_match, parse_query
 
-LONG_TEXT = 256  # longer strings are kept in k_kv only as an existence marker (an empty blob)
-_NULL_DESC = -1e308  # missing sort values go last in both directions, as in Elasticsearch
-_NULL_ASC = b"\xff"
+LONG_TEXT = 256  # longer strings are not terms: they stay out of k_kv
+NULL_DESC = -1e308  # missing sort values go last in both directions, as in Elasticsearch
+FACETS: dict[Kind, tuple[str, ...]] = {
+    Kind.articles: ("outlet", "topic", "category", "tone", "language", "story_cluster"),
+    Kind.events: (
+        "event.kind", "event.dataset", "event.module", "event.action", "event.outcome",
+        "source.ip", "destination.ip", "host.name", "observer.name",
+    ),
+    Kind.incidents: ("rule_id", "severity", "status", "agency", "asset", "source_ip", "assignee"),
+}  # fmt: skip
+
+
+# Facets worth a b-tree (selective ones); low-cardinality facets are only columns.
+INDEXED_FACETS = {"outlet", "topic", "category", "story_cluster", "event.kind", "event.dataset"} | {
+    "source.ip",
+    "destination.ip",
+    "host.name",
+    "rule_id",
+    "status",
+    "severity",
+    "agency",
+    "source_ip",
+}
+
+
+def facet_column(kind: Kind, field: str) -> str | None:
+    """The column holding `field` when it is one of the kind's facets."""
+    facets = FACETS[kind]
+    return f"t.f{facets.index(field)}" if field in facets else None
+
+
+def json_path(field: str) -> str:
+    """A SQLite JSON path for a dotted field (`@timestamp` → `$."@timestamp"`)."""
+    return "$" + "".join('."' + part.replace('"', "") + '"' for part in field.split("."))
 
 
 @dataclass
@@ -34,6 +68,13 @@ class Compiled:
     params: list[Any] = field(default_factory=list)
     clauses: list[Clause] = field(default_factory=list)
     has_text: bool = False
+    fts_name: str = ""  # the FTS table in from_sql (for MATCH and bm25)
+    rowid: str = "t.rowid"  # the document's rid in from_sql
+    fts_only: bool = False  # from_sql is the FTS table alone
+
+    @property
+    def score(self) -> str:
+        return f"bm25({self.fts_name})"
 
     @property
     def where_sql(self) -> str:
@@ -58,14 +99,29 @@ def compile_query(kind: Kind, query: SearchQuery) -> Compiled:
                     raise InvalidQuery(f"cannot search text in {name!r} of {kind}; searchable: {allowed}")
                 columns.append(f"c{TEXT_FIELDS[kind].index(name)}")
             match = "{" + " ".join(columns) + "} : (" + match + ")"
-        compiled.from_sql = f"{table} t JOIN {table}_fts ON {table}_fts.rowid = t.rid"
-        compiled.where.append(f"{table}_fts MATCH ?")
-        compiled.params.append(match)
+        compiled.fts_name = f"{table}_fts"
         compiled.has_text = True
+        if all(item.field == "_score" for item in query.sort):
+            # ranked by relevance: the FTS table drives alone (its rowid is the rid); filters become
+            # one set of rids, built once and probed per text match, instead of a row lookup per match
+            compiled.from_sql = compiled.fts_name
+            compiled.rowid = f"{table}_fts.rowid"
+            compiled.fts_only = True
+        else:
+            compiled.from_sql = f"{table} t JOIN {table}_fts ON {table}_fts.rowid = t.rid"
+        compiled.where.append(f"{compiled.fts_name} MATCH ?")
+        compiled.params.append(match)
+    conditions: list[str] = []
     for item in query.filters:
         sql, params = filter_sql(kind, item)
-        compiled.where.append(sql)
+        conditions.append(sql)
         compiled.params.extend(params)
+    if conditions and compiled.fts_only:
+        compiled.where.append(
+            f"{compiled.rowid} IN (SELECT t.rid FROM {table} t WHERE {' AND '.join(conditions)})"
+        )
+    else:
+        compiled.where.extend(conditions)
     return compiled
 
 
@@ -101,6 +157,9 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
         values = [_scalar(value) for value in item.values]
         if item.field == "id":
             return f"t.id IN ({marks})", values
+        column = facet_column(kind, item.field)
+        if column:
+            return f"{column} IN ({marks})", values
         return f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? AND value IN ({marks}))", [
             item.field,
             *values,
@@ -112,6 +171,11 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
             if not bounds:
                 return "t.ts IS NOT NULL", []
             return " AND ".join(f"t.ts {op} ?" for op, _ in bounds), [value for _, value in bounds]
+        column = facet_column(kind, item.field)
+        if column:
+            return " AND ".join([f"{column} IS NOT NULL"] + [f"{column} {op} ?" for op, _ in bounds]), [
+                value for _, value in bounds
+            ]
         conditions = "".join(f" AND num {op} ?" for op, _ in bounds)
         return (
             f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? AND num IS NOT NULL{conditions})",
@@ -120,15 +184,28 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
     if isinstance(item, Exists):
         if item.field == "id":
             return "1", []
-        return (
-            f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? OR (field > ? AND field < ?))",
-            [item.field, item.field + ".", item.field + "/"],
-        )
+        if item.field == TIME_FIELD[kind]:
+            return "t.ts IS NOT NULL", []
+        column = facet_column(kind, item.field)
+        if column:
+            return f"{column} IS NOT NULL", []
+        in_kv = f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? OR (field > ? AND field < ?))"
+        params = [item.field, item.field + ".", item.field + "/"]
+        if item.field in TEXT_FIELDS[kind]:  # long texts are not in k_kv
+            return (
+                f"({in_kv} OR json_type((SELECT doc FROM {kind.value}_doc d WHERE d.rid = t.rid), ?) "
+                "NOT IN ('null', 'array'))",
+                [*params, json_path(item.field)],
+            )
+        return in_kv, params
     if isinstance(item, Cidr):
         try:
             network = ipaddress.ip_network(item.cidr, strict=False)
         except ValueError:
             raise InvalidQuery(f"{item.cidr!r} is not a network (write it like 10.0.0.0/8)") from None
+        column = facet_column(kind, item.field)
+        if column:
+            return f"vigil_in_network({column}, ?)", [str(network)]
         return (
             f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? AND vigil_in_network(value, ?))",
             [item.field, str(network)],
@@ -158,30 +235,28 @@ def sort_keys(kind: Kind, query: SearchQuery, compiled: Compiled) -> list[SortKe
     keys: list[SortKey] = []
     if not query.sort:
         if compiled.has_text:
-            keys.append(SortKey(f"bm25({kind.value}_fts)", ascending=True))
+            keys.append(SortKey(compiled.score, ascending=True))
         else:
-            keys.append(SortKey(f"coalesce(t.ts, {_NULL_DESC})", ascending=False))
+            keys.append(SortKey(f"coalesce(t.ts, {NULL_DESC})", ascending=False))
     for item in query.sort:
         if item.field == "_score":
             if compiled.has_text:
-                keys.append(SortKey(f"bm25({kind.value}_fts)", ascending=not item.descending))
+                keys.append(SortKey(compiled.score, ascending=not item.descending))
             continue
         if item.field == "id":
             keys.append(SortKey("t.id", ascending=not item.descending))
             continue
+        params: list[Any] = []
         if item.field == TIME_FIELD[kind]:
             base = "t.ts"
-            params: list[Any] = []
         else:
-            pick = "max" if item.descending else "min"
-            base = (
-                f"(SELECT {pick}(coalesce(num, value)) FROM {kind.value}_kv k "
-                "WHERE k.rid = t.rid AND k.field = ? AND typeof(value) != 'blob')"
-            )
-            params = [item.field]
-        missing = f"{_NULL_DESC}" if item.descending else "X'ff'"
+            doc = f"(SELECT doc FROM {kind.value}_doc d WHERE d.rid = t.rid)"
+            base = facet_column(kind, item.field) or f"json_extract({doc}, ?)"
+            if base.startswith("json_extract"):
+                params = [json_path(item.field)]
+        missing = f"{NULL_DESC}" if item.descending else "X'ff'"
         keys.append(SortKey(f"coalesce({base}, {missing})", ascending=not item.descending, params=params))
-    keys.append(SortKey("t.id", ascending=True))
+    keys.append(SortKey(compiled.rowid, ascending=True))  # rowid = rid, kept when a document is re-indexed
     return keys
 
 

@@ -83,21 +83,15 @@ def highlight(
     wanted = {token for clause in clauses for token in clause.tokens}
     if not wanted or not original:
         return []
-    folded_parts: list[str] = []
-    origin: list[int] = []
-    for index, char in enumerate(original):
-        piece = _fold_char(char)
-        folded_parts.append(piece)
-        origin.extend([index] * len(piece))
-    folded = "".join(folded_parts)
+    original = unicodedata.normalize("NFC", original)
+    lowered = original.lower()
     spans: list[tuple[int, int]] = []
-    for match in _TOKEN.finditer(folded):
-        if match.group(0) in wanted:
-            start = origin[match.start()]
-            end = origin[match.end() - 1] + 1
-            while end < len(original) and unicodedata.category(original[end]) == "Mn":
-                end += 1
-            spans.append((start, end))
+    if len(lowered) == len(original):  # the usual case: offsets in `lowered` are offsets in `original`
+        for match in _TOKEN.finditer(lowered):
+            if _fold_word(match.group(0)) in wanted:
+                spans.append((match.start(), match.end()))
+    else:
+        spans = _spans_by_char(original, wanted)
     if not spans:
         return []
     if len(original) <= fragment_size:
@@ -114,6 +108,30 @@ def highlight(
         if len(fragments) == max_fragments:
             break
     return fragments
+
+
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
+def _spans_by_char(original: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """Spans of wanted tokens, folding character by character (when case mapping changes lengths)."""
+    folded_parts: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(original):
+        piece = _fold_char(char)
+        folded_parts.append(piece)
+        origin.extend([index] * len(piece))
+    spans: list[tuple[int, int]] = []
+    for match in _TOKEN.finditer("".join(folded_parts)):
+        if match.group(0) in wanted:
+            start = origin[match.start()]
+            end = origin[match.end() - 1] + 1
+            while end < len(original) and unicodedata.category(original[end]) == "Mn":
+                end += 1
+            spans.append((start, end))
+    return spans
 
 
 def _mark(original: str, spans: list[tuple[int, int]], lo: int, hi: int, tag: tuple[str, str]) -> str:

@@ -1,0 +1,137 @@
+"""Schema of the SQLite store and the rows derived from each document (see `store.sqlite_query`).
+
+Everything in `k_kv` and `k_fts` is derived from the stored `doc`; replacing a document deletes
+exactly the rows derived from its old version (contentless FTS5 needs the old text for that). If
+the derivation changes, bump DERIVATION: `SqliteStore.init()` then rebuilds both from the documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from store.documents import as_epoch, values_at
+from store.query import TEXT_FIELDS, TIME_FIELD, Kind
+from store.sqlite_query import FACETS, INDEXED_FACETS, LONG_TEXT, NULL_DESC, text_columns
+from store.textsearch import index_form
+
+DERIVATION = 2  # bump when Derived rows change (table layout, kv rules, index_form)
+
+
+def schema(kind: Kind) -> list[str]:
+    k = kind.value
+    facets = "".join(f", f{index}" for index in range(len(FACETS[kind])))
+    statements = [
+        f"CREATE TABLE IF NOT EXISTS {k} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
+        f"ts REAL, version INTEGER NOT NULL DEFAULT 1{facets})",
+        f"CREATE TABLE IF NOT EXISTS {k}_doc (rid INTEGER PRIMARY KEY, doc TEXT NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {k}_ts ON {k}(ts)",
+        f"CREATE INDEX IF NOT EXISTS {k}_ts_order ON {k}(coalesce(ts, {NULL_DESC}))",
+        f"CREATE TABLE IF NOT EXISTS {k}_kv (field TEXT NOT NULL, value NOT NULL, num REAL, "
+        "rid INTEGER NOT NULL, PRIMARY KEY (field, value, rid)) WITHOUT ROWID",
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {k}_fts USING fts5({', '.join(text_columns(kind))}, "
+        "content = '', tokenize = 'unicode61 remove_diacritics 2')",
+    ]
+    statements += [
+        f"CREATE INDEX IF NOT EXISTS {k}_f{i} ON {k}(f{i})"
+        for i, name in enumerate(FACETS[kind])
+        if name in INDEXED_FACETS
+    ]
+    return statements
+
+
+RECORDS = (
+    "CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, "
+    "PRIMARY KEY (kind, id)) WITHOUT ROWID"
+)
+META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID"
+
+
+KvRow = tuple[str, Any, float | None, int]
+
+
+@dataclass
+class Derived:
+    main: tuple[Any, ...]  # rid, id, ts, version, facets…
+    doc: tuple[int, str]  # rid, JSON
+    kv: list[KvRow]
+    fts: tuple[Any, ...]  # rid, text columns…
+
+
+def insert_sql(kind: Kind) -> tuple[str, str, str, str]:
+    k = kind.value
+    facets = "".join(f", f{index}" for index in range(len(FACETS[kind])))
+    marks = ", ".join("?" * (4 + len(FACETS[kind])))
+    text = ", ".join(text_columns(kind))
+    text_marks = ", ".join("?" * (1 + len(TEXT_FIELDS[kind])))
+    return (
+        f"INSERT INTO {k}(rid, id, ts, version{facets}) VALUES ({marks})",
+        f"INSERT INTO {k}_doc(rid, doc) VALUES (?, ?)",
+        f"INSERT OR IGNORE INTO {k}_kv(field, value, num, rid) VALUES (?, ?, ?, ?)",
+        f"INSERT INTO {k}_fts(rowid, {text}) VALUES ({text_marks})",
+    )
+
+
+def delete_sql(kind: Kind) -> tuple[str, str, str, str]:
+    k = kind.value
+    text = ", ".join(text_columns(kind))
+    text_marks = ", ".join("?" * (1 + len(TEXT_FIELDS[kind])))
+    return (
+        f"DELETE FROM {k} WHERE rid = ?",
+        f"DELETE FROM {k}_doc WHERE rid = ?",
+        f"DELETE FROM {k}_kv WHERE field = ? AND value = ? AND rid = ?",
+        f"INSERT INTO {k}_fts({k}_fts, rowid, {text}) VALUES ('delete', {text_marks})",
+    )
+
+
+def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | None = None) -> Derived:
+    """The rows of one document; `text` is its JSON when already serialised."""
+    facets = FACETS[kind]
+    facet_values: list[Any] = []
+    for name in facets:
+        found = doc[name] if name in doc else values_at(doc, name) if "." in name else None
+        if isinstance(found, list):
+            found = found[0] if found else None
+        value = found
+        facet_values.append(int(value) if isinstance(value, bool) else value)
+    stamp = None
+    for value in values_at(doc, TIME_FIELD[kind]):
+        stamp = as_epoch(value)
+        if stamp is not None:
+            break
+    version = doc.get("version", 1) if kind is Kind.incidents else 1
+    serialised = text if text is not None else orjson.dumps(doc).decode("utf-8")
+    main = (rid, doc_id, stamp, version, *facet_values)
+    kv: list[KvRow] = []
+    _flatten(doc, "", rid, {*facets, "id", TIME_FIELD[kind]}, kv)
+    texts = []
+    for name in TEXT_FIELDS[kind]:
+        found = doc.get(name) if "." not in name else None
+        if isinstance(found, str):
+            texts.append(index_form(found))
+        else:
+            texts.append(index_form("\n".join(map(str, values_at(doc, name)))))
+    return Derived(main=main, doc=(rid, serialised), kv=kv, fts=(rid, *texts))
+
+
+def _flatten(node: Any, path: str, rid: int, skip: set[str], out: list[KvRow]) -> None:
+    """k_kv rows for every scalar under `node` (a hot loop at bulk-index time: no generators)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _flatten(value, f"{path}.{key}" if path else key, rid, skip, out)
+    elif isinstance(node, list):
+        for item in node:
+            _flatten(item, path, rid, skip, out)
+    elif node is None or path in skip:
+        return
+    elif isinstance(node, str):
+        if len(node) <= LONG_TEXT:
+            # only strings shaped like an ISO date get a numeric (epoch) value
+            num = as_epoch(node) if len(node) >= 16 and node[4:5] == "-" and node[:4].isdigit() else None
+            out.append((path, node, num, rid))
+    elif isinstance(node, bool):
+        out.append((path, int(node), None, rid))
+    elif isinstance(node, int | float):
+        out.append((path, node, float(node), rid))
