@@ -69,6 +69,8 @@ class CompiledRule:
         )
         self.group_getters: list[Getter] = [getter(f) for f in rule.group_by]
         self.field_getters: list[tuple[str, Getter]] = [(f, getter(f)) for f in rule.fields]
+        self.value_getters: list[Getter] = [g for _, g in self.field_getters]
+        self.stateful = rule.threshold is not None or rule.sequence is not None
         self.distinct: Getter | None = (
             getter(rule.threshold.distinct) if rule.threshold and rule.threshold.distinct else None
         )
@@ -83,10 +85,10 @@ class CompiledRule:
         self.sequences.clear()
 
     def _key(self, doc: Doc) -> tuple[Any, ...]:
-        return tuple(_hashable(g(doc)) for g in self.group_getters)
+        return tuple([_hashable(g(doc)) for g in self.group_getters])
 
     def _values(self, doc: Doc) -> tuple[Any, ...]:
-        return tuple(g(doc) for _, g in self.field_getters)
+        return tuple([g(doc) for g in self.value_getters])
 
     def evaluate(self, doc: Doc, event_id: str, ts: float) -> list[_Entry] | None:
         """The evidence when this event makes the rule fire, else None."""
@@ -115,7 +117,8 @@ class CompiledRule:
             if len(seen) >= threshold.count:
                 del self.distincts[key]
                 return sorted(seen.values())
-            _bound(self.distincts)
+            if len(self.distincts) > MAX_GROUPS:
+                _bound(self.distincts)
             return None
         window = self.counts.pop(key, None) or deque()
         self.counts[key] = window
@@ -125,7 +128,8 @@ class CompiledRule:
         if len(window) >= threshold.count:
             del self.counts[key]
             return list(window)
-        _bound(self.counts)
+        if len(self.counts) > MAX_GROUPS:
+            _bound(self.counts)
         return None
 
     def _sequence(self, doc: Doc, event_id: str, ts: float) -> list[_Entry] | None:
@@ -195,22 +199,26 @@ class DetectionEngine:
         self.intel = intel or ThreatIntel()
         self.assets = assets
         self.rules = [CompiledRule(rule, self.intel) for rule in rules]
-        self._cache: dict[tuple[Any, Any], list[CompiledRule]] = {}
+        self._cache: dict[tuple[Any, Any], tuple[list[CompiledRule], bool]] = {}
 
     def rules_for(self, dataset: Any, event_type: Any = None) -> list[CompiledRule]:
-        """The rules that can match events of this dataset and EVE event type (cached per pair)."""
+        """The rules that can match events of this dataset and EVE event type."""
+        return self._candidates(dataset, event_type)[0]
+
+    def _candidates(self, dataset: Any, event_type: Any) -> tuple[list[CompiledRule], bool]:
+        """(rules, whether any of them counts over time), cached per (dataset, event type)."""
         key = (dataset, event_type)
         found = self._cache.get(key)
         if found is None:
-            found = [
-                compiled
-                for compiled in self.rules
-                if (not compiled.rule.logsource.datasets or dataset in compiled.rule.logsource.datasets)
-                and (
-                    not compiled.rule.logsource.event_types
-                    or event_type in compiled.rule.logsource.event_types
-                )
-            ]
+            rules = []
+            for compiled in self.rules:
+                source = compiled.rule.logsource
+                if source.datasets and dataset not in source.datasets:
+                    continue
+                if source.event_types and event_type not in source.event_types:
+                    continue
+                rules.append(compiled)
+            found = (rules, any(compiled.stateful for compiled in rules))
             if len(self._cache) < 10_000:
                 self._cache[key] = found
         return found
@@ -225,11 +233,11 @@ class DetectionEngine:
             eve = suricata.get("eve")
             if type(eve) is dict:
                 event_type = eve.get("event_type")
-        candidates = self.rules_for(dataset, event_type)
+        candidates, stateful = self._candidates(dataset, event_type)
         if not candidates:
             return []
         detections: list[Detection] = []
-        ts = event.timestamp.timestamp()
+        ts = event.timestamp.timestamp() if stateful else 0.0  # only counting rules need the time
         for compiled in candidates:
             evidence = compiled.evaluate(doc, event.id, ts)
             if evidence is not None:
