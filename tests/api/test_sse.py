@@ -59,17 +59,17 @@ def _next_event(out: queue.Queue, timeout: float) -> tuple[dict[str, str], float
             return payload, at
 
 
-def test_client_receives_a_new_incident_within_two_seconds(sqlite_api: Api) -> None:
+def test_client_receives_a_new_incident_within_two_seconds(api: Api) -> None:
     out: queue.Queue = queue.Queue()
     stop = threading.Event()
-    listener = threading.Thread(target=_listen, args=(sqlite_api, out, stop), daemon=True)
+    listener = threading.Thread(target=_listen, args=(api, out, stop), daemon=True)
     listener.start()
     kind, status, _ = out.get(timeout=10)
     assert (kind, status) == ("status", 200)
     time.sleep(0.3)  # the stream is established
     incident = _incident()
     created_at = time.monotonic()
-    assert sqlite_api.store.index_incidents([incident]).ok
+    assert api.store.index_incidents([incident]).ok
     event, received_at = _next_event(out, timeout=5)
     stop.set()
     assert event["event"] == "incident.new"
