@@ -140,3 +140,24 @@ def test_vigil_rules_test_command_fails_on_a_rule_whose_quiet_lines_fire(tmp_pat
     )
     assert result.returncode == 1
     assert "web-xss" in result.stderr and "quiet" in result.stderr
+
+
+EVE_RUNS = SHARED / "suricata-eve-realruns"
+
+
+def test_a_real_nmap_syn_scan_in_eve_flows_raises_port_scan_for_the_scanner_only() -> None:
+    path = need(EVE_RUNS / "muntaha-nmap-custom-rules" / "eve.json")
+    events = [
+        parse_line(line, "eve", origin="nmap", offset=i)
+        for i, line in enumerate(path.read_text().splitlines())
+    ]
+    scanners = {e.get("source.ip") for e in events if "Nmap" in str(e.get("rule.name") or "")}
+    assert scanners  # the author's own Suricata rule saw the scan
+    engine = DetectionEngine(RULES)
+    found = [d for e in events for d in engine.process(e)]
+    assert {d.source_ip for d in found if d.rule_id == "network-port-scan"} == scanners
+
+
+def test_a_real_background_traffic_run_raises_nothing() -> None:
+    found = detect_file(need(EVE_RUNS / "magnc-flow-ssh-tls" / "eve.json"), "eve")
+    assert found == []
