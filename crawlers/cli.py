@@ -21,9 +21,14 @@ sources_app = typer.Typer(help="The outlet registry and its health.", no_args_is
 def crawl(
     ctx: typer.Context,
     outlet: list[str] = typer.Option(
-        [], "--outlet", "-o", help="Outlet name (repeatable; default: crawl.outlets or all). See `vigil sources list`."
+        [],
+        "--outlet",
+        "-o",
+        help="Outlet name (repeatable; default: crawl.outlets or all). See `vigil sources list`.",
     ),
-    limit: int | None = typer.Option(None, "--limit", "-n", min=1, help="At most N article pages per outlet."),
+    limit: int | None = typer.Option(
+        None, "--limit", "-n", min=1, help="At most N article pages per outlet."
+    ),
     base_url: str | None = typer.Option(
         None, "--base-url", help="Fetch every outlet from this snapshot server instead of the internet."
     ),
@@ -72,7 +77,18 @@ def parse(
 
     html, _codec = decode_html(file.read_bytes())
     article = parse_page(html, url)
-    fields = ("title", "sapo", "body", "authors", "published_at", "outlet", "section", "tags", "canonical_url", "parser")
+    fields = (
+        "title",
+        "sapo",
+        "body",
+        "authors",
+        "published_at",
+        "outlet",
+        "section",
+        "tags",
+        "canonical_url",
+        "parser",
+    )
     data = article.model_dump(mode="json")
     typer.echo(json.dumps({key: data[key] for key in fields}, ensure_ascii=False, indent=2))
 
@@ -99,12 +115,15 @@ def sources_list(as_json: bool = typer.Option(False, "--json", help="Machine-rea
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for o in OUTLETS:
-        typer.echo(f"{o.name:<12} {o.domain:<18} {o.scope:<9} {len(o.feeds)} feeds  {len(o.sitemaps)} sitemaps  {o.title}")
+        typer.echo(
+            f"{o.name:<12} {o.domain:<18} {o.scope:<9} {len(o.feeds)} feeds  "
+            f"{len(o.sitemaps)} sitemaps  {o.title}"
+        )
 
 
 @sources_app.command("check")
 def sources_check(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Per outlet: last successful fetch, articles per day, and SILENT when a usually active outlet stopped."""
+    """Per outlet: last successful fetch, articles per day, SILENT when an active outlet stopped."""
     from crawlers.health import outlet_health
     from store.factory import open_store
 
@@ -121,7 +140,10 @@ def sources_check(ctx: typer.Context, as_json: bool = typer.Option(False, "--jso
     for h in report:
         when = h.last_success.isoformat(timespec="minutes") if h.last_success else "never"
         flag = "SILENT" if h.silent else "ok"
-        typer.echo(f"{h.name:<12} {flag:<7} last success {when:<26} {h.articles_per_day:>7.2f}/day  {h.articles_total} total")
+        typer.echo(
+            f"{h.name:<12} {flag:<7} last success {when:<26} "
+            f"{h.articles_per_day:>7.2f}/day  {h.articles_total} total"
+        )
     silent = [h.name for h in report if h.silent]
     if silent:
         console.print(f"[yellow]silent outlets:[/yellow] {', '.join(silent)}")

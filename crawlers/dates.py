@@ -40,7 +40,7 @@ _UNIT_SECONDS = {
 
 
 def parse_vn_date(text: str | None, *, now: datetime | None = None, tz: str = DEFAULT_TZ) -> datetime | None:
-    """The datetime in `text`, or None when there is none or it is not plausible (see `parse_vn_date_strict`)."""
+    """The datetime in `text`, or None when there is none or it is implausible (see the strict form)."""
     try:
         return parse_vn_date_strict(text, now=now, tz=tz)
     except InvalidDate:

@@ -29,11 +29,11 @@ def _codec(name: str | None) -> str | None:
 def declared_charset(content_type: str | None, body: bytes) -> str | None:
     """The charset named by the Content-Type header, else by a <meta> tag in the first 4 KB."""
     if content_type:
-        match = re.search(r"charset\s*=\s*[\"']?([\w-]+)", content_type, re.I)
-        if match:
-            return match.group(1)
-    match = _META_CHARSET.search(body[:4096])
-    return match.group(1).decode("ascii", "replace") if match else None
+        header = re.search(r"charset\s*=\s*[\"']?([\w-]+)", content_type, re.I)
+        if header:
+            return header.group(1)
+    meta = _META_CHARSET.search(body[:4096])
+    return meta.group(1).decode("ascii", "replace") if meta else None
 
 
 def decode_html(body: bytes, content_type: str | None = None, *, language: str = "vi") -> tuple[str, str]:

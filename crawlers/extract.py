@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -17,7 +19,6 @@ from pydantic import BaseModel, Field
 
 from crawlers.dates import DEFAULT_TZ, parse_vn_date
 from crawlers.outlet import Outlet, ParserVersion
-from nlp.normalize import normalize
 
 
 class ParsedArticle(BaseModel):
@@ -36,8 +37,17 @@ class ParsedArticle(BaseModel):
     parser: str = Field(default="", description="which parser read the page: outlet@date or generic")
 
 
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """NFC with collapsed whitespace: enough to compare and store; the normalise pipeline applies
+    nlp's full normaliser (tone-mark convention, mojibake repair) once per field afterwards."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
 def _texts(node: Selector) -> str:
-    return normalize(" ".join(node.xpath(".//text()").getall()))
+    return clean(" ".join(node.xpath(".//text()").getall()))
 
 
 def _select(page: Selector, expression: str) -> list[Any]:
@@ -49,7 +59,7 @@ def _select(page: Selector, expression: str) -> list[Any]:
 def _first_text(page: Selector, expressions: tuple[str, ...]) -> str:
     for expression in expressions:
         for node in _select(page, expression):
-            text = normalize(node.get()) if _is_attribute(expression) else _texts(node)
+            text = clean(node.get()) if _is_attribute(expression) else _texts(node)
             if text:
                 return text
     return ""
@@ -59,7 +69,7 @@ def _all_texts(page: Selector, expressions: tuple[str, ...]) -> list[str]:
     for expression in expressions:
         values = []
         for node in _select(page, expression):
-            text = normalize(node.get()) if _is_attribute(expression) else _texts(node)
+            text = clean(node.get()) if _is_attribute(expression) else _texts(node)
             if text and text not in values:
                 values.append(text)
         if values:

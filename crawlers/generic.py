@@ -13,8 +13,7 @@ import trafilatura
 from parsel import Selector
 
 from crawlers.dates import parse_vn_date
-from crawlers.extract import ParsedArticle, _canonical, _jsonld_date, _texts
-from nlp.normalize import normalize
+from crawlers.extract import ParsedArticle, _canonical, _jsonld_date, _texts, clean
 
 _LEAD_CLASS = re.compile(
     r"(?:^|[\s_-])(sapo|lead|chapeau|chappeau|description|summary|desc|abstract|brief)(?:$|[\s_-])", re.I
@@ -34,7 +33,7 @@ def _sapo(page: Selector) -> str:
         "meta[name='description']::attr(content)",
         "meta[property='og:description']::attr(content)",
     ):
-        text = normalize(page.css(expression).get() or "")
+        text = clean(page.css(expression).get() or "")
         if text:
             return text
     return ""
@@ -68,8 +67,8 @@ def parse_generic(html: str, url: str, *, outlet_name: str, tz: str) -> ParsedAr
         date_text = data.get("date") or ""
         section = ", ".join(data.get("categories") or [])
         tags = list(data.get("tags") or [])
-    title = normalize(page.css("h1").xpath("string()").get() or "") or normalize(title)
-    paragraphs = [normalize(line) for line in body.split("\n")]
+    title = clean(page.css("h1").xpath("string()").get() or "") or clean(title)
+    paragraphs = [clean(line) for line in body.split("\n")]
     body = "\n\n".join(line for line in paragraphs if line)
     sapo, body = _split_lead(body, _sapo(page))
     published = _jsonld_date(page, tz)
@@ -82,10 +81,10 @@ def parse_generic(html: str, url: str, *, outlet_name: str, tz: str) -> ParsedAr
         title=title,
         sapo=sapo,
         body=body,
-        authors=[normalize(name) for name in re.split(r";|,", author) if name.strip()],
+        authors=[clean(name) for name in re.split(r";|,", author) if name.strip()],
         published_at=published,
-        section=normalize(section),
-        tags=[normalize(tag) for tag in tags if tag.strip()],
+        section=clean(section),
+        tags=[clean(tag) for tag in tags if tag.strip()],
         canonical_url=_canonical(page, url),
         parser=GENERIC,
     )

@@ -116,7 +116,4 @@ class Outlet:
     def owns(self, host: str) -> bool:
         """True when `host` is this outlet's domain, an alias, or a sub-domain of either (m., amp.)."""
         host = host.lower().rstrip(".")
-        for domain in (self.domain, *self.aliases):
-            if host == domain or host.endswith("." + domain):
-                return True
-        return False
+        return any(host == domain or host.endswith("." + domain) for domain in (self.domain, *self.aliases))

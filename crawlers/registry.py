@@ -435,7 +435,8 @@ def get_outlet(name: str) -> Outlet:
         return _BY_NAME[name.lower()]
     except KeyError:
         raise UnknownOutlet(
-            f"no outlet named {name!r}; known outlets: {', '.join(sorted(_BY_NAME))} (see `vigil sources list`)"
+            f"no outlet named {name!r}; known outlets: {', '.join(sorted(_BY_NAME))} "
+            "(see `vigil sources list`)"
         ) from None
 
 

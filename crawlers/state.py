@@ -99,14 +99,19 @@ class CrawlState:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute(
-                "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?)", (article_id, signature, cluster_id, outlet)
+                "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?)",
+                (article_id, signature, cluster_id, outlet),
             )
-            self._db.executemany("INSERT INTO story_bands VALUES (?, ?)", [(band, article_id) for band in band_keys])
+            self._db.executemany(
+                "INSERT INTO story_bands VALUES (?, ?)", [(band, article_id) for band in band_keys]
+            )
             self._db.execute("COMMIT")
 
     def cluster_members(self, cluster_id: str) -> tuple[int, list[str]]:
         """How many outlets carried the story, and the ids of its articles."""
-        rows = self._db.execute("SELECT outlet, article_id FROM stories WHERE cluster_id = ?", (cluster_id,)).fetchall()
+        rows = self._db.execute(
+            "SELECT outlet, article_id FROM stories WHERE cluster_id = ?", (cluster_id,)
+        ).fetchall()
         return len({row[0] for row in rows}), sorted({row[1] for row in rows})
 
     def cluster_count(self) -> int:

@@ -44,17 +44,21 @@ def shingles(text: str, size: int = SHINGLE) -> list[str]:
 
 
 def _hashes64(items: list[str]) -> np.ndarray:
-    digests = b"".join(hashlib.blake2b(item.encode("utf-8"), digest_size=8).digest() for item in items)
+    blake = hashlib.blake2b
+    digests = b"".join([blake(item.encode("utf-8"), digest_size=8).digest() for item in items])
     return np.frombuffer(digests, dtype=">u8").astype(np.uint64)
 
 
 def simhash(text: str) -> int:
     """The 64-bit SimHash of `text`'s shingles (0 for empty text)."""
-    items = shingles(text)
-    if not items:
+    return _simhash(_hashes64(shingles(text)))
+
+
+def _simhash(hashed: np.ndarray) -> int:
+    if not len(hashed):
         return 0
-    bits = (_hashes64(items)[:, None] >> _BIT_INDEX) & np.uint64(1)
-    votes = bits.sum(axis=0, dtype=np.int64) * 2 - len(items)
+    bits = (hashed[:, None] >> _BIT_INDEX) & np.uint64(1)
+    votes = bits.sum(axis=0, dtype=np.int64) * 2 - len(hashed)
     return int(sum(1 << int(bit) for bit in np.nonzero(votes > 0)[0]))
 
 
@@ -71,13 +75,29 @@ def distance(a: int, b: int) -> int:
     return (a ^ b).bit_count()
 
 
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MAX_HASH = np.uint64((1 << 32) - 1)
+# The permutations datasketch.MinHash draws for this seed (same family: (a·h + b) mod 2^61-1).
+_A, _B = (np.asarray(p, dtype=np.uint64) for p in MinHash(num_perm=PERMUTATIONS, seed=SEED).permutations)
+
+
 def minhash(text: str) -> np.ndarray:
-    """The MinHash signature (PERMUTATIONS uint64 values) of `text`'s shingles."""
-    signature = MinHash(num_perm=PERMUTATIONS, seed=SEED)
-    items = shingles(text)
-    if items:
-        signature.update_batch([item.encode("utf-8") for item in items])
-    return np.asarray(signature.hashvalues, dtype=np.uint64)
+    """The MinHash signature (PERMUTATIONS uint64 values) of `text`'s shingles, vectorised."""
+    return _minhash(_hashes64(shingles(text)))
+
+
+def _minhash(hashed: np.ndarray) -> np.ndarray:
+    if not len(hashed):
+        return np.full(PERMUTATIONS, _MAX_HASH, dtype=np.uint64)
+    low = hashed & _MAX_HASH  # 32-bit shingle hashes, as datasketch uses
+    permuted = ((low[:, None] * _A + _B) % _MERSENNE) & _MAX_HASH
+    return permuted.min(axis=0)
+
+
+def fingerprints(text: str) -> tuple[int, np.ndarray]:
+    """(SimHash, MinHash signature) of `text`, hashing its shingles once."""
+    hashed = _hashes64(shingles(text))
+    return _simhash(hashed), _minhash(hashed)
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:

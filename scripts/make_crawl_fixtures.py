@@ -230,7 +230,8 @@ def build_sites() -> None:
     for outlet in OUTLETS:
         write_site(outlet, chosen[outlet.name])
     print(
-        f"sites: {len(OUTLETS)} outlets, {sum(len(v) for v in chosen.values())} articles -> {SITES.relative_to(ROOT)}"
+        f"sites: {len(OUTLETS)} outlets, {sum(len(v) for v in chosen.values())} articles "
+        f"-> {SITES.relative_to(ROOT)}"
     )
 
 

@@ -18,11 +18,10 @@ from crawlers.state import CrawlState
 from nlp.fingerprint import (
     SAME_STORY,
     bands,
+    fingerprints,
     jaccard,
-    minhash,
     signature_bytes,
     signature_from_bytes,
-    simhash,
     to_hex,
 )
 from store.ids import stable_id
@@ -48,7 +47,7 @@ class StoryClusterPipeline:
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         article_id = stable_id("article", item["canonical_url"])
         text = "\n".join((item.get("sapo") or "", item.get("body") or ""))
-        signature = minhash(text)
+        simple, signature = fingerprints(text)
         band_keys = bands(signature)
         best: tuple[float, str] | None = None
         for other, cluster_id in self.state.cluster_candidates(band_keys):
@@ -58,9 +57,11 @@ class StoryClusterPipeline:
         assert self.crawler.stats is not None
         cluster_id = best[1] if best else article_id
         self.crawler.stats.inc_value("pipeline/cluster/joined" if best else "pipeline/cluster/new")
-        self.state.add_to_cluster(band_keys, signature_bytes(signature), cluster_id, item["outlet"], article_id)
+        self.state.add_to_cluster(
+            band_keys, signature_bytes(signature), cluster_id, item["outlet"], article_id
+        )
         outlets, members = self.state.cluster_members(cluster_id)
-        item["fingerprint"] = to_hex(simhash(text))
+        item["fingerprint"] = to_hex(simple)
         item["story_cluster"] = cluster_id
         item["story_outlets"] = max(outlets, 1)
         item["_story_members"] = [member for member in members if member != article_id] if best else []

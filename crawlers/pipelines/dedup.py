@@ -12,7 +12,6 @@ from scrapy.exceptions import DropItem
 
 from crawlers.state import CrawlState, content_key, url_key
 from crawlers.urls import canonical_url
-from nlp.normalize import fold
 from store.ids import stable_id
 
 
@@ -44,9 +43,9 @@ class CanonicalUrlPipeline:
 
 
 def content_hash(item: dict[str, Any]) -> str:
-    """Same outlet, same words: folded so that spacing, case and tone-mark placement do not matter."""
-    text = "\n".join((item.get("outlet") or "", fold(item.get("title") or ""), fold(item.get("body") or "")))
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+    """Same outlet, same words: spacing and case do not matter (tone marks are already normalised)."""
+    text = "\n".join((item.get("outlet") or "", item.get("title") or "", item.get("body") or ""))
+    return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
 
 
 class ExactDedupPipeline:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (HTML kept one element per line, as the outlets serve it)
 """Page templates that reproduce each outlet's article layout, plus RSS, news sitemaps and robots.txt.
 
 Used by scripts/make_crawl_fixtures.py to write the bundled snapshot sites and by `SnapshotSite` to

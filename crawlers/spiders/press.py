@@ -88,7 +88,7 @@ class PressSpider(scrapy.Spider):
         self.limit = limit
         self.crawl_state = CrawlState(Path(state_path))
         self.scheduled: dict[str, int] = {name: 0 for name in self.outlets}
-        self.requested: set[str] = set()
+        self.requested: dict[str, str] = {}
 
     # discovery -----------------------------------------------------------------------------
     def _request(self, public_url: str, outlet: Outlet, kind: str, **kwargs: Any) -> scrapy.Request:
@@ -136,8 +136,11 @@ class PressSpider(scrapy.Spider):
             return
         canonical = canonical_url(link)
         if canonical in self.requested:
-            self._count("skipped/duplicate_link", outlet.name)
-            self._count("duplicates")
+            if self.requested[canonical] == link:
+                self._count("skipped/listed_twice", outlet.name)  # in a feed and a sitemap: normal
+            else:
+                self._count("skipped/duplicate_link", outlet.name)  # another URL of the same article
+                self._count("duplicates")
             return
         if self.crawl_state.seen(url_key(canonical)):
             self._count("skipped/already_indexed", outlet.name)
@@ -146,7 +149,7 @@ class PressSpider(scrapy.Spider):
             self._count("skipped/limit", outlet.name)
             return
         self.scheduled[outlet.name] += 1
-        self.requested.add(canonical)
+        self.requested[canonical] = link
         # Duplicates are filtered above by canonical URL; dont_filter lets a redirect that comes back
         # to a known URL run into REDIRECT_MAX_TIMES (counted as a loop) instead of vanishing silently.
         yield self._request(link, outlet, "article", dont_filter=True, meta={"source": source})

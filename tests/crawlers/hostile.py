@@ -3,6 +3,7 @@ malformed feeds, duplicate URLs and links to private addresses."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import unicodedata
@@ -34,7 +35,9 @@ def encode_cp1258(text: str) -> bytes:
     return bytes(out)
 
 
-def page(title: str, sapo: str, paragraphs: list[str], *, charset: str | None = "utf-8", canonical: str = "") -> str:
+def page(
+    title: str, sapo: str, paragraphs: list[str], *, charset: str | None = "utf-8", canonical: str = ""
+) -> str:
     meta = f'<meta charset="{charset}">' if charset else ""
     link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
@@ -60,10 +63,12 @@ class _Handler(BaseHTTPRequestHandler):
     server: HostileServer
     protocol_version = "HTTP/1.0"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (base-class signature)
+    def log_message(self, format: str, *args: object) -> None:
         """Silence: the test reads `hits`."""
 
-    def _send(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8", **headers: str) -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8", **headers: str
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -76,14 +81,14 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         self.server.hits[path] = self.server.hits.get(path, 0) + 1
         base = self.server.base_url
-        handler = getattr(self, "route_" + path.strip("/").replace("-", "_").replace(".", "_").replace("/", "__"), None)
+        handler = getattr(
+            self, "route_" + path.strip("/").replace("-", "_").replace(".", "_").replace("/", "__"), None
+        )
         if handler is None:
             self._send(404, "<html><body>Không tìm thấy</body></html>".encode())
             return
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the crawler hung up: a size limit
             handler(base)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the crawler hung up (a size limit): expected
 
     # discovery -------------------------------------------------------------------------------
     def route_robots_txt(self, base: str) -> None:
@@ -118,12 +123,20 @@ class _Handler(BaseHTTPRequestHandler):
             "http://169.254.169.254/latest/meta-data/",
             "http://10.255.255.1/intranet",
         ]
-        xml = "".join(f"<item><title>t{i}</title><link>{url.replace('&', '&amp;')}</link></item>" for i, url in enumerate(items))
-        body = f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>h</title>{xml}</channel></rss>'
+        xml = "".join(
+            f"<item><title>t{i}</title><link>{url.replace('&', '&amp;')}</link></item>"
+            for i, url in enumerate(items)
+        )
+        head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>h</title>'
+        body = f"{head}{xml}</channel></rss>"
         self._send(200, body.encode(), "application/rss+xml")
 
     def route_broken_rss(self, base: str) -> None:
-        body = f'<?xml version="1.0"?><rss><channel><item><title>Lũ & mưa</title><link>{base}/recovered</link></item><item><title'
+        # an unescaped "&" and a document cut off mid-tag
+        body = (
+            '<?xml version="1.0"?><rss><channel><item><title>Lũ & mưa</title>'
+            f"<link>{base}/recovered</link></item><item><title"
+        )
         self._send(200, body.encode(), "application/rss+xml")
 
     # articles --------------------------------------------------------------------------------
@@ -140,7 +153,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, page(TITLE, SAPO, BODY).encode())
 
     def route_recovered(self, base: str) -> None:
-        self._send(200, page("Tin từ feed lỗi định dạng", SAPO + " Bản tin khác.", ["Nội dung riêng của bản tin này, đủ dài để được lưu lại."]).encode())
+        self._send(
+            200,
+            page(
+                "Tin từ feed lỗi định dạng",
+                SAPO + " Bản tin khác.",
+                ["Nội dung riêng của bản tin này, đủ dài để được lưu lại."],
+            ).encode(),
+        )
 
     def route_error500(self, base: str) -> None:
         self._send(500, b"<html>Internal Server Error</html>")
@@ -185,19 +205,35 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, encode_cp1258(html), "text/html; charset=windows-1258")
 
     def route_legacy_undeclared(self, base: str) -> None:
-        html = page(LEGACY_TITLE + " (2)", "Bản hai. " + SAPO, [*LEGACY_BODY, "Bản không khai báo bảng mã."], charset=None)
+        html = page(
+            LEGACY_TITLE + " (2)",
+            "Bản hai. " + SAPO,
+            [*LEGACY_BODY, "Bản không khai báo bảng mã."],
+            charset=None,
+        )
         self._send(200, encode_cp1258(html), "text/html")
 
     def route_legacy_mislabelled(self, base: str) -> None:
-        html = page(LEGACY_TITLE + " (3)", "Bản ba. " + SAPO, [*LEGACY_BODY, "Bản khai sai bảng mã."], charset="iso-8859-1")
+        html = page(
+            LEGACY_TITLE + " (3)",
+            "Bản ba. " + SAPO,
+            [*LEGACY_BODY, "Bản khai sai bảng mã."],
+            charset="iso-8859-1",
+        )
         self._send(200, encode_cp1258(html), "text/html; charset=iso-8859-1")
 
     def route_utf8_mislabelled(self, base: str) -> None:
-        html = page("Huế đón mưa lớn đầu mùa", "Mưa lớn kéo dài. " + SAPO, ["Trang UTF-8 nhưng khai báo windows-1252 ở tiêu đề HTTP."])
+        html = page(
+            "Huế đón mưa lớn đầu mùa",
+            "Mưa lớn kéo dài. " + SAPO,
+            ["Trang UTF-8 nhưng khai báo windows-1252 ở tiêu đề HTTP."],
+        )
         self._send(200, html.encode("utf-8"), "text/html; charset=windows-1252")
 
     def route_notitle(self, base: str) -> None:
-        self._send(200, page("", SAPO, ["Bài không có tiêu đề thì không phải là một bài báo hoàn chỉnh."]).encode())
+        self._send(
+            200, page("", SAPO, ["Bài không có tiêu đề thì không phải là một bài báo hoàn chỉnh."]).encode()
+        )
 
     def route_nobody(self, base: str) -> None:
         self._send(200, page("Bài không có nội dung", SAPO, []).encode())
@@ -228,7 +264,9 @@ class HostileServer(ThreadingHTTPServer):
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.shutdown()
         self.server_close()
 

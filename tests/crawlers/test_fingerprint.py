@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from crawlers.snapshots.corpus import load_corpus
@@ -21,7 +22,9 @@ from nlp.fingerprint import (
 
 
 def _texts() -> list[str]:
-    return ["\n".join((t.lead, *t.paragraphs)) for t in load_corpus() if t.role in {"article", "hue", "bench"}]
+    return [
+        "\n".join((t.lead, *t.paragraphs)) for t in load_corpus() if t.role in {"article", "hue", "bench"}
+    ]
 
 
 def _syndicated(text: str, rng: random.Random) -> str:
@@ -48,7 +51,10 @@ def test_lightly_edited_copies_are_the_same_story_and_share_a_band() -> None:
 def test_different_articles_are_not_the_same_story() -> None:
     signatures = [minhash(t) for t in _texts()[:80]]
     pairs = [
-        (i, j) for i in range(len(signatures)) for j in range(i + 1, len(signatures)) if same_story(signatures[i], signatures[j])
+        (i, j)
+        for i in range(len(signatures))
+        for j in range(i + 1, len(signatures))
+        if same_story(signatures[i], signatures[j])
     ]
     assert pairs == []
 
@@ -56,7 +62,7 @@ def test_different_articles_are_not_the_same_story() -> None:
 def test_simhash_of_a_copy_is_closer_than_of_another_story() -> None:
     rng = random.Random(3)
     texts = _texts()[:40]
-    for a, b in zip(texts, texts[1:], strict=False):
+    for a, b in itertools.pairwise(texts):
         assert distance(simhash(a), simhash(_syndicated(a, rng))) < distance(simhash(a), simhash(b))
 
 

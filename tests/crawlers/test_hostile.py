@@ -17,7 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def hostile_crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[CrawlSummary, dict[str, int], list[dict], Path]:
+def hostile_crawl(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[CrawlSummary, dict[str, int], list[dict], Path]:
     tmp = tmp_path_factory.mktemp("hostile")
     settings = make_settings(tmp, download_timeout_seconds=1.0, download_max_bytes=5 * 1024 * 1024)
     with HostileServer(slow_seconds=2.5) as server:

@@ -10,7 +10,10 @@ from crawlers.urls import blocked_reason, canonical_url, to_fetch_url
 @pytest.mark.parametrize(
     ("url", "canonical"),
     [
-        ("https://vnexpress.net/a-1.html?utm_source=facebook&utm_medium=social", "https://vnexpress.net/a-1.html"),
+        (
+            "https://vnexpress.net/a-1.html?utm_source=facebook&utm_medium=social",
+            "https://vnexpress.net/a-1.html",
+        ),
         ("http://m.vnexpress.net/a-1.html#box", "https://vnexpress.net/a-1.html"),
         ("https://amp.tuoitre.vn/b-2.htm", "https://tuoitre.vn/b-2.htm"),
         ("https://www.thanhnien.vn/amp/c-3.htm", "https://thanhnien.vn/c-3.htm"),
@@ -27,7 +30,9 @@ def test_variants_of_one_article_share_a_canonical_url(url: str, canonical: str)
 
 
 def test_query_that_identifies_the_article_is_kept() -> None:
-    assert canonical_url("https://hue.gov.vn/news.aspx?id=42") != canonical_url("https://hue.gov.vn/news.aspx?id=43")
+    assert canonical_url("https://hue.gov.vn/news.aspx?id=42") != canonical_url(
+        "https://hue.gov.vn/news.aspx?id=43"
+    )
 
 
 def test_snapshot_mapping_only_rewrites_outlet_urls() -> None:

@@ -1,0 +1,140 @@
+"""Each item pipeline on its own, inside a real Scrapy crawler (settings, stats, NotConfigured)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.test import get_crawler
+
+from crawlers.pipelines import PIPELINES
+from crawlers.pipelines.clusters import StoryClusterPipeline
+from crawlers.pipelines.dedup import CanonicalUrlPipeline, ExactDedupPipeline
+from crawlers.pipelines.enrich import EnrichPipeline
+from crawlers.pipelines.index import IndexPipeline
+from crawlers.pipelines.text import NormalisePipeline, ValidatePipeline
+from crawlers.snapshots.corpus import load_corpus
+
+
+def _crawler(tmp_path: Path, **settings: Any):  # type: ignore[no-untyped-def]
+    crawler = get_crawler(settings_dict={"VIGIL_STATE_PATH": str(tmp_path / "state.sqlite3"), **settings})
+    crawler.stats.open_spider()
+    return crawler
+
+
+def _item(**fields: Any) -> dict[str, Any]:
+    text = next(t for t in load_corpus() if t.role == "article")
+    item: dict[str, Any] = {
+        "url": "https://vnexpress.net/a-1.html?utm_source=x",
+        "outlet": "vnexpress",
+        "title": text.title,
+        "sapo": text.lead,
+        "body": "\n\n".join(text.paragraphs),
+        "authors": ["Lê Minh Hoàng"],
+        "tags": [],
+        "category": "Thời sự",
+        "canonical_url": "",
+    }
+    item.update(fields)
+    return item
+
+
+def test_pipelines_run_in_the_documented_order() -> None:
+    names = [name.rsplit(".", 1)[1] for name, _ in sorted(PIPELINES.items(), key=lambda kv: kv[1])]
+    assert names == [
+        "ValidatePipeline",
+        "NormalisePipeline",
+        "CanonicalUrlPipeline",
+        "ExactDedupPipeline",
+        "StoryClusterPipeline",
+        "EnrichPipeline",
+        "IndexPipeline",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"), [({"title": "  "}, "missing_title"), ({"body": "Ngắn."}, "missing_body")]
+)
+def test_validate_drops_with_a_counted_reason(tmp_path: Path, fields: dict[str, Any], reason: str) -> None:
+    crawler = _crawler(tmp_path)
+    pipeline = ValidatePipeline.from_crawler(crawler)
+    with pytest.raises(DropItem, match=reason):
+        pipeline.process_item(_item(**fields))
+    assert crawler.stats.get_value(f"pipeline/validate/dropped/{reason}") == 1
+    assert pipeline.process_item(_item())["title"]
+    assert crawler.stats.get_value("pipeline/validate/passed") == 1
+
+
+def test_normalise_applies_nfc_and_keeps_paragraphs(tmp_path: Path) -> None:
+    pipeline = NormalisePipeline.from_crawler(_crawler(tmp_path))
+    decomposed = "Thu\u0309a Thie\u0302n Hue\u0302\u0301"
+    item = pipeline.process_item(
+        _item(title=f"  {decomposed}  ", body="Đoạn   một.\n\n\nĐoạn hai.", authors=["A", "A", " "])
+    )
+    assert item["title"] == "Thủa Thiên Huế"
+    assert item["body"] == "Đoạn một.\n\nĐoạn hai."
+    assert item["authors"] == ["A"]
+
+
+def test_canonical_prefers_a_same_site_rel_canonical_and_ignores_an_offsite_one(tmp_path: Path) -> None:
+    crawler = _crawler(tmp_path)
+    pipeline = CanonicalUrlPipeline.from_crawler(crawler)
+    same = pipeline.process_item(_item(canonical_url="https://vnexpress.net/a-1.html"))
+    assert same["canonical_url"] == "https://vnexpress.net/a-1.html"
+    offsite = pipeline.process_item(_item(canonical_url="https://other.example/copy.html"))
+    assert offsite["canonical_url"] == "https://vnexpress.net/a-1.html"
+    assert crawler.stats.get_value("pipeline/canonical/offsite_ignored") == 1
+
+
+def test_exact_dedup_persists_across_crawler_instances(tmp_path: Path) -> None:
+    first = ExactDedupPipeline.from_crawler(_crawler(tmp_path))
+    item = _item(canonical_url="https://vnexpress.net/a-1.html")
+    assert first.process_item(dict(item))["content_hash"]
+    first.close_spider()
+    crawler = _crawler(tmp_path)
+    second = ExactDedupPipeline.from_crawler(crawler)  # a later run, same state file
+    with pytest.raises(DropItem, match="duplicate_url"):
+        second.process_item(dict(item))
+    with pytest.raises(DropItem, match="duplicate_content"):
+        second.process_item(
+            {**item, "canonical_url": "https://vnexpress.net/a-1-copy.html", "title": item["title"].upper()}
+        )
+    other_outlet = {**item, "canonical_url": "https://tuoitre.vn/a-1.htm", "outlet": "tuoitre"}
+    assert second.process_item(other_outlet)  # syndication is not a duplicate: it is a story cluster
+    assert crawler.stats.get_value("duplicates") == 2
+
+
+def test_story_cluster_groups_copies_and_counts_outlets(tmp_path: Path) -> None:
+    pipeline = StoryClusterPipeline.from_crawler(_crawler(tmp_path))
+    original = pipeline.process_item(_item(canonical_url="https://vnexpress.net/a-1.html"))
+    copy = pipeline.process_item(
+        _item(
+            canonical_url="https://tuoitre.vn/b.htm",
+            outlet="tuoitre",
+            title="Tít khác",
+            body=_item()["body"] + " (Theo TTXVN)",
+        )
+    )
+    other = pipeline.process_item(
+        _item(
+            canonical_url="https://tuoitre.vn/c.htm",
+            outlet="tuoitre",
+            sapo="",
+            body="Một câu chuyện hoàn toàn khác về thời tiết ở Huế hôm nay.",
+        )
+    )
+    assert copy["story_cluster"] == original["story_cluster"] != other["story_cluster"]
+    assert copy["story_outlets"] == 2 and other["story_outlets"] == 1
+    assert copy["_story_members"] == [original["story_cluster"]]
+
+
+def test_enrichment_is_not_configured_when_switched_off(tmp_path: Path) -> None:
+    with pytest.raises(NotConfigured):
+        EnrichPipeline.from_crawler(_crawler(tmp_path, VIGIL_ENRICH=False))
+
+
+def test_indexing_is_not_configured_without_settings(tmp_path: Path) -> None:
+    with pytest.raises(NotConfigured):
+        IndexPipeline.from_crawler(_crawler(tmp_path))
