@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -126,3 +130,30 @@ def test_the_full_2017_et_open_snapshot_builds_with_the_shipped_conf(
     assert record.rules_enabled > 19_000
     assert record.tested_with is not None
     assert store.get_record(RecordKind.rules, "sid:2011540") is not None  # seen in the real EVE runs
+
+
+def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vigil.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"VIGIL_DATA_DIR": str(tmp_path / "data"), "PATH": os.environ.get("PATH", ""), "COLUMNS": "200"},
+        check=False,
+    )
+
+
+def test_cli_rules_update_then_list(tmp_path: Path) -> None:
+    updated = run_cli(tmp_path, "rules", "update", "--no-test")
+    assert updated.returncode == 0, updated.stderr
+    listed = run_cli(tmp_path, "rules", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    data = json.loads(listed.stdout)
+    assert data["suricata_ruleset"]["version"] in updated.stderr
+    assert data["suricata_ruleset"]["rules_enabled"] > 1000
+    assert {r["id"] for r in data["rules"]} >= {"ssh-brute-force", "web-sql-injection"}
+    broken = run_cli(
+        tmp_path, "rules", "update", "--no-test", "--source", (tmp_path / "nope.tar.gz").as_uri()
+    )
+    assert broken.returncode == 1
+    assert "previous ruleset is kept" in broken.stderr and "Traceback" not in broken.stderr
