@@ -24,9 +24,10 @@ from secmon.incidents import IncidentManager
 from secmon.inputs import FileFollower, Line, read_once
 from secmon.notify import WebhookNotifier
 from secmon.parsers import FORMATS, detect_format, parse_line
-from secmon.ruleset import RuleMetadata
+from secmon.ruleset import VERSION_RECORD, RuleMetadata
 from store.models import SecurityEvent
 from store.protocol import Store
+from store.query import RecordKind
 from vigil.config import Settings
 
 SNIFF_LINES = 50
@@ -100,10 +101,28 @@ class Processor:
         )
         self.suppressions = Suppressions.from_file(settings.secmon.suppressions_file)
         self.metadata = RuleMetadata.load(store)
+        self._ruleset_version = self._stored_ruleset_version()
+        self._checked_at = time.monotonic()
         self.incidents = IncidentManager(store, settings.secmon.incident_window_minutes)
         self.notifier = notifier
         if self.notifier is None and settings.secmon.webhooks:
             self.notifier = WebhookNotifier.from_settings(settings)
+
+    def _stored_ruleset_version(self) -> str | None:
+        record = self.store.get_record(RecordKind.state, VERSION_RECORD)
+        return str(record.get("version")) if record else None
+
+    def refresh_metadata(self, every_seconds: float = 60.0) -> bool:
+        """Reload rule metadata when `vigil rules update` stored a new ruleset (for long-running jobs)."""
+        if time.monotonic() - self._checked_at < every_seconds:
+            return False
+        self._checked_at = time.monotonic()
+        version = self._stored_ruleset_version()
+        if version == self._ruleset_version:
+            return False
+        self.metadata = RuleMetadata.load(self.store)
+        self._ruleset_version = version
+        return True
 
     def parse(
         self, lines: list[Line], formats: dict[str, str], summary: IngestSummary
@@ -199,6 +218,8 @@ def ingest_paths(
     poll_interval: float = 1.0,
 ) -> IngestSummary:
     """Ingest files (or "-" for stdin) once, or follow them (`follow=True`) until `stop()` or Ctrl-C."""
+    if follow and "-" in paths:
+        raise InputError("stdin (-) cannot be followed; drop --follow or give file paths")
     started = time.monotonic()
     summary = IngestSummary()
     processor = Processor(settings, store, notifier=notifier)
@@ -293,6 +314,7 @@ class Ingester:
         started = time.monotonic()
         summary = IngestSummary()
         batch_size = self.settings.store.batch_size
+        self.processor.refresh_metadata()
         for _ in range(max_batches):
             lines = self.follower.poll(batch_size)
             if not lines:

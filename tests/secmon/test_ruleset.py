@@ -157,3 +157,16 @@ def test_cli_rules_update_then_list(tmp_path: Path) -> None:
     )
     assert broken.returncode == 1
     assert "previous ruleset is kept" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_a_running_ingester_picks_up_a_new_ruleset(settings: Settings, store: SqliteStore) -> None:
+    from secmon.pipeline import Processor
+
+    processor = Processor(settings, store)
+    doc = {"rule": {"id": "9100002"}}
+    assert not processor.metadata.enrich(doc)
+    update_ruleset(settings, store, local=[DATA / "local.rules"], suricata=None)
+    assert processor.refresh_metadata(every_seconds=0)
+    assert processor.metadata.enrich(doc)
+    assert doc["rule"]["category"] == "web-application-attack"
+    assert not processor.refresh_metadata(every_seconds=0)  # same version: nothing to reload
