@@ -51,6 +51,8 @@ def crawl(
         console.print(f"  error {reason:<24} {count:>6}")
     for reason, count in sorted(summary.dropped_by_reason.items()):
         console.print(f"  dropped {reason:<22} {count:>6}")
+    for reason, count in sorted(summary.skipped_by_reason.items()):
+        console.print(f"  skipped {reason:<22} {count:>6}")
     typer.echo(
         json.dumps(
             {
@@ -60,6 +62,7 @@ def crawl(
                 "clusters": summary.clusters,
                 "errors_by_reason": summary.errors_by_reason,
                 "dropped_by_reason": summary.dropped_by_reason,
+                "skipped_by_reason": summary.skipped_by_reason,
             },
             ensure_ascii=False,
         )

@@ -31,6 +31,7 @@ class CrawlSummary:
     clusters: int = 0
     errors_by_reason: dict[str, int] = field(default_factory=dict)
     dropped_by_reason: dict[str, int] = field(default_factory=dict)
+    skipped_by_reason: dict[str, int] = field(default_factory=dict)
     per_outlet: dict[str, dict[str, int]] = field(default_factory=dict)
     finish_reason: str = ""
     elapsed_seconds: float = 0.0
@@ -55,6 +56,8 @@ def summarise(stats: dict[str, Any]) -> CrawlSummary:
     for key, value in stats.items():
         if key.startswith("errors/"):
             summary.errors_by_reason[key.removeprefix("errors/")] = int(value)
+        elif key.startswith("skipped/"):
+            summary.skipped_by_reason[key.removeprefix("skipped/")] = int(value)
         elif key.startswith("pipeline/validate/dropped/"):
             summary.dropped_by_reason[key.rsplit("/", 1)[1]] = int(value)
         elif key.startswith("outlet/"):

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+SKIP_REASONS = frozenset({"robots_forbidden"})
 _ERROR_NAMES = (
     ("Timeout", "timeout"),
     ("CannotResolveHost", "dns"),
@@ -76,16 +77,25 @@ class PressSpider(scrapy.Spider):
 
     def __init__(
         self,
-        outlets: list[Outlet],
-        state_path: str,
+        outlets: list[Outlet] | str | None = None,
+        state_path: str | None = None,
         base_url: str | None = None,
-        limit: int | None = None,
+        limit: int | str | None = None,
         **kwargs: Any,
     ) -> None:
+        """Vigil passes Outlet entries; `scrapy crawl press -a outlets=vnexpress,trt -a limit=5` names."""
         super().__init__(**kwargs)
+        if outlets is None or isinstance(outlets, str):
+            from crawlers.registry import select_outlets
+
+            outlets = select_outlets([name for name in (outlets or "").split(",") if name] or None)
+        if state_path is None:
+            from vigil.config import load_settings
+
+            state_path = str(load_settings().state_path("crawl", "state.sqlite3"))
         self.outlets = {outlet.name: outlet for outlet in outlets}
         self.base_url = base_url
-        self.limit = limit
+        self.limit = int(limit) if limit is not None else None
         self.crawl_state = CrawlState(Path(state_path))
         self.scheduled: dict[str, int] = {name: 0 for name in self.outlets}
         self.requested: dict[str, str] = {}
@@ -231,7 +241,8 @@ class PressSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on request failures
         outlet = request.meta.get("outlet")
         reason = failure_reason(failure)
-        self._count(f"errors/{reason}", outlet)
+        # Obeying robots.txt is not a failure: counted as a skip, not an error.
+        self._count(f"{'skipped' if reason in SKIP_REASONS else 'errors'}/{reason}", outlet)
         if outlet:
             self.crawl_state.outlet_fetched(outlet, ok=False)
         log.warning(

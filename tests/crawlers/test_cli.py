@@ -73,7 +73,8 @@ def test_crawl_with_outlet_and_limit_prints_a_summary(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["articles"] == 4 and summary["pages"] == 4
-    assert set(summary["errors_by_reason"]) <= {"robots_forbidden"}  # only the drafts robots.txt forbids
+    assert summary["errors_by_reason"] == {}
+    assert set(summary["skipped_by_reason"]) >= {"limit"}
     assert "articles" in result.stderr and "duplicates" in result.stderr  # the human summary
 
     listing = _run(["sources", "check", "--json"], tmp_path)

@@ -91,7 +91,8 @@ def test_syndicated_copies_share_a_story_cluster_and_know_the_outlet_count(crawl
 def test_robots_txt_is_obeyed_for_every_outlet(crawled) -> None:  # type: ignore[no-untyped-def]
     _, first, _, hits = crawled
     assert not [path for path in hits if "/private/" in path]
-    assert first.errors_by_reason == {"robots_forbidden": len(OUTLETS)}
+    assert first.skipped_by_reason["robots_forbidden"] == len(OUTLETS)
+    assert first.errors_by_reason == {}
 
 
 def test_a_second_run_uses_conditional_get_and_indexes_nothing_new(crawled) -> None:  # type: ignore[no-untyped-def]
@@ -143,3 +144,24 @@ def test_limit_and_outlet_selection(tmp_path: Path, snapshot_site: SnapshotSite)
     assert set(summary.per_outlet) == {"tuoitre", "huegov"}
     assert all(values.get("pages/fetched") == 2 for values in summary.per_outlet.values())
     assert summary.stats["skipped/limit"] > 0
+
+
+def test_enrichment_hook_never_loses_articles(tmp_path: Path, snapshot_site: SnapshotSite) -> None:
+    settings = make_settings(tmp_path, enrich=True)
+    store = open_store(settings)
+    try:
+        store.init()
+        store.put_records(RecordKind.watchlists, {"hue": {"id": "hue", "name": "Huế", "terms": ["Huế"]}})
+    finally:
+        store.close()
+    summary = run_crawl(settings, outlets=["huengaynay"], base_url=snapshot_site.base_url)
+    stats = summary.stats
+    handled = sum(int(stats.get(f"pipeline/enrich/{key}", 0)) for key in ("items", "failed", "skipped"))
+    assert summary.articles == handled == len(json.loads((EXPECTED_DIR / "huengaynay.json").read_text()))
+    articles = _articles(settings)
+    assert len(articles) == summary.articles
+    if stats.get("pipeline/enrich/items"):  # nlp's models are installed: every article was classified
+        assert all(a.topic and a.tone for a in articles)
+        assert any("hue" in a.watchlists for a in articles)
+    else:
+        assert stats.get("pipeline/enrich/failed", 0) <= 3  # then switched off, not retried per article

@@ -110,7 +110,8 @@ def test_private_addresses_are_never_fetched_unless_allowed(hostile_crawl) -> No
 def test_robots_txt_is_obeyed(hostile_crawl) -> None:  # type: ignore[no-untyped-def]
     summary, hits, _, _ = hostile_crawl
     assert "/forbidden" not in hits
-    assert summary.errors_by_reason.get("robots_forbidden") == 1
+    assert summary.skipped_by_reason.get("robots_forbidden") == 1
+    assert "robots_forbidden" not in summary.errors_by_reason
 
 
 def test_everything_good_was_indexed_exactly_once(hostile_crawl) -> None:  # type: ignore[no-untyped-def]
