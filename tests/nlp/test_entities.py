@@ -1,0 +1,48 @@
+"""Entity extraction: gazetteer (diacritic- and case-aware) and capitalisation heuristics."""
+
+from __future__ import annotations
+
+from nlp.entities import extract_entities
+
+
+def by_type(text: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for entity in extract_entities(text):
+        out.setdefault(entity["type"], set()).add(entity["text"])
+    return out
+
+
+def test_gazetteer_places_and_agencies_with_canonical_names() -> None:
+    found = by_type(
+        "UBND thành phố Huế yêu cầu các phường Phú Xuân, Thuận Hóa ứng phó mưa lớn trên sông Hương."
+    )
+    assert "UBND TP Huế" in found["ORG"]
+    assert {"Phú Xuân", "Thuận Hóa", "sông Hương"} <= found["LOC"]
+
+
+def test_titles_introduce_people() -> None:
+    found = by_type("Ông Lê Trí Thanh cho biết bà Nguyễn Thị Phương Thảo và Đại tá Đặng Ngọc Sơn đã có mặt.")
+    assert {"Lê Trí Thanh", "Nguyễn Thị Phương Thảo", "Đặng Ngọc Sơn"} <= found["PER"]
+
+
+def test_organisation_heads_and_places_by_head_word() -> None:
+    found = by_type("Công ty CP Du lịch Hương Giang khai trương tour mới ở xã Phong Sơn.")
+    assert "Công ty CP Du lịch Hương Giang" in found["ORG"]
+    assert "Phong Sơn" in found["LOC"]
+
+
+def test_diacritics_and_case_must_match() -> None:
+    assert by_type("trời hôm nay ở huế đẹp") == {}
+    assert "LOC" not in by_type("bông hoa huệ, ông Huê")
+    assert extract_entities("Sông Hương") == [
+        {"text": "sông Hương", "type": "LOC", "normalized": "song huong"}
+    ]
+
+
+def test_distinct_entities_with_folded_normalized_form() -> None:
+    entities = extract_entities("Huế mưa. TP Huế lại mưa. Thành phố Huế ngập.")
+    assert entities == [{"text": "Huế", "type": "LOC", "normalized": "hue"}]
+
+
+def test_empty_text() -> None:
+    assert extract_entities("") == []

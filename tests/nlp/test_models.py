@@ -1,0 +1,91 @@
+"""The shipped models: load safely and quickly, and label fixed Vietnamese sentences sensibly."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from nlp.errors import ModelLoadError, ModelNotFound
+from nlp.modelstore import SHIPPED_DIR, find_model, load_model, save_model
+from nlp.taxonomy import TONES, TOPICS
+
+TOPIC_SENTENCES = [
+    ("Đội tuyển Việt Nam thắng Thái Lan 3-0 ở chung kết, tiền đạo ghi cú đúp", "the-thao"),
+    ("Giá vàng tăng mạnh, chứng khoán giảm điểm, ngân hàng hạ lãi suất cho vay doanh nghiệp", "kinh-te"),
+    ("Bắt giữ đối tượng lừa đảo chiếm đoạt 2 tỷ đồng, công an khởi tố vụ án", "phap-luat"),
+    ("Apple ra mắt iPhone mới với chip AI, phần mềm và ứng dụng được nâng cấp", "cong-nghe"),
+    ("Tổng thống Mỹ và Thủ tướng Nhật Bản hội đàm tại Washington về xung đột Ukraine", "the-gioi"),
+    ("Bệnh viện ghép gan thành công, bác sĩ khuyến cáo phòng bệnh sốt xuất huyết", "suc-khoe"),
+    ("Bão số 5 gây mưa lớn, lũ quét và sạt lở đất ở miền Trung, ngập sâu nhiều nơi", "moi-truong"),
+    ("Điểm chuẩn tuyển sinh đại học năm nay tăng, thí sinh và học sinh lớp 12 chuẩn bị thi", "giao-duc"),
+]
+TONE_SENTENCES = [
+    ("Khánh thành cầu mới bắc qua sông Hương, người dân vui mừng", "positive"),
+    ("Huế đón lượng du khách kỷ lục, doanh thu du lịch tăng trưởng mạnh", "positive"),
+    ("Tai nạn giao thông nghiêm trọng, 3 người tử vong tại chỗ", "negative"),
+    ("Bắt giữ đối tượng lừa đảo chiếm đoạt hàng tỷ đồng của người dân", "negative"),
+    ("Mưa lớn gây ngập sâu, sạt lở làm hư hỏng nhiều nhà dân", "negative"),
+]
+
+
+def test_shipped_models_are_named_with_cards_and_small() -> None:
+    total = 0
+    for task in ("topic", "tone"):
+        path = find_model(task)
+        assert path.name.startswith(f"{task}-1.0-")
+        card = path.with_name(path.name.removesuffix(".skops") + ".card.json")
+        assert card.exists() and path.with_name(path.name.removesuffix(".skops") + ".md").exists()
+        total += path.stat().st_size
+    assert total < 60 * 1024 * 1024
+
+
+def test_shipped_models_load_fast_with_card() -> None:
+    for task in ("topic", "tone"):
+        started = time.perf_counter()
+        model = load_model(find_model(task))
+        assert time.perf_counter() - started < 3.0
+        assert model.card["task"] == task
+        assert model.card["training_data"] and model.card["metrics"]
+        assert all(len(item["sha256"]) == 64 for item in model.card["training_data"])
+        allowed = TOPICS if task == "topic" else TONES
+        assert set(model.classes) <= set(allowed)
+
+
+@pytest.mark.parametrize(("text", "expected"), TOPIC_SENTENCES)
+def test_topic_labels_fixed_sentences(text: str, expected: str) -> None:
+    from nlp.features import topic_text
+    from nlp.modelstore import get_model
+
+    assert get_model("topic").pipeline.predict([topic_text(text)])[0] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), TONE_SENTENCES)
+def test_tone_labels_fixed_sentences(text: str, expected: str) -> None:
+    from nlp.features import tone_text
+    from nlp.modelstore import get_model
+
+    assert get_model("tone").pipeline.predict([tone_text(text)])[0] == expected
+
+
+def test_untrusted_types_are_refused(tmp_path: Path) -> None:
+    import os
+
+    import skops.io as sio
+
+    evil = Pipeline([("f", FunctionTransformer(os.getcwd))])
+    path = tmp_path / "topic-9.0-20990101.skops"
+    sio.dump(evil, path)
+    with pytest.raises(ModelLoadError, match="does not trust"):
+        load_model(path)
+    with pytest.raises(ModelLoadError):
+        save_model(evil, {"task": "topic"}, tmp_path / "out", "topic-9.0-20990101")
+
+
+def test_missing_model_tells_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFound, match="vigil nlp train topic"):
+        find_model("topic", tmp_path)
+    assert SHIPPED_DIR.is_dir()
