@@ -228,7 +228,7 @@ def update_ruleset(
         tested_with=f"suricata {version}" if binary else None,
         conf_files=used_confs,
     )
-    metadata = rule_metadata(text, classification=paths.staging / "classification.config")
+    metadata = rule_metadata(text, paths.staging / "classification.config") if store is not None else {}
     _promote(paths, record)
     if store is not None:
         index_metadata(store, metadata, record)
