@@ -133,6 +133,14 @@ class FileFollower:
         self._gz_done: dict[str, int] = {}  # fp → length of a compressed file read to its end
         self._fp_cache: dict[tuple[int, int], tuple[int, int, str | None]] = {}  # inode → size, mtime, fp
         self._scan_siblings = True
+        self._at_path: dict[str, tuple[int, int, int]] = {}  # followed path → dev, inode, size seen
+        self._dir_mtimes: dict[str, int] = {}  # directory of a pattern → mtime at the last sibling scan
+        self._seen: set[tuple[int, int]] = set()  # inodes seen at a followed path (this process)
+        # Rotated files changed after this moment may hold lines never delivered (see _sibling_wanted):
+        # the last save of the registry, or now when following begins.
+        if not self.registry.path.exists():
+            self.registry.save()
+        self._since = self.registry.path.stat().st_mtime
 
     # -- public API -------------------------------------------------------------------------------
     def poll(self, max_lines: int = 10_000) -> list[Line]:
@@ -198,18 +206,45 @@ class FileFollower:
         return found
 
     def _discover(self) -> None:
+        for open_file in list(self._open.values()):  # by handle: a rotated file may be truncated too
+            if not open_file.gz:
+                try:
+                    replaced = self._replaced(open_file, os.fstat(open_file.handle.fileno()))
+                except OSError:
+                    replaced = True
+                if replaced:
+                    self._detach(open_file)  # copytruncate: the tail we have not read is in the copy
         by_inode = {(h.dev, h.ino): h for h in self._open.values()}
         fresh: list[tuple[str, os.stat_result]] = []
-        for path in self._expand():
+        paths = self._expand()
+        for gone in set(self._at_path) - set(paths):
+            del self._at_path[gone]
+            self._scan_siblings = True  # renamed away (or deleted): look for it beside the path
+        if any(not glob.has_magic(p) and p not in paths for p in self.patterns):
+            self._scan_siblings = True  # missing (between rotation and re-creation): watch beside it
+        for directory in {os.path.dirname(p) or "." for p in self.patterns}:
+            try:
+                mtime = os.stat(directory).st_mtime_ns
+            except OSError:
+                continue
+            if self._dir_mtimes.get(directory) != mtime:  # a file was created, renamed or removed there
+                self._dir_mtimes[directory] = mtime
+                self._scan_siblings = True
+        for path in paths:
             try:
                 st = os.stat(path)
             except OSError:
                 continue
-            harvester = by_inode.get((st.st_dev, st.st_ino))
+            inode = (st.st_dev, st.st_ino)
+            before = self._at_path.get(path)
+            if before is None or before[:2] != inode or st.st_size < before[2]:
+                self._scan_siblings = True  # new, rotated or truncated: old lines may sit beside it
+            self._at_path[path] = (st.st_dev, st.st_ino, st.st_size)
+            if len(self._seen) > 100_000:
+                self._seen.clear()
+            self._seen.add(inode)
+            harvester = by_inode.get(inode)
             if harvester is None:
-                fresh.append((path, st))
-            elif not harvester.gz and self._replaced(harvester, st):
-                self._detach(harvester)  # copytruncate: the tail we have not read is in the copy
                 fresh.append((path, st))
             else:
                 harvester.path = path
@@ -249,7 +284,7 @@ class FileFollower:
         if fp is None or fp in self._open:
             return  # first line incomplete, or the same content is already being read (a copy)
         entry = self.registry.entries.get(fp)
-        if known_only and entry is None and fp not in self._detached:
+        if known_only and entry is None and fp not in self._detached and not self._sibling_wanted(st):
             return
         start = max(entry.offset if entry else 0, self._detached.get(fp, 0))
         if entry is not None and gz and 0 <= entry.eof_offset <= entry.offset:
@@ -285,6 +320,14 @@ class FileFollower:
         except OSError:
             return True
         return fingerprint(head) != harvester.fp
+
+    def _sibling_wanted(self, st: os.stat_result) -> bool:
+        """An unknown rotated file is read from its start only when it was seen at a followed path in
+        this process, or changed (written, renamed: ctime) since following began — else old history
+        beside the log would be re-read on every start."""
+        if (st.st_dev, st.st_ino) in self._seen:
+            return True
+        return max(st.st_mtime, st.st_ctime) >= self._since
 
     def _fingerprint(self, path: str, st: os.stat_result) -> str | None:
         """The file's fingerprint, cached per inode while its size and mtime are unchanged."""
