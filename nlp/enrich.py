@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nlp.entities import extract_entities
-from nlp.features import tone_text, topic_text
+from nlp.features import tone_input, topic_input
 from nlp.modelstore import get_model
-from nlp.normalize import fold
+from nlp.normalize import fold, normalize
 from nlp.watchlists import Watchlist, matched_terms
 
 A = TypeVar("A")
@@ -33,12 +33,13 @@ def analyse_texts(
     lists = list(watchlists)
     topic_model = get_model("topic", model_dir)
     tone_model = get_model("tone", model_dir)
-    topic_proba = topic_model.pipeline.predict_proba([topic_text(*p) for p in parts])
-    tone_proba = tone_model.pipeline.predict_proba([tone_text(*p) for p in parts])
+    clean = [(normalize(t), normalize(s), normalize(b)) for t, s, b in parts]  # once per article
+    topic_proba = topic_model.pipeline.predict_proba([topic_input(*p) for p in clean])
+    tone_proba = tone_model.pipeline.predict_proba([tone_input(*p) for p in clean])
     results = []
-    for (title, lead, body), tp, tn in zip(parts, topic_proba, tone_proba, strict=True):
+    for (title, lead, body), tp, tn in zip(clean, topic_proba, tone_proba, strict=True):
         full = "\n".join(x for x in (title, lead, body) if x)
-        entities = extract_entities(full)
+        entities = extract_entities(full, normalized=True)
         watch = matched_terms(full, lists) if lists else []
         ids = list(dict.fromkeys(wid for wid, _ in watch))
         for _wid, term in watch:

@@ -47,6 +47,7 @@ LOC_HEADS = _words(
     "tỉnh thành_phố tp phường xã huyện quận thị_xã thị_trấn làng thôn sông hồ núi đèo đảo biển vịnh "
     "bãi_biển cầu chợ chùa lăng"
 )
+_FIRST_WORDS = frozenset(h.split("_")[0] for h in PERSON_TITLES | ORG_HEADS | LOC_HEADS)
 _TOKEN = re.compile(r"\w+(?:\.(?=\w))?", re.UNICODE)
 
 
@@ -105,8 +106,11 @@ def _heuristic_matches(text: str) -> list[Found]:
     found: list[Found] = []
     i, n = 0, len(tokens)
     while i < n:
-        # one- or two-syllable head words, lower-cased with "_" joining (matches the sets above)
+        # one- to three-syllable head words, lower-cased with "_" joining (matches the sets above)
         head1 = tokens[i][2].lower().rstrip(".")
+        if head1 not in _FIRST_WORDS and tokens[i][2] not in SURNAMES:
+            i += 1
+            continue
         head2 = head1 + "_" + tokens[i + 1][2].lower() if i + 1 < n else ""
         head3 = head2 + "_" + tokens[i + 2][2].lower() if i + 2 < n else ""
         for head, width in ((head3, 3), (head2, 2), (head1, 1)):
@@ -187,11 +191,14 @@ def find_entities(text: str) -> list[Found]:
     return sorted(taken, key=lambda f: f.start)
 
 
-def extract_entities(text: str) -> list[dict[str, str]]:
-    """Distinct entities as article records store them: {"text", "type", "normalized"} (first-seen order)."""
+def extract_entities(text: str, *, normalized: bool = False) -> list[dict[str, str]]:
+    """Distinct entities as article records store them: {"text", "type", "normalized"} (first-seen order).
+
+    Pass normalized=True when `text` already went through nlp.normalize.normalize.
+    """
     seen: set[tuple[str, str]] = set()
     out = []
-    for found in find_entities(normalize(text)):
+    for found in find_entities(text if normalized else normalize(text)):
         key = (found.type, fold(found.name))
         if key not in seen:
             seen.add(key)

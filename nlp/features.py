@@ -24,14 +24,23 @@ TONE_CUES_FILE = DATA_DIR / "tone_cues.toml"
 
 def topic_text(title: str = "", sapo: str = "", body: str = "") -> str:
     """Title, lead and the beginning of the body, normalised: the topic model's input."""
-    parts = [p for p in (title, sapo, body[: TOPIC_CHARS * 2]) if p]
-    return normalize("\n".join(parts))[:TOPIC_CHARS]
+    return topic_input(normalize(title), normalize(sapo), normalize(body[: TOPIC_CHARS * 2]))
+
+
+def topic_input(title: str, sapo: str, body: str) -> str:
+    """`topic_text` for parts that are already normalised (the enrichment path normalises once)."""
+    return "\n".join(p for p in (title, sapo, body) if p)[:TOPIC_CHARS]
 
 
 def tone_text(title: str = "", sapo: str = "", body: str = "") -> str:
     """Headline and lede (or the start of the body): what news-tone-hue's annotators judged."""
+    return tone_input(normalize(title), normalize(sapo), normalize(body[: TONE_BODY_CHARS * 2]))
+
+
+def tone_input(title: str, sapo: str, body: str) -> str:
+    """`tone_text` for parts that are already normalised."""
     lede = sapo or body[:TONE_BODY_CHARS]
-    return normalize(". ".join(p for p in (title, lede) if p))
+    return ". ".join(p for p in (title, lede) if p)
 
 
 @lru_cache(maxsize=1)

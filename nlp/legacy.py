@@ -42,6 +42,7 @@ _VNI_SINGLE = {
 
 # Latin-1 characters that do not occur in Vietnamese text: their presence is the mojibake evidence.
 _FOREIGN = set("ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿ÄÅÆÇËÎÏÐÑÖ×ØÛÜÞßäåæçëîïñö÷øûüþÿ¡¢£¤¥¦§¨©")
+_FOREIGN_RE = re.compile("[" + re.escape("".join(sorted(_FOREIGN))) + "]")
 _UPPER_AFTER_LOWER = re.compile(r"(?<=[a-zà-ÿ])[À-Þ]")
 _UTF8_AS_CP1252 = re.compile(r"[ÃÄÆáÂ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
 # The most frequent non-ASCII syllables of Vietnamese news (VNTC): a decoded text should contain them.
@@ -67,7 +68,7 @@ _VIETNAMESE_ONLY = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯ\u1ea0-\u1ef9]")
 
 def _evidence(text: str) -> int:
     """How many characters look like mojibake (foreign Latin-1 letters, capitals inside words)."""
-    return sum(ch in _FOREIGN for ch in text) + len(_UPPER_AFTER_LOWER.findall(text))
+    return len(_FOREIGN_RE.findall(text)) + len(_UPPER_AFTER_LOWER.findall(text))
 
 
 def _impossible_syllables(text: str) -> int:

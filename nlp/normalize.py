@@ -62,12 +62,17 @@ def _normalize_once(text: str) -> str:
 def normalize(text: str) -> str:
     """Canonical form of Vietnamese text: NFC, traditional tone marks, repaired encoding, clean spacing."""
     current = text
-    for _ in range(4):  # each step is idempotent; iterate so their composition is too
+    for _ in range(4):  # each step is idempotent; iterate (rarely more than once) so their composition is too
         nxt = _normalize_once(current)
         if nxt == current:
             return nxt
         current = nxt
     return current
+
+
+def is_normalized(text: str) -> bool:
+    """Whether `text` is already in normal form (one pass, no change): lets callers skip work."""
+    return _normalize_once(text) == text
 
 
 def fold(text: str) -> str:
