@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ OPS = st.lists(
         st.tuples(st.just("restart"), st.just(0)),
         st.tuples(st.just("rename"), st.just(0)),
         st.tuples(st.just("copytruncate"), st.just(0)),
+        st.tuples(st.just("compress"), st.just(0)),
     ),
     max_size=40,
 )
@@ -74,10 +76,14 @@ class World:
             assert self.stored.setdefault(event_id, line.text) == line.text  # an id means one line
             assert not line.text.startswith("partial") or line.text.endswith(" done")
 
+    def rotated(self) -> list[tuple[int, Path]]:
+        """(number, path) of app.log.N and app.log.N.gz, oldest first."""
+        found = [(int(p.name.split(".")[2]), p) for p in self.root.glob("app.log.*")]
+        return sorted(found, reverse=True)
+
     def shift(self) -> None:
-        names = sorted((p for p in self.root.glob("app.log.*")), key=lambda p: -int(p.suffix[1:]))
-        for path in names:
-            os.rename(path, self.root / f"app.log.{int(path.suffix[1:]) + 1}")
+        for number, path in self.rotated():
+            os.rename(path, self.root / path.name.replace(f".{number}", f".{number + 1}", 1))
 
     def apply(self, op: str, arg: int) -> None:
         if op == "write":
@@ -98,6 +104,12 @@ class World:
             self.finish()  # a writer completes its line before it reopens the file
             self.shift()
             os.rename(self.log, self.root / "app.log.1")
+        elif op == "compress":  # logrotate's compress: the oldest plain rotated file becomes .gz
+            plain = [p for _, p in self.rotated() if not p.name.endswith(".gz")]
+            if plain:
+                with open(plain[0], "rb") as src, gzip.open(f"{plain[0]}.gz", "wb") as dst:
+                    dst.write(src.read())
+                plain[0].unlink()
         elif op == "copytruncate" and self.log.exists():
             self.finish()
             self.shift()
