@@ -116,5 +116,8 @@ class AssetIndex:
         """Write `vigil.asset` into the document when it concerns a known asset."""
         asset = self.resolve(doc)
         if asset is not None:
-            doc.setdefault("vigil", {})["asset"] = asset.as_doc()
+            vigil = doc.get("vigil")
+            if type(vigil) is not dict:
+                vigil = doc["vigil"] = {}
+            vigil["asset"] = {"name": asset.name, "agency": asset.agency, "criticality": asset.criticality}
         return asset

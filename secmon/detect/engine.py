@@ -177,6 +177,16 @@ class CompiledRule:
         return None
 
 
+def _intel_only(rule: DetectionRule) -> bool:
+    """True when the rule is one selection whose every map needs a threat-intel match."""
+    condition = (rule.detection.condition or "").strip()
+    selection = rule.detection.selections.get(condition)
+    if selection is None or rule.sequence is not None:
+        return False
+    maps = selection if isinstance(selection, list) else [selection]
+    return all(any("|intel" in key for key in mapping) for mapping in maps)
+
+
 def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
@@ -198,7 +208,8 @@ class DetectionEngine:
     ) -> None:
         self.intel = intel or ThreatIntel()
         self.assets = assets
-        self.rules = [CompiledRule(rule, self.intel) for rule in rules]
+        # Without indicators, an intel-only rule can never fire: leave it out of the hot path.
+        self.rules = [CompiledRule(rule, self.intel) for rule in rules if self.intel or not _intel_only(rule)]
         self._cache: dict[tuple[Any, Any], tuple[list[CompiledRule], bool]] = {}
 
     def rules_for(self, dataset: Any, event_type: Any = None) -> list[CompiledRule]:

@@ -140,6 +140,17 @@ def compile_field(key: str, raw: Any, intel: ThreatIntel) -> Predicate:
     return predicate
 
 
+def _value_test(mapping: dict[str, Any], intel: ThreatIntel) -> tuple[Getter, ValueTest] | None:
+    """(getter, value test) of a one-field map with a value modifier; None for other shapes."""
+    if len(mapping) != 1:
+        return None
+    key, raw = next(iter(mapping.items()))
+    field, *mods = key.split("|")
+    if not mods or "exists" in mods:
+        return None
+    return getter(field), _compile_test(field, mods, raw, intel)
+
+
 def _equals_predicate(get: Getter, expected: frozenset[str]) -> Predicate:
     """The most common test, flattened into one closure (it runs for nearly every event)."""
 
@@ -170,6 +181,24 @@ def compile_selection(selection: dict[str, Any] | list[dict[str, Any]], intel: T
         for earlier in reversed(preds[:-1]):
             chained = (lambda a, b: lambda doc: a(doc) and b(doc))(earlier, chained)
         return chained
+    tested = [_value_test(mapping, intel) for mapping in maps]
+    if all(pair is not None for pair in tested):
+        pairs = [pair for pair in tested if pair is not None]
+
+        def any_field(doc: Doc) -> bool:
+            """Any of several single-field maps (e.g. an IP or a domain on the intel list), inlined."""
+            for get, test in pairs:
+                value = get(doc)
+                if value is None:
+                    continue
+                if type(value) is list:
+                    if any(test(item) for item in value if item is not None):
+                        return True
+                elif test(value):
+                    return True
+            return False
+
+        return any_field
     if all(len(preds) == 1 for preds in compiled):
         singles = [preds[0] for preds in compiled]
 

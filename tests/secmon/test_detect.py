@@ -323,3 +323,12 @@ def test_a_suppression_without_reason_or_expiry_is_refused(tmp_path: Path) -> No
     path.write_text(yaml.safe_dump([{"rule": "x", "match": {"a": 1}, "reason": "forever"}]))
     with pytest.raises(RuleError, match="entry 1"):
         Suppressions.from_file(path)
+
+
+def test_intel_only_rules_are_left_out_when_no_indicator_is_configured() -> None:
+    intel_rule = simple([{"source.ip|intel": "ip"}, {"dns.question.name|intel": "domain"}])
+    other = rule(id="other-rule", detection={"selections": {"s": {"a": 1}}, "condition": "s"})
+    assert [c.rule.id for c in DetectionEngine([intel_rule, other]).rules] == ["other-rule"]
+    with_intel = DetectionEngine([intel_rule, other], ThreatIntel(["198.51.100.7"]))
+    assert len(with_intel.rules) == 2
+    assert with_intel.process(event({"source": {"ip": "198.51.100.7"}}))
