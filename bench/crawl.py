@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawlers.runner import run_crawl
 from crawlers.snapshots import SnapshotSite
+from store.factory import open_store
+from store.query import Kind, SearchQuery
 from vigil.config import load_settings
 
 
@@ -46,11 +48,17 @@ def main() -> int:
             summary = run_crawl(settings, base_url=site.base_url)
             wall = time.perf_counter() - started
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
+        store = open_store(settings)
+        try:
+            store.init()
+            stored = store.count(Kind.articles, SearchQuery())
+        finally:
+            store.close()
     crawl_seconds = summary.elapsed_seconds or wall
     pages_per_second = summary.pages / crawl_seconds
     peak_mb = child.ru_maxrss / 1024
     print(f"pages fetched        {summary.pages}")
-    print(f"articles indexed     {summary.articles}")
+    print(f"articles indexed     {summary.articles} (in the store: {stored})")
     print(f"duplicates           {summary.duplicates}")
     print(f"story clusters       {summary.clusters}")
     print(f"errors               {summary.errors_by_reason}")
@@ -65,7 +73,7 @@ def main() -> int:
     print(f"pages per CPU-second {per_cpu_second:.1f}  (crawler process, start-up and imports included)")
     print(f"peak RSS (crawler)   {peak_mb:.0f} MB")
     print(f"load average         {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    complete = summary.articles >= args.pages
+    complete = stored == summary.articles >= args.pages
     print(f"target >= 100 pages/s elapsed: {'met' if pages_per_second >= 100 else 'MISSED'}")
     print(f"target >= 100 pages per CPU-second (one core): {'met' if per_cpu_second >= 100 else 'MISSED'}")
     print(f"target peak RSS < 500 MB: {'met' if peak_mb < 500 else 'MISSED'}; all pages indexed: {complete}")

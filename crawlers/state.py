@@ -83,6 +83,18 @@ class CrawlState:
                 raise
         return None
 
+    def forget(self, article_ids: list[str]) -> None:
+        """Undo the dedup and cluster records of articles whose indexing failed, so that the next
+        crawl fetches them again instead of believing they are stored."""
+        if not article_ids:
+            return
+        marks = ",".join("?" * len(article_ids))
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            for table in ("seen", "stories", "story_bands"):
+                self._db.execute(f"DELETE FROM {table} WHERE article_id IN ({marks})", article_ids)
+            self._db.execute("COMMIT")
+
     # story clusters ------------------------------------------------------------------------
     def cluster_candidates(self, band_keys: list[int]) -> list[tuple[bytes, str]]:
         """(MinHash signature, cluster id) of stored articles sharing an LSH band."""

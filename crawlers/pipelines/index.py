@@ -13,6 +13,7 @@ from crawlers.pipelines import to_article
 from crawlers.state import CrawlState
 from store.models import Article
 from store.protocol import Store
+from store.query import BulkResult
 from vigil.config import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class IndexPipeline:
         self.settings = settings
         self.batch_size = settings.store.batch_size
         self.pending: dict[str, Article] = {}
+        self.updates: dict[str, Article] = {}
         self.new_per_outlet: dict[str, int] = {}
         self.store: Store | None = None
         self.state: CrawlState | None = None
@@ -54,31 +56,53 @@ class IndexPipeline:
         self.new_per_outlet[article.outlet] = self.new_per_outlet.get(article.outlet, 0) + 1
         for member in item.get("_story_members") or []:
             self._update_story_count(member, article.story_outlets)
-        if len(self.pending) >= self.batch_size:
+        if len(self.pending) + len(self.updates) >= self.batch_size:
             self.flush()
         return item
 
     def _update_story_count(self, article_id: str, outlets: int) -> None:
+        """A story gained an outlet: its earlier articles get the new count (pending or stored)."""
         assert self.store is not None
-        current = self.pending.get(article_id) or self.store.get_article(article_id)
-        if current is not None and current.story_outlets != outlets:
+        if article_id in self.pending:
+            current = self.pending[article_id]
             self.pending[article_id] = current.model_copy(update={"story_outlets": outlets})
+            return
+        stored = self.updates.get(article_id) or self.store.get_article(article_id)
+        if stored is not None and stored.story_outlets != outlets:
+            self.updates[article_id] = stored.model_copy(update={"story_outlets": outlets})
 
     def flush(self) -> None:
-        if not self.pending or self.store is None:
+        """Write new articles, then re-write updated ones, as two bulk calls (a batch never mixes
+        first writes with rewrites). If the store fails, the new articles are forgotten by the crawl
+        state so the next crawl fetches them again, and the error propagates (Scrapy logs it)."""
+        if self.store is None or not (self.pending or self.updates):
             return
         assert self.crawler.stats is not None and self.state is not None
-        batch = list(self.pending.values())
+        new, updates = list(self.pending.values()), list(self.updates.values())
         self.pending.clear()
-        result = self.store.index_articles(batch)
+        self.updates.clear()
+        try:
+            for batch in (new, updates):
+                if batch:
+                    self._record(self.store.index_articles(batch))
+        except Exception:
+            self.crawler.stats.inc_value("errors/index_failed", len(new))
+            self.state.forget([article.id for article in new])
+            log.error(
+                "the store refused a batch of %d articles; they will be fetched again next crawl", len(new)
+            )
+            raise
+        for outlet, count in self.new_per_outlet.items():
+            self.state.outlet_indexed(outlet, count)
+        self.new_per_outlet.clear()
+
+    def _record(self, result: BulkResult) -> None:
+        assert self.crawler.stats is not None
         self.crawler.stats.inc_value("pipeline/index/indexed", result.indexed)
         self.crawler.stats.inc_value("pipeline/index/spooled", result.spooled)
         for article_id, reason in result.errors:
             self.crawler.stats.inc_value("errors/index_rejected")
             log.warning("store rejected article %s: %s", article_id, reason)
-        for outlet, count in self.new_per_outlet.items():
-            self.state.outlet_indexed(outlet, count)
-        self.new_per_outlet.clear()
 
     def close_spider(self) -> None:
         try:

@@ -165,3 +165,20 @@ def test_enrichment_hook_never_loses_articles(tmp_path: Path, snapshot_site: Sna
         assert any("hue" in a.watchlists for a in articles)
     else:
         assert stats.get("pipeline/enrich/failed", 0) <= 3  # then switched off, not retried per article
+
+
+def test_a_story_picked_up_by_other_outlets_in_a_later_crawl_updates_stored_counts(
+    tmp_path: Path, snapshot_site: SnapshotSite
+) -> None:
+    settings = make_settings(tmp_path)
+    run_crawl(settings, outlets=["vnexpress"], base_url=snapshot_site.base_url)
+    before = {a.id: a for a in _articles(settings)}
+    later = run_crawl(settings, outlets=["huengaynay", "baovanhoa"], base_url=snapshot_site.base_url)
+    assert later.finish_reason == "finished" and "index_failed" not in later.errors_by_reason
+    after = {a.id: a for a in _articles(settings)}
+    syndicated = [a for a in after.values() if a.story_outlets == 3]
+    assert {a.outlet for a in syndicated} == {"vnexpress", "huengaynay", "baovanhoa"}
+    (original,) = [a for a in syndicated if a.outlet == "vnexpress"]
+    assert before[original.id].story_outlets == 1  # it was alone after the first crawl
+    assert {a.story_cluster for a in syndicated} == {original.story_cluster}
+    assert len(after) == len(before) + later.articles
