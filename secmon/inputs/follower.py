@@ -3,10 +3,14 @@
 - Each file is identified by the hash of its first line (see registry.fingerprint), with dev:inode as
   a fast path, so it is recognised after a rename, a copy or compression into `.gz`.
 - Rename rotation: the open handle keeps reading the old inode to its end while the new file at the
-  path is picked up; after a restart the renamed file is found again among its siblings
-  (`app.log.1`, …) by fingerprint and read from the committed offset.
-- copytruncate: a file shorter than our offset was truncated; its tail lives in the copy, which is
-  found by fingerprint among the siblings and read from the offset; the truncated file starts anew.
+  path is picked up.
+- copytruncate: a file shorter than what we read (or whose first line changed) was truncated; its
+  tail lives in the copy, found by fingerprint and read from where we were; the truncated file
+  starts anew.
+- Rotated neighbours (`app.log.1`, `app.log.2.gz`, …) are looked at on start and whenever the
+  directory or a followed path changes: one already in the registry resumes at its committed offset;
+  an unknown one is read from its start if it was seen at a followed path in this process or changed
+  since following began (so a file rotated while we were down, or between two polls, is not lost).
 - `.gz` files are read once (decompressed), never followed.
 - A partial last line waits for its newline; offsets move only on `commit(lines)`, to be called after
   the store acknowledged the events (at-least-once; ids are deterministic so re-delivery is harmless).
