@@ -79,13 +79,16 @@ class IngestSummary:
 
 
 def _type_of(doc: dict[str, Any]) -> str:
+    """The EVE event type (alert, flow, dns…), else the ECS action (ssh_login…), else the event kind."""
     suricata = doc.get("suricata")
     if isinstance(suricata, dict):
         eve = suricata.get("eve")
         if isinstance(eve, dict) and eve.get("event_type"):
             return str(eve["event_type"])
     meta = doc.get("event") or {}
-    return str(meta.get("kind") or "event")
+    if meta.get("kind") == "pipeline_error":
+        return "pipeline_error"
+    return str(meta.get("action") or meta.get("kind") or "event")
 
 
 class Processor:
