@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from secmon.errors import InputError
 from secmon.pipeline import Ingester, ingest_paths
 from store.models import Incident
 from store.query import Kind, SearchQuery
@@ -163,3 +164,40 @@ def test_cli_ingest_then_list_and_update_incidents(tmp_path: Path) -> None:
     assert wrong.returncode == 1 and "can become" in wrong.stderr and "Traceback" not in wrong.stderr
     acked = json.loads(run_cli(tmp_path, "incidents", "list", "--json", "--status", "acknowledged").stdout)
     assert [i["id"] for i in acked] == [incident["id"]]
+
+
+def test_ingest_paths_follow_picks_up_appended_lines_until_stopped(
+    tmp_path: Path, store: SqliteStore
+) -> None:
+    import threading
+    import time
+
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(failures("203.0.113.77", 4)) + "\n")
+    stop = threading.Event()
+    result: dict[str, object] = {}
+
+    def run() -> None:
+        settings = Settings(data_dir=tmp_path / "data")
+        result["summary"] = ingest_paths(
+            settings, store, [str(log)], fmt="syslog", follow=True, stop=stop.is_set, poll_interval=0.05
+        )
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while store.stats()["events"] < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with log.open("a") as handle:
+            handle.write("\n".join(failures("203.0.113.77", 5, start=20)) + "\n")
+        while store.stats()["events"] < 9 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        worker.join(timeout=20)
+    summary = result["summary"]
+    assert summary.lines_read == 9  # type: ignore[attr-defined]
+    assert summary.detections_by_rule["ssh-brute-force"] == 1  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match="cannot be followed"):
+        ingest_paths(Settings(data_dir=tmp_path / "data"), store, ["-"], follow=True)
