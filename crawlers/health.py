@@ -16,7 +16,8 @@ from store.protocol import Store
 from store.query import Kind, Range, RecordKind, SearchQuery, Term
 from vigil.config import Settings
 
-WINDOW_DAYS = 7
+WINDOW_DAYS = 7  # articles per day are averaged over this window
+BASELINE_DAYS = 30  # an outlet "usually publishes" when it published in this window
 
 
 @dataclass
@@ -78,7 +79,7 @@ def record_health(settings: Settings, outlets: list[str], stats: dict[str, Any])
 
 
 def outlet_health(store: Store, settings: Settings, now: datetime | None = None) -> list[OutletHealth]:
-    """Health of every registry outlet. "Silent": it published in the last WINDOW_DAYS days but nothing
+    """Health of every registry outlet. "Silent": it published in the last BASELINE_DAYS days but nothing
     in the last `crawl.silent_after_hours`, or it has not been fetched successfully for that long."""
     moment = now or datetime.now(UTC)
     quiet_after = timedelta(hours=settings.crawl.silent_after_hours)
@@ -90,6 +91,12 @@ def outlet_health(store: Store, settings: Settings, now: datetime | None = None)
             Kind.articles,
             SearchQuery(
                 filters=(by_outlet, Range("published_at", gte=moment - timedelta(days=WINDOW_DAYS))), size=0
+            ),
+        )
+        baseline = store.count(
+            Kind.articles,
+            SearchQuery(
+                filters=(by_outlet, Range("published_at", gte=moment - timedelta(days=BASELINE_DAYS))), size=0
             ),
         )
         recent = store.count(
@@ -106,7 +113,7 @@ def outlet_health(store: Store, settings: Settings, now: datetime | None = None)
                 last_success=last_success,
                 last_attempt=_when(record.get("last_attempt")),
                 articles_per_day=round(week / WINDOW_DAYS, 2),
-                silent=(week > 0 and recent == 0) or stale_fetch,
+                silent=(baseline > 0 and recent == 0) or stale_fetch,
                 last_errors=int(record.get("last_errors", 0)),
                 articles_total=total,
             )

@@ -18,6 +18,7 @@ import feedparser
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -199,9 +200,12 @@ class PressSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
         self.crawl_state.outlet_fetched(outlet.name, ok=True)
+        body = response.body
         try:
-            sitemap = Sitemap(response.body)
-        except (StopIteration, SyntaxError, ValueError):
+            if body[:2] == b"\x1f\x8b":  # sitemap.xml.gz, capped like any download
+                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            sitemap = Sitemap(body)
+        except (StopIteration, SyntaxError, ValueError, OSError):  # ValueError includes "too large"
             self._count("errors/sitemap_malformed", outlet.name)
             log.warning("unreadable sitemap %s: skipped", response.meta["public_url"])
             return

@@ -4,6 +4,7 @@ malformed feeds, duplicate URLs and links to private addresses."""
 from __future__ import annotations
 
 import contextlib
+import gzip
 import threading
 import time
 import unicodedata
@@ -139,12 +140,26 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._send(200, body.encode(), "application/rss+xml")
 
+    def route_sitemap_xml_gz(self, base: str) -> None:
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{base}/from-sitemap</loc></url><url><loc>{base}/ok</loc></url></urlset>"
+        )
+        self._send(200, gzip.compress(xml.encode()), "application/x-gzip")
+
+    def route_garbage_sitemap_xml(self, base: str) -> None:
+        self._send(200, b"\x00\x01 this is not XML at all", "application/xml")
+
     # articles --------------------------------------------------------------------------------
     def route_ok(self, base: str) -> None:
         self._send(200, page(TITLE, SAPO, BODY, canonical=f"{base}/ok").encode())
 
     def route_amp__ok(self, base: str) -> None:
         self._send(200, page(TITLE, SAPO, BODY).encode())
+
+    def route_from_sitemap(self, base: str) -> None:
+        text = ["Trang chỉ có trong sơ đồ trang web nén gzip, không có trong nguồn tin RSS của báo."]
+        self._send(200, page("Tin chỉ có trong sitemap", "Tóm tắt tin sitemap về Huế.", text).encode())
 
     def route_ok_print(self, base: str) -> None:
         self._send(200, page(TITLE, SAPO, BODY, canonical=f"{base}/ok").encode())
@@ -276,6 +291,7 @@ class HostileServer(ThreadingHTTPServer):
             title="Báo Thử Thách",
             domain="127.0.0.1",
             feeds=(f"{self.base_url}/feed.rss", f"{self.base_url}/broken.rss"),
+            sitemaps=(f"{self.base_url}/sitemap.xml.gz", f"{self.base_url}/garbage-sitemap.xml"),
             parsers=(
                 ParserVersion(
                     valid_from=date(2020, 1, 1),

@@ -67,6 +67,13 @@ def test_a_malformed_feed_is_counted_and_what_can_be_recovered_is_used(hostile_c
     assert any(doc["title"] == "Tin từ feed lỗi định dạng" for doc in docs)
 
 
+def test_an_unreadable_sitemap_is_counted(hostile_crawl) -> None:  # type: ignore[no-untyped-def]
+    summary, hits, _, _ = hostile_crawl
+    assert hits["/garbage-sitemap.xml"] == 1
+    assert summary.errors_by_reason.get("sitemap_malformed") == 1
+    assert summary.stats["sitemaps/fetched"] == 1
+
+
 def test_articles_missing_a_title_or_body_are_dropped_with_a_reason(hostile_crawl) -> None:  # type: ignore[no-untyped-def]
     summary, _, docs, _ = hostile_crawl
     assert summary.dropped_by_reason == {"missing_title": 1, "missing_body": 1}
@@ -116,7 +123,8 @@ def test_robots_txt_is_obeyed(hostile_crawl) -> None:  # type: ignore[no-untyped
 
 def test_everything_good_was_indexed_exactly_once(hostile_crawl) -> None:  # type: ignore[no-untyped-def]
     summary, _, docs, _ = hostile_crawl
-    assert summary.articles == len(docs) == 6
+    assert summary.articles == len(docs) == 7
+    assert any(doc["title"] == "Tin chỉ có trong sitemap" for doc in docs)  # from the gzipped sitemap
     assert all(doc["published_at"].startswith("2026-10-26T08:30:00") for doc in docs)
     assert all(doc["authors"] == ["Minh Tâm", "Hoài Thu"] for doc in docs)
 

@@ -1,0 +1,1 @@
+"""Registry entries, grouped like fundus publishers; `crawlers.registry` assembles them."""
