@@ -25,6 +25,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from secmon.inputs import read_once  # noqa: E402
 from secmon.parsers import parse_line  # noqa: E402
 from store.models import SecurityEvent  # noqa: E402
 
@@ -118,24 +119,20 @@ def bench_decode_msgspec(path: Path) -> dict[str, Any] | None:
 
 
 def bench_parse(path: Path | str, sink: Callable[[SecurityEvent], Any] | None = None) -> dict[str, Any]:
-    """Read, decode, parse → ECS SecurityEvent (and hand each to `sink`), as the ingester does."""
+    """Read (secmon.inputs.read_once, as `vigil logs ingest` does), decode, parse → ECS SecurityEvent,
+    and hand each event to `sink` (e.g. the detection engine)."""
     path = Path(path)
     lines = size = errors = 0
-    origin = f"bench:{path.name}"
     rss_before = _rss_mib()
     start, cpu = time.perf_counter(), time.process_time()
-    with open(path, "rb") as handle:
-        offset = 0
-        for raw in handle:
-            text = raw.decode("utf-8", "replace").rstrip("\n")
-            event = parse_line(text, "eve", origin=origin, offset=offset)
-            if event.doc["event"]["kind"] == "pipeline_error":
-                errors += 1
-            if sink is not None:
-                sink(event)
-            offset += len(raw)
-            lines += 1
-            size += len(raw)
+    for line in read_once(str(path)):
+        event = parse_line(line.text, "eve", origin=line.origin, offset=line.offset)
+        if event.doc["event"]["kind"] == "pipeline_error":
+            errors += 1
+        if sink is not None:
+            sink(event)
+        lines += 1
+        size += line.end - line.offset
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     name = "read+decode+parse→ECS" + ("+sink" if sink is not None else "")
     return _result(

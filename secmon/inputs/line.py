@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """A log line without its newline.
+class Line(NamedTuple):
+    """A log line without its newline (immutable; a NamedTuple because one is built per line).
 
     `origin` + `offset` identify it (event id = stable_id(origin, str(offset), text)); `end` is the byte
     offset just past its newline, what `FileFollower.commit` records.
