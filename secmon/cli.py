@@ -238,7 +238,7 @@ def incidents_list(
         table.add_column(column)
     for i in incidents:
         table.add_row(
-            i.id[:12], i.severity.value, i.status.value, i.rule_id, i.source_ip or "-", i.asset or "-",
+            i.id, i.severity.value, i.status.value, i.rule_id, i.source_ip or "-", i.asset or "-",
             str(i.event_count), f"{i.last_seen:%Y-%m-%d %H:%M}",
         )  # fmt: skip
     console.print(table)
