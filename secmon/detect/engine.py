@@ -226,7 +226,7 @@ class DetectionEngine:
                 source = compiled.rule.logsource
                 if source.datasets and dataset not in source.datasets:
                     continue
-                if source.event_types and event_type not in source.event_types:
+                if source.event_types and event_type is not None and event_type not in source.event_types:
                     continue
                 rules.append(compiled)
             found = (rules, any(compiled.stateful for compiled in rules))

@@ -48,7 +48,9 @@ class LogSource(_Strict):
 
     datasets: list[str] = Field(default_factory=list, description="ECS event.dataset values; empty = all")
     event_types: list[str] = Field(
-        default_factory=list, description="Suricata EVE event types (suricata.eve.event_type); empty = all"
+        default_factory=list,
+        description="Suricata EVE event types (suricata.eve.event_type); empty = all. "
+        "Events without an EVE type (fast.log, syslog…) are not filtered by it.",
     )
 
 

@@ -161,3 +161,25 @@ def test_a_real_nmap_syn_scan_in_eve_flows_raises_port_scan_for_the_scanner_only
 def test_a_real_background_traffic_run_raises_nothing() -> None:
     found = detect_file(need(EVE_RUNS / "magnc-flow-ssh-tls" / "eve.json"), "eve")
     assert found == []
+
+
+def test_fast_log_alerts_on_a_critical_asset_also_raise_the_suricata_rule() -> None:
+    from secmon.assets import AssetIndex
+    from vigil.config import AssetSettings
+
+    assets = AssetIndex(
+        [AssetSettings(name="portal", agency="UBND", criticality="critical", cidrs=["10.20.0.0/24"])]
+    )
+    engine = DetectionEngine(RULES, assets=assets)
+    line = (
+        "10/10/2026-13:00:01.123456  [**] [1:2006446:5] ET WEB_SERVER Possible SQL Injection Attempt "
+        "UNION SELECT [**] [Classification: Web Application Attack] [Priority: {p}] "
+        "{{TCP}} 45.77.1.9:51000 -> {dst}:80"
+    )
+    found = []
+    for offset, (priority, dst) in enumerate([(1, "10.20.0.5"), (3, "10.20.0.5"), (1, "10.99.0.5")]):
+        event = parse_line(line.format(p=priority, dst=dst), "fastlog", origin="fast", offset=offset)
+        assert event.get("event.kind") == "alert"
+        assets.tag(event.doc)
+        found += [d for d in engine.process(event) if d.rule_id == "suricata-alert-critical-asset"]
+    assert [(d.asset, d.severity.value) for d in found] == [("portal", "critical")]
