@@ -25,6 +25,7 @@ from secmon.inputs import FileFollower, Line, read_once
 from secmon.notify import WebhookNotifier
 from secmon.parsers import FORMATS, detect_format, parse_line
 from secmon.ruleset import VERSION_RECORD, RuleMetadata
+from store.errors import StoreError
 from store.models import SecurityEvent
 from store.protocol import Store
 from store.query import RecordKind
@@ -272,7 +273,12 @@ def _follow(
                 continue
             _assign_formats(lines, formats, format_for or (lambda _path: fmt))
             summary.formats.update(formats)
-            if processor.handle(lines, formats, summary):
+            try:
+                acknowledged = processor.handle(lines, formats, summary)
+            except StoreError:
+                follower.rewind()
+                raise
+            if acknowledged:
                 follower.commit(lines)
             else:
                 follower.rewind()  # the store refused part of the batch: read it again later
@@ -324,7 +330,12 @@ class Ingester:
                 break
             _assign_formats(lines, self.formats, self._configured)
             summary.formats.update(self.formats)
-            if self.processor.handle(lines, self.formats, summary):
+            try:
+                acknowledged = self.processor.handle(lines, self.formats, summary)
+            except StoreError:
+                self.follower.rewind()  # nothing committed: the next run reads this batch again
+                raise
+            if acknowledged:
                 self.follower.commit(lines)
             else:
                 self.follower.rewind()

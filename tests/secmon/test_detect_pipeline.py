@@ -201,3 +201,40 @@ def test_ingest_paths_follow_picks_up_appended_lines_until_stopped(
     assert summary.detections_by_rule["ssh-brute-force"] == 1  # type: ignore[attr-defined]
     with pytest.raises(InputError, match="cannot be followed"):
         ingest_paths(Settings(data_dir=tmp_path / "data"), store, ["-"], follow=True)
+
+
+class FlakyStore(SqliteStore):
+    """A real SQLite store that is unavailable for its first bulk write (e.g. a locked disk)."""
+
+    failures_left = 1
+
+    def index_events(self, events):  # type: ignore[no-untyped-def]
+        from store.errors import StoreUnavailable
+
+        if self.failures_left:
+            self.failures_left -= 1
+            raise StoreUnavailable("disk locked")
+        return super().index_events(events)
+
+
+def test_a_batch_the_store_refused_is_read_again_on_the_next_run(tmp_path: Path) -> None:
+    from store.errors import StoreUnavailable
+
+    store = FlakyStore(tmp_path / "flaky.sqlite3")
+    store.init()
+    log = tmp_path / "auth.log"
+    log.write_text("\n".join(failures("203.0.113.90", 5)) + "\n")
+    settings = Settings.model_validate(
+        {"data_dir": str(tmp_path / "data"), "secmon": {"logs": [{"path": str(log), "format": "syslog"}]}}
+    )
+    ingester = Ingester(settings, store)
+    with pytest.raises(StoreUnavailable):
+        ingester.run_once()
+    again = ingester.run_once()
+    ingester.close()
+    assert again.lines_read == 5 and again.events_indexed == 5
+    restarted = Ingester(settings, store)
+    assert restarted.run_once().lines_read == 0  # the offsets were committed after the store took them
+    restarted.close()
+    assert store.stats()["events"] == 5
+    store.close()
