@@ -32,6 +32,9 @@ def parse_command(
         raise UnknownFormat(f"unknown format {fmt!r}; use auto or one of {', '.join(FORMATS)}")
     lines = read_once(file)
     head: list[Line] = list(itertools.islice(lines, _SNIFF_LINES))
+    if not head:
+        console.print(f"{file}: no lines")
+        return
     if fmt == "auto":
         fmt = detect_format([line.text for line in head], None if file == "-" else file)
     received_at = datetime.now(UTC)

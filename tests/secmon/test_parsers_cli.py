@@ -106,3 +106,8 @@ def test_events_share_no_mutable_state() -> None:
     again = parse_line(lines[0], "eve", origin="o", offset=0)
     assert "tampered" not in again.doc["event"]["category"] + again.doc["event"]["type"]
     assert "tampered" not in second.doc["event"]["category"]
+
+
+def test_logs_parse_on_an_empty_input_prints_nothing() -> None:
+    result = vigil("logs", "parse", "-", stdin=b"")
+    assert result.returncode == 0 and result.stdout == b"" and b"no lines" in result.stderr
