@@ -54,6 +54,7 @@ def scrapy_settings(
         "TWISTED_REACTOR": "twisted.internet.epollreactor.EPollReactor",
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        "LOG_FORMATTER": "crawlers.logformatter.VigilLogFormatter",
         "LOG_LEVEL": "DEBUG" if settings.log_level == "DEBUG" else "WARNING",
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": dict(PIPELINES),

@@ -246,10 +246,12 @@ class PressSpider(scrapy.Spider):
         outlet = request.meta.get("outlet")
         reason = failure_reason(failure)
         # Obeying robots.txt is not a failure: counted as a skip, not an error.
-        self._count(f"{'skipped' if reason in SKIP_REASONS else 'errors'}/{reason}", outlet)
-        if outlet:
+        skip = reason in SKIP_REASONS
+        self._count(f"{'skipped' if skip else 'errors'}/{reason}", outlet)
+        if outlet and not skip:
             self.crawl_state.outlet_fetched(outlet, ok=False)
-        log.warning(
+        log.log(
+            logging.INFO if skip else logging.WARNING,
             "%s %s skipped: %s",
             request.meta.get("kind", "request"),
             request.meta.get("public_url", request.url),
