@@ -22,6 +22,7 @@ from store.models import SecurityEvent, Severity
 
 MAX_GROUPS = 50_000
 MAX_EVIDENCE = 50
+RECENT_IDS = 65_536
 
 
 @dataclass
@@ -211,6 +212,9 @@ class DetectionEngine:
         # Without indicators, an intel-only rule can never fire: leave it out of the hot path.
         self.rules = [CompiledRule(rule, self.intel) for rule in rules if self.intel or not _intel_only(rule)]
         self._cache: dict[tuple[Any, Any], tuple[list[CompiledRule], bool]] = {}
+        # Ids of recent events: an event delivered twice (a batch re-read after a store error) is
+        # counted once, so re-delivery cannot push a threshold over its count.
+        self._seen: dict[str, None] = {}
 
     def rules_for(self, dataset: Any, event_type: Any = None) -> list[CompiledRule]:
         """The rules that can match events of this dataset and EVE event type."""
@@ -235,6 +239,12 @@ class DetectionEngine:
         return found
 
     def process(self, event: SecurityEvent) -> list[Detection]:
+        seen = self._seen
+        if event.id in seen:
+            return []
+        seen[event.id] = None
+        if len(seen) > RECENT_IDS:
+            del seen[next(iter(seen))]
         doc = event.doc
         meta = doc.get("event")
         dataset = meta.get("dataset") if type(meta) is dict else None
@@ -262,6 +272,7 @@ class DetectionEngine:
         return found
 
     def reset(self) -> None:
+        self._seen.clear()
         for compiled in self.rules:
             compiled.reset()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from store.models import SecurityEvent, Severity
 from vigil.config import AssetSettings
 
 T0 = datetime(2026, 10, 10, 6, 0, tzinfo=UTC)
+SERIAL = itertools.count()
 TESTS = {"format": "syslog", "fire": ["x"], "quiet": ["y"]}
 
 
@@ -332,3 +334,14 @@ def test_intel_only_rules_are_left_out_when_no_indicator_is_configured() -> None
     with_intel = DetectionEngine([intel_rule, other], ThreatIntel(["198.51.100.7"]))
     assert len(with_intel.rules) == 2
     assert with_intel.process(event({"source": {"ip": "198.51.100.7"}}))
+
+
+def test_an_event_delivered_twice_is_counted_once() -> None:
+    engine = DetectionEngine([brute_force()])
+    found = []
+    for _ in range(2):  # the same 7 failures re-delivered: still 7, below the threshold of 8
+        for i in range(7):
+            found += engine.process(event(failure("203.0.113.8"), seconds=i, eid=f"same-{i}"))
+    assert found == []
+    found += engine.process(event(failure("203.0.113.8"), seconds=8, eid="new"))
+    assert len(found) == 1 and len(found[0].event_ids) == 8
