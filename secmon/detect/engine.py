@@ -22,7 +22,7 @@ from store.models import SecurityEvent, Severity
 
 MAX_GROUPS = 50_000
 MAX_EVIDENCE = 50
-RECENT_IDS = 65_536
+RECENT_IDS = 20_000  # more than a batch (store.batch_size ≤ 10,000): a re-read batch is recognised
 
 
 @dataclass
@@ -214,7 +214,8 @@ class DetectionEngine:
         self._cache: dict[tuple[Any, Any], tuple[list[CompiledRule], bool]] = {}
         # Ids of recent events: an event delivered twice (a batch re-read after a store error) is
         # counted once, so re-delivery cannot push a threshold over its count.
-        self._seen: dict[str, None] = {}
+        self._seen: set[str] = set()
+        self._seen_before: set[str] = set()  # the previous generation: memory stays ≤ 2 × RECENT_IDS
 
     def rules_for(self, dataset: Any, event_type: Any = None) -> list[CompiledRule]:
         """The rules that can match events of this dataset and EVE event type."""
@@ -239,12 +240,12 @@ class DetectionEngine:
         return found
 
     def process(self, event: SecurityEvent) -> list[Detection]:
-        seen = self._seen
-        if event.id in seen:
+        event_id = event.id
+        if event_id in self._seen or event_id in self._seen_before:
             return []
-        seen[event.id] = None
-        if len(seen) > RECENT_IDS:
-            del seen[next(iter(seen))]
+        self._seen.add(event_id)
+        if len(self._seen) >= RECENT_IDS:
+            self._seen_before, self._seen = self._seen, set()
         doc = event.doc
         meta = doc.get("event")
         dataset = meta.get("dataset") if type(meta) is dict else None
@@ -273,6 +274,7 @@ class DetectionEngine:
 
     def reset(self) -> None:
         self._seen.clear()
+        self._seen_before.clear()
         for compiled in self.rules:
             compiled.reset()
 
