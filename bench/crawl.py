@@ -48,6 +48,7 @@ def main() -> int:
             summary = run_crawl(settings, base_url=site.base_url)
             wall = time.perf_counter() - started
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server = resource.getrusage(resource.RUSAGE_SELF)
         store = open_store(settings)
         try:
             store.init()
@@ -64,6 +65,7 @@ def main() -> int:
     print(f"errors               {summary.errors_by_reason}")
     print(f"crawl time           {crawl_seconds:.1f} s (wall incl. process start {wall:.1f} s)")
     print(f"crawler CPU          {child.ru_utime + child.ru_stime:.1f} s")
+    print(f"snapshot server CPU  {server.ru_utime + server.ru_stime:.1f} s (bench process, incl. pages)")
     cpu = child.ru_utime + child.ru_stime
     per_cpu_second = summary.pages / cpu
     print(

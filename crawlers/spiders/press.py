@@ -22,6 +22,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from crawlers.dates import parse_vn_date
 from crawlers.decode import decode_html
 from crawlers.extract import parse_page
 from crawlers.outlet import Outlet
@@ -140,7 +141,9 @@ class PressSpider(scrapy.Spider):
         if outlet:
             self.crawler.stats.inc_value(f"outlet/{outlet}/{key}")
 
-    def _article(self, link: str, outlet: Outlet, source: str) -> Iterator[scrapy.Request]:
+    def _article(
+        self, link: str, outlet: Outlet, source: str, published: str | None = None
+    ) -> Iterator[scrapy.Request]:
         link = link.strip()
         if not link.startswith(("http://", "https://")):
             self._count("skipped/bad_link", outlet.name)
@@ -163,7 +166,8 @@ class PressSpider(scrapy.Spider):
         self.requested[canonical] = link
         # Duplicates are filtered above by canonical URL; dont_filter lets a redirect that comes back
         # to a known URL run into REDIRECT_MAX_TIMES (counted as a loop) instead of vanishing silently.
-        yield self._request(link, outlet, "article", dont_filter=True, meta={"source": source})
+        meta = {"source": source, "listed_published": published}
+        yield self._request(link, outlet, "article", dont_filter=True, meta=meta)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
@@ -195,7 +199,7 @@ class PressSpider(scrapy.Spider):
         for entry in parsed.entries:
             link = entry.get("link") or ""
             if link:
-                yield from self._article(urljoin(public_url, link), outlet, "feed")
+                yield from self._article(urljoin(public_url, link), outlet, "feed", entry.get("published"))
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
@@ -235,6 +239,10 @@ class PressSpider(scrapy.Spider):
             self._count(f"pages/charset_{codec}", outlet.name)
         owner = outlet if outlet.owns(urlsplit(public_url).hostname or "") else None
         parsed = parse_page(html, public_url, owner)
+        if parsed.published_at is None and response.meta.get("listed_published"):
+            # the page prints no usable date: fall back to the feed's pubDate (same plausibility rules)
+            parsed.published_at = parse_vn_date(response.meta["listed_published"], tz=outlet.timezone)
+            self._count("pages/date_from_feed", outlet.name)
         item = parsed.model_dump()
         item["outlet"] = outlet.name
         item["language"] = outlet.language

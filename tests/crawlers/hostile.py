@@ -124,8 +124,11 @@ class _Handler(BaseHTTPRequestHandler):
             "http://169.254.169.254/latest/meta-data/",
             "http://10.255.255.1/intranet",
         ]
+        items.append(f"{base}/nodate")
         xml = "".join(
-            f"<item><title>t{i}</title><link>{url.replace('&', '&amp;')}</link></item>"
+            f"<item><title>t{i}</title><link>{url.replace('&', '&amp;')}</link>"
+            + ("<pubDate>Mon, 26 Oct 2026 08:30:00 +0700</pubDate>" if url.endswith("/nodate") else "")
+            + "</item>"
             for i, url in enumerate(items)
         )
         head = '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>h</title>'
@@ -160,6 +163,14 @@ class _Handler(BaseHTTPRequestHandler):
     def route_from_sitemap(self, base: str) -> None:
         text = ["Trang chỉ có trong sơ đồ trang web nén gzip, không có trong nguồn tin RSS của báo."]
         self._send(200, page("Tin chỉ có trong sitemap", "Tóm tắt tin sitemap về Huế.", text).encode())
+
+    def route_nodate(self, base: str) -> None:
+        html = page(
+            "Tin không ghi ngày đăng",
+            "Bài này không in ngày giờ đăng trên trang.",
+            ["Trang không in ngày đăng, nên ngày đăng được lấy từ mục RSS của bài."],
+        )
+        self._send(200, html.replace('<time class="pub">26/10/2026 08:30</time>', "").encode())
 
     def route_ok_print(self, base: str) -> None:
         self._send(200, page(TITLE, SAPO, BODY, canonical=f"{base}/ok").encode())

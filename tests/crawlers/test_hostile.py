@@ -85,14 +85,17 @@ def test_the_same_article_under_several_urls_is_stored_once(hostile_crawl) -> No
     copies = [doc for doc in docs if doc["title"] == TITLE]
     assert len(copies) == 1
     assert copies[0]["sapo"] == SAPO and copies[0]["body"] == "\n\n".join(BODY)
-    assert copies[0]["canonical_url"].endswith("/ok")
+    # whichever URL arrived first (pages are fetched concurrently) is the one kept
+    assert copies[0]["canonical_url"].rsplit("/", 1)[1] in {"ok", "mirror"}
     # The utm and AMP variants of /ok share its canonical URL and are never fetched; /ok-print
     # declares /ok canonical; /mirror has the same content under its own URL.
     assert hits["/ok"] == 1 and "/amp/ok" not in hits
     assert hits["/ok-print"] == 1 and hits["/mirror"] == 1
     assert summary.stats["skipped/duplicate_link"] == 2
-    assert summary.stats["pipeline/dedup/dropped/duplicate_url"] == 1
-    assert summary.stats["pipeline/dedup/dropped/duplicate_content"] == 1
+    # by URL or by content, depending on which of the three pages arrived first
+    dropped = summary.stats.get("pipeline/dedup/dropped/duplicate_url", 0)
+    dropped += summary.stats.get("pipeline/dedup/dropped/duplicate_content", 0)
+    assert dropped == 2
     assert summary.duplicates == 4
     assert len({doc["content_hash"] for doc in docs}) == len(docs)
 
@@ -123,7 +126,8 @@ def test_robots_txt_is_obeyed(hostile_crawl) -> None:  # type: ignore[no-untyped
 
 def test_everything_good_was_indexed_exactly_once(hostile_crawl) -> None:  # type: ignore[no-untyped-def]
     summary, _, docs, _ = hostile_crawl
-    assert summary.articles == len(docs) == 7
+    assert summary.articles == len(docs) == 8
+    assert summary.stats["pages/date_from_feed"] == 1  # /nodate: the date comes from the feed
     assert any(doc["title"] == "Tin chỉ có trong sitemap" for doc in docs)  # from the gzipped sitemap
     assert all(doc["published_at"].startswith("2026-10-26T08:30:00") for doc in docs)
     assert all(doc["authors"] == ["Minh Tâm", "Hoài Thu"] for doc in docs)
