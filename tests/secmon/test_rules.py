@@ -83,8 +83,17 @@ def test_benign_baseline_raises_no_web_attack_above_low() -> None:
     ("name", "expected"),
     [
         ("acunetix.txt", {"web-sql-injection", "web-xss", "web-path-traversal", "web-command-injection"}),
-        ("netsparker.txt", {"web-sql-injection", "web-xss", "web-path-traversal", "web-command-injection"}),
-        ("w3af.txt", {"web-scanner-user-agent"}),
+        (
+            "netsparker.txt",
+            {
+                "web-sql-injection",
+                "web-xss",
+                "web-path-traversal",
+                "web-command-injection",
+                "web-forced-browsing",
+            },
+        ),
+        ("w3af.txt", {"web-scanner-user-agent", "web-forced-browsing"}),
     ],
 )
 def test_real_scanner_logs_raise_web_attack_detections(name: str, expected: set[str]) -> None:
