@@ -1,16 +1,19 @@
 """The real thing: attack traffic on 127.0.0.1, captured by tcpdump, replayed through Suricata with the
-ruleset `vigil rules update` built, and the EVE output ingested: alerts, incidents and webhook calls appear.
+ruleset `vigil rules update` built (ET Open subset + local rules), and the EVE output ingested:
+alerts, incidents and webhook calls appear.
 
 Skipped only where the suricata (or tcpdump/curl) binary is absent; CI installs all three.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,10 +28,10 @@ from secmon.inputs import read_once
 from secmon.notify import SIGNATURE_HEADER, verify
 from secmon.parsers import parse_line
 from secmon.pipeline import ingest_paths
-from secmon.ruleset import RulesetPaths, update_ruleset
+from secmon.ruleset import RulesetPaths, current_version
+from store.factory import open_store
 from store.models import Incident, Severity
 from store.query import Kind, SearchQuery
-from store.sqlite import SqliteStore
 from tests.secmon.test_notify import SECRET, Receiver
 from vigil.config import Settings
 
@@ -137,12 +140,21 @@ def test_real_traffic_through_suricata_raises_alerts_incidents_and_signed_webhoo
             },
         }
     )
-    store = SqliteStore(tmp_path / "store.sqlite3")
+    built = subprocess.run(
+        [sys.executable, "-m", "vigil.cli", "rules", "update", "--local", str(DATA / "local.rules")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "VIGIL_DATA_DIR": str(settings.data_dir), "COLUMNS": "200"},
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    record = current_version(RulesetPaths.from_settings(settings))
+    assert record is not None and record.tested_with is not None  # `suricata -T` accepted it
+    assert record.version in built.stderr
+    store = open_store(settings)  # the store `vigil rules update` wrote the rule metadata to
     store.init()
     try:
-        record = update_ruleset(settings, store, local=[DATA / "local.rules"])
-        assert record.tested_with is not None  # `suricata -T` accepted it
-
         sweep_base = closed_port_range(SWEEP)
         pcap = tmp_path / "capture.pcap"
         tcpdump = capture(pcap, f"tcp port {web} or tcp portrange {sweep_base}-{sweep_base + SWEEP}", web)
