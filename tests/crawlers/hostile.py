@@ -135,6 +135,12 @@ class _Handler(BaseHTTPRequestHandler):
         body = f"{head}{xml}</channel></rss>"
         self._send(200, body.encode(), "application/rss+xml")
 
+    def route_local_feed_rss(self, base: str) -> None:
+        link = f"http://localhost:{self.server.port}/secret"
+        item = f"<item><link>{link}</link></item>"
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel>{item}</channel></rss>'
+        self._send(200, body.encode(), "application/rss+xml")
+
     def route_broken_rss(self, base: str) -> None:
         # an unescaped "&" and a document cut off mid-tag
         body = (
@@ -271,7 +277,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(302, b"", Location=f"http://localhost:{self.server.port}/secret")
 
     def route_secret(self, base: str) -> None:
-        self._send(200, page("Bí mật nội bộ", SAPO, ["Không được phép thu thập trang này."]).encode())
+        self._send(
+            200,
+            page(
+                "Bí mật nội bộ",
+                SAPO,
+                ["Trang nội bộ: chỉ được thu thập khi cấu hình cho phép địa chỉ riêng."],
+            ).encode(),
+        )
 
 
 class HostileServer(ThreadingHTTPServer):
