@@ -7,9 +7,12 @@ moves to `dead/` for a person to inspect instead of being retried forever.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +85,20 @@ class Outbox:
             return False
         self.put(message)
         return True
+
+    @contextmanager
+    def lock(self) -> Iterator[bool]:
+        """Try to become the only deliverer (non-blocking); yields whether it succeeded."""
+        with (self.directory / ".lock").open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def __len__(self) -> int:
         return sum(1 for _ in self.directory.glob("*.json"))

@@ -113,7 +113,17 @@ class WebhookNotifier:
         return f"HTTP {response.status_code}"
 
     def deliver(self, *, max_wait: float = 0.0) -> DeliveryReport:
-        """Send what is due; with `max_wait` > 0, keep retrying (with backoff) for up to that long."""
+        """Send what is due; with `max_wait` > 0, keep retrying (with backoff) for up to that long.
+
+        One process delivers at a time (an exclusive lock on the outbox): when `vigil run` and a
+        `vigil logs ingest` share a data dir, the other one leaves the queue alone.
+        """
+        with self.outbox.lock() as acquired:
+            if not acquired:
+                return DeliveryReport(pending=len(self.outbox))
+            return self._deliver(max_wait)
+
+    def _deliver(self, max_wait: float) -> DeliveryReport:
         report = DeliveryReport()
         deadline = time.monotonic() + max_wait
         while True:

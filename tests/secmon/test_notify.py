@@ -153,3 +153,17 @@ def test_min_severity_filters_webhooks(tmp_path: Path, receiver: Receiver) -> No
     sender.deliver()
     sender.close()
     assert [b["event"] for b in receiver.bodies()] == ["incident.escalated"]
+
+
+def test_only_one_process_delivers_at_a_time(tmp_path: Path, receiver: Receiver) -> None:
+    sender = notifier(receiver.url, tmp_path / "outbox")
+    sender.enqueue(incident(), "opened")
+    other = notifier(receiver.url, tmp_path / "outbox")  # e.g. `vigil run` beside a CLI ingest
+    with other.outbox.lock() as acquired:
+        assert acquired
+        report = sender.deliver()
+        assert (report.sent, report.pending) == (0, 1)
+    assert sender.deliver().sent == 1
+    sender.close()
+    other.close()
+    assert len(receiver.requests) == 1
