@@ -39,7 +39,7 @@ from store.query import (
     SearchPage,
     SearchQuery,
 )
-from store.sqlite_aggs import aggregate
+from store.sqlite_aggs import aggregate, sources
 from store.sqlite_query import (
     Compiled,
     SortKey,
@@ -59,9 +59,10 @@ SCHEMA_VERSION = 2
 class SqliteStore:
     """The `Store` protocol over one SQLite file; call `init()` once after opening."""
 
-    def __init__(self, path: str | Path, busy_timeout_ms: int = 30_000, rank_window: int = 5000) -> None:
-        """`rank_window`: a text query matching more documents ranks the most recently indexed
-        `rank_window` of them by relevance (the total stays exact); 0 ranks them all (slower)."""
+    def __init__(self, path: str | Path, busy_timeout_ms: int = 30_000, rank_window: int = 1000) -> None:
+        """`rank_window`: a text query sorted by relevance that matches more documents ranks the most
+        recently indexed `rank_window` of them (deeper offsets widen it; cursors stop at its end, like
+        Elasticsearch's max_result_window); the total stays exact. 0 ranks every match (slower)."""
         self.path = Path(path)
         self.rank_window = rank_window
         self.busy_timeout_ms = busy_timeout_ms
@@ -91,6 +92,7 @@ class SqliteStore:
         conn.create_function("vigil_in_network", 2, in_network, deterministic=True)
         self._local.conn = conn
         self._local.pid = os.getpid()
+        self._local.writes = 0
         with self._lock:
             self._all.append(conn)
         return conn
@@ -98,6 +100,7 @@ class SqliteStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         conn = self._conn()
+        self._local.writes += 1
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -271,6 +274,8 @@ class SqliteStore:
 
     def count(self, kind: Kind, query: SearchQuery) -> int:
         compiled = compile_query(kind, query)
+        if compiled.has_text:
+            return self._match(kind, compiled)
         rows = self._read(
             f"SELECT count(*) FROM {compiled.from_sql} WHERE {compiled.where_sql}", compiled.params
         )
@@ -290,42 +295,32 @@ class SqliteStore:
         if query.cursor:
             condition, cursor_params = after_sql(aliases, decode_cursor(query.cursor, len(keys)))
             cursor_sql = f"WHERE {condition}"
-        where, params = compiled.where_sql, [*key_params, *compiled.params]
-        bounded = False
-        if compiled.fts_only and self.rank_window:
-            bound = self._read(
-                f"SELECT {compiled.rowid} FROM {compiled.from_sql} WHERE {where} "
-                f"ORDER BY {compiled.rowid} DESC LIMIT 1 OFFSET ?",
-                [*compiled.params, self.rank_window - 1],
-            )
-            if bound:  # many matches: rank only the rank_window most recently indexed ones
+        from_sql, where, params = compiled.from_sql, compiled.where_sql, [*key_params, *compiled.params]
+        total = self._match(kind, compiled) if compiled.has_text else None
+        if compiled.fts_only and total is not None:
+            if query.filters:  # the matches are known: rank from the FTS table, probing them
+                from_sql = compiled.fts_name
+                where = f"{compiled.where[0]} AND +{compiled.rowid} IN (SELECT rid FROM temp.vigil_m)"
+                params = [*key_params, compiled.params[0]]
+            window = max(self.rank_window, query.offset + query.size + 1)
+            if self.rank_window and total > window:
+                # many matches: rank the `window` most recently indexed ones (the total stays exact)
+                bound = self._read(
+                    "SELECT rid FROM temp.vigil_m ORDER BY rid DESC LIMIT 1 OFFSET ?", [window - 1]
+                )
                 where += f" AND {compiled.rowid} >= ?"
                 params.append(bound[0][0])
-                bounded = True
         offset = 0 if query.cursor else query.offset
-        ranked = (
-            f"SELECT {compiled.rowid} AS rid, {score} AS score{select_keys} "
-            f"FROM {compiled.from_sql} WHERE {where}"
+        cursor_and = f" AND {cursor_sql[6:]}" if cursor_sql else ""
+        sql = (
+            f"SELECT {compiled.rowid} AS rid, {score} AS score{select_keys} FROM {from_sql} "
+            f"WHERE {where}{cursor_and} ORDER BY {order} LIMIT ? OFFSET ?"
         )
-        names = ", ".join(key.expr for key in aliases)
-        if compiled.has_text and not bounded:
-            # few matches: rank and count them in one pass (bm25 cannot sit beside a window function)
-            counted = f"SELECT *, count(*) OVER () AS total FROM ({ranked})"
-            sql = (
-                f"SELECT rid, score, {names}, total FROM ({counted}) {cursor_sql} "
-                f"ORDER BY {order} LIMIT ? OFFSET ?"
-            )
-        else:
-            # flat, so an index can serve ORDER BY (newest first uses {k}_ts_order)
-            cursor_and = f" AND {cursor_sql[6:]}" if cursor_sql else ""
-            sql = f"{ranked}{cursor_and} ORDER BY {order} LIMIT ? OFFSET ?"
         rows = self._read(sql, [*params, *cursor_params, query.size + 1, offset])
         more = len(rows) > query.size
         rows = rows[: query.size]
         n_keys = len(keys)
-        if compiled.has_text and not bounded and rows:
-            total = int(rows[0][2 + n_keys])
-        else:
+        if total is None:
             total = self.count(kind, query)
         docs = self._docs(kind, [row[0] for row in rows])
         hits = [Hit(id=docs[row[0]][0], source=json.loads(docs[row[0]][1]), score=row[1]) for row in rows]
@@ -335,6 +330,41 @@ class SqliteStore:
                 hit.highlights = _highlights(hit.source, fields, compiled)
         next_cursor = encode_cursor(list(rows[-1][2 : 2 + n_keys])) if more and rows else None
         return SearchPage(hits=hits, total=total, next_cursor=next_cursor)
+
+    def _match(self, kind: Kind, compiled: Compiled) -> int:
+        """Collect the rids matching `compiled` into temp.vigil_m (per connection); returns how many.
+
+        A search page, its count and its facets ask the same question: the last answer is kept
+        until the query or the data changes (`PRAGMA data_version` sees other connections' commits).
+        """
+        conn = self._conn()
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        key = (
+            kind,
+            compiled.from_sql,
+            compiled.where_sql,
+            repr(compiled.params),
+            version,
+            self._local.writes,
+        )
+        if getattr(self._local, "match_key", None) == key:
+            return int(self._local.match_total)
+        try:
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS vigil_m (rid INTEGER PRIMARY KEY)")
+            conn.execute("DELETE FROM temp.vigil_m")
+            conn.execute(
+                f"INSERT INTO temp.vigil_m SELECT {compiled.rowid} FROM {compiled.from_sql} "
+                f"WHERE {compiled.where_sql}",
+                compiled.params,
+            )
+            total = int(conn.execute("SELECT count(*) FROM temp.vigil_m").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            self._local.match_key = None
+            if "fts5" in str(exc) or "syntax" in str(exc):
+                raise InvalidQuery(f"the store could not run this query: {exc}") from exc
+            raise StoreUnavailable(f"reading the SQLite store {self.path} failed: {exc}") from exc
+        self._local.match_key, self._local.match_total = key, total
+        return total
 
     def _docs(self, kind: Kind, rids: list[int]) -> dict[int, tuple[str, str]]:
         if not rids:
@@ -351,8 +381,11 @@ class SqliteStore:
         self, kind: Kind, query: SearchQuery, aggregations: Sequence[Aggregation]
     ) -> dict[str, AggResult]:
         compiled = compile_query(kind, query)
+        if compiled.has_text:
+            self._match(kind, compiled)
+        source = sources(kind, compiled.has_text, compiled.where_sql, compiled.params)
         try:
-            return aggregate(self._conn(), kind, compiled, aggregations)
+            return aggregate(self._conn(), kind, source, aggregations)
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"reading the SQLite store {self.path} failed: {exc}") from exc
 

@@ -1,88 +1,118 @@
 """Aggregations of the SQLite store: terms, date histogram (+ split), average.
 
-The matching documents are collected once into a temporary table (per connection), then every
-aggregation reads from it: facet fields from their columns, other fields from `k_kv`.
+For a text query the matching documents are collected once into a temporary table (per connection,
+see `SqliteStore._match`) and every aggregation reads from it; for filters alone they are read from
+the narrow main table directly. Facet fields come from their columns, other fields from `k_kv`.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from store.errors import InvalidQuery
 from store.query import TIME_FIELD, Aggregation, AggResult, AvgAgg, Bucket, DateHistogramAgg, Kind, TermsAgg
-from store.sqlite_query import Compiled, bucket_key, bucket_sql, facet_column, zone_offset
+from store.sqlite_query import MULTI_FACETS, bucket_key, bucket_sql, facet_column, multi_in, zone_offset
+
+
+@dataclass
+class Source:
+    """Where the matching documents are: rows of `k t` (from_sql + where) and, for k_kv, a rid filter."""
+
+    from_sql: str
+    where: str = "1"
+    params: list[Any] = field(default_factory=list)
+    rids: str = ""  # " AND rid IN (…)" for k_kv queries
+    rid_params: list[Any] = field(default_factory=list)
+    temp: bool = False  # the rids are in temp.vigil_m
+
+
+def sources(kind: Kind, text: bool, where: str, params: list[Any]) -> Source:
+    """Text queries: the matches collected in temp.vigil_m; filters only: the main table filtered."""
+    k = kind.value
+    if text:
+        # CROSS JOIN fixes the order: walk the matches, look each up (not: scan a facet index, probe)
+        return Source(
+            f"temp.vigil_m m CROSS JOIN {k} t ON t.rid = m.rid",
+            rids=" AND rid IN (SELECT rid FROM temp.vigil_m)",
+            temp=True,
+        )
+    if where != "1":
+        return Source(f"{k} t", where, params, f" AND rid IN (SELECT t.rid FROM {k} t WHERE {where})", params)
+    return Source(f"{k} t")
 
 
 def aggregate(
-    conn: sqlite3.Connection, kind: Kind, compiled: Compiled, aggregations: Sequence[Aggregation]
+    conn: sqlite3.Connection, kind: Kind, source: Source, aggregations: Sequence[Aggregation]
 ) -> dict[str, AggResult]:
-    k = kind.value
-    if compiled.where:
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS vigil_match (rid INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.vigil_match")
-        conn.execute(
-            f"INSERT INTO temp.vigil_match SELECT {compiled.rowid} "
-            f"FROM {compiled.from_sql} WHERE {compiled.where_sql}",
-            compiled.params,
-        )
-        source = f"temp.vigil_match m JOIN {k} t ON t.rid = m.rid"
-        rids = " AND rid IN (SELECT rid FROM temp.vigil_match)"
-    else:
-        source, rids = f"{k} t", ""
     out: dict[str, AggResult] = {}
     for agg in aggregations:
         if isinstance(agg, TermsAgg):
-            out[agg.name] = _terms(conn, kind, source, rids, agg)
+            out[agg.name] = _terms(conn, kind, source, agg)
         elif isinstance(agg, AvgAgg):
-            out[agg.name] = _avg(conn, kind, source, rids, agg)
+            out[agg.name] = _avg(conn, kind, source, agg)
         elif isinstance(agg, DateHistogramAgg):
-            out[agg.name] = _histogram(conn, kind, source, rids, agg)
+            out[agg.name] = _histogram(conn, kind, source, agg)
         else:
             raise InvalidQuery(f"unsupported aggregation {agg!r}")
     return out
 
 
-def _terms(conn: sqlite3.Connection, kind: Kind, source: str, rids: str, agg: TermsAgg) -> AggResult:
+def _terms(conn: sqlite3.Connection, kind: Kind, source: Source, agg: TermsAgg) -> AggResult:
     column = facet_column(kind, agg.field)
     if column:
         sql = (
-            f"SELECT {column}, count(*) AS n FROM {source} WHERE {column} IS NOT NULL "
+            f"SELECT {column}, count(*) AS n FROM {source.from_sql} "
+            f"WHERE {source.where} AND {column} IS NOT NULL "
             "GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?"
         )
-        params: list[Any] = [agg.size]
+        params: list[Any] = [*source.params, agg.size]
+    elif source.temp and agg.field in MULTI_FACETS:
+        # the literal field names let SQLite use the partial index k_kv_multi(rid, field, value)
+        sql = (
+            f"SELECT k.value, count(*) AS n FROM temp.vigil_m m "
+            f"CROSS JOIN {kind.value}_kv k INDEXED BY {kind.value}_kv_multi "
+            f"ON k.rid = m.rid AND k.field = '{agg.field}' AND k.field IN ({multi_in()}) "
+            "GROUP BY k.value ORDER BY n DESC, k.value LIMIT ?"
+        )
+        params = [agg.size]
     else:
         sql = (
-            f"SELECT value, count(*) AS n FROM {kind.value}_kv WHERE field = ?{rids} "
+            f"SELECT value, count(*) AS n FROM {kind.value}_kv WHERE field = ?{source.rids} "
             "GROUP BY value ORDER BY n DESC, value LIMIT ?"
         )
-        params = [agg.field, agg.size]
+        params = [agg.field, *source.rid_params, agg.size]
     return AggResult(buckets=[Bucket(key=str(value), count=n) for value, n in conn.execute(sql, params)])
 
 
-def _avg(conn: sqlite3.Connection, kind: Kind, source: str, rids: str, agg: AvgAgg) -> AggResult:
+def _avg(conn: sqlite3.Connection, kind: Kind, source: Source, agg: AvgAgg) -> AggResult:
     column = facet_column(kind, agg.field)
     if column:
-        row = conn.execute(f"SELECT avg({column}) FROM {source}").fetchone()
+        sql = f"SELECT avg({column}) FROM {source.from_sql} WHERE {source.where}"
+        row = conn.execute(sql, source.params).fetchone()
     else:
-        sql = f"SELECT avg(num) FROM {kind.value}_kv WHERE field = ? AND num IS NOT NULL{rids}"
-        row = conn.execute(sql, [agg.field]).fetchone()
+        sql = f"SELECT avg(num) FROM {kind.value}_kv WHERE field = ? AND num IS NOT NULL{source.rids}"
+        row = conn.execute(sql, [agg.field, *source.rid_params]).fetchone()
     return AggResult(value=row[0])
 
 
-def _histogram(
-    conn: sqlite3.Connection, kind: Kind, source: str, rids: str, agg: DateHistogramAgg
-) -> AggResult:
+def _histogram(conn: sqlite3.Connection, kind: Kind, source: Source, agg: DateHistogramAgg) -> AggResult:
     zone = zone_offset(agg.time_zone)
     offset = int(zone.utcoffset(None).total_seconds())
     kv = f"{kind.value}_kv"
-    params: list[Any] = []
     if agg.field == TIME_FIELD[kind]:
-        values = f"SELECT t.rid AS rid, t.ts AS v FROM {source} WHERE t.ts IS NOT NULL"
+        values = (
+            f"SELECT t.rid AS rid, t.ts AS v FROM {source.from_sql} WHERE {source.where} AND t.ts IS NOT NULL"
+        )
+        params = list(source.params)
     else:
-        values = f"SELECT rid, min(num) AS v FROM {kv} WHERE field = ? AND num IS NOT NULL{rids} GROUP BY rid"
-        params = [agg.field]
+        values = (
+            f"SELECT rid, min(num) AS v FROM {kv} WHERE field = ? AND num IS NOT NULL{source.rids} "
+            "GROUP BY rid"
+        )
+        params = [agg.field, *source.rid_params]
     bucket = bucket_sql(agg.interval, "s.v", offset)
     rows = conn.execute(f"SELECT {bucket} AS b, count(*) FROM ({values}) s GROUP BY b ORDER BY b", params)
     buckets = {start: Bucket(key=bucket_key(start, zone), count=n) for start, n in rows}
@@ -90,7 +120,7 @@ def _histogram(
         column = facet_column(kind, agg.split_by)
         if column:
             sql = (
-                f"SELECT {bucket} AS b, {column}, count(*) FROM ({values}) s JOIN {kind.value} t "
+                f"SELECT {bucket} AS b, {column}, count(*) FROM ({values}) s CROSS JOIN {kind.value} t "
                 f"ON t.rid = s.rid WHERE {column} IS NOT NULL GROUP BY b, 2"
             )
             split_params = params

@@ -35,17 +35,22 @@ FACETS: dict[Kind, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-# Facets worth a b-tree (selective ones); low-cardinality facets are only columns.
-INDEXED_FACETS = {"outlet", "topic", "category", "story_cluster", "event.kind", "event.dataset"} | {
-    "source.ip",
-    "destination.ip",
-    "host.name",
-    "rule_id",
-    "status",
-    "severity",
-    "agency",
-    "source_ip",
-}
+# Facets worth a b-tree: selective lookups (a story, an address, a rule). The others are read from
+# the narrow main table (a scan of it is cheap) and cost no index upkeep at bulk-index time.
+INDEXED_FACETS = {"story_cluster", "source.ip", "destination.ip", "host.name", "rule_id", "source_ip"}
+
+
+# Multi-valued keyword fields counted often: k_kv has a partial index (rid, field, value) for them.
+# Plain identifiers only: they are written into SQL as literals (never user input).
+MULTI_FACETS = (
+    "entities.text", "entities.type", "tags", "authors", "watchlists",
+    "event.category", "event.type", "related.ip", "rule.id",
+)  # fmt: skip
+
+
+def multi_in() -> str:
+    """The exact IN list of the partial index: SQLite uses it only for queries repeating that term."""
+    return ", ".join(f"'{name}'" for name in MULTI_FACETS)
 
 
 def facet_column(kind: Kind, field: str) -> str | None:
@@ -70,7 +75,7 @@ class Compiled:
     has_text: bool = False
     fts_name: str = ""  # the FTS table in from_sql (for MATCH and bm25)
     rowid: str = "t.rowid"  # the document's rid in from_sql
-    fts_only: bool = False  # from_sql is the FTS table alone
+    fts_only: bool = False  # ranked by relevance only (the page can be ranked from the FTS table)
 
     @property
     def score(self) -> str:
@@ -100,28 +105,21 @@ def compile_query(kind: Kind, query: SearchQuery) -> Compiled:
                 columns.append(f"c{TEXT_FIELDS[kind].index(name)}")
             match = "{" + " ".join(columns) + "} : (" + match + ")"
         compiled.fts_name = f"{table}_fts"
+        compiled.rowid = f"{table}_fts.rowid"
         compiled.has_text = True
-        if all(item.field == "_score" for item in query.sort):
-            # ranked by relevance: the FTS table drives alone (its rowid is the rid); filters become
-            # one set of rids, built once and probed per text match, instead of a row lookup per match
-            compiled.from_sql = compiled.fts_name
-            compiled.rowid = f"{table}_fts.rowid"
-            compiled.fts_only = True
+        # ranked by relevance only: the page can come from the FTS table alone (see SqliteStore.search)
+        compiled.fts_only = all(item.field == "_score" for item in query.sort)
+        if query.filters or not compiled.fts_only:
+            # the text matches drive: one lookup in the narrow main table per match
+            compiled.from_sql = f"{table}_fts CROSS JOIN {table} t ON t.rid = {table}_fts.rowid"
         else:
-            compiled.from_sql = f"{table} t JOIN {table}_fts ON {table}_fts.rowid = t.rid"
+            compiled.from_sql = compiled.fts_name
         compiled.where.append(f"{compiled.fts_name} MATCH ?")
         compiled.params.append(match)
-    conditions: list[str] = []
     for item in query.filters:
         sql, params = filter_sql(kind, item)
-        conditions.append(sql)
+        compiled.where.append(sql)
         compiled.params.extend(params)
-    if conditions and compiled.fts_only:
-        compiled.where.append(
-            f"{compiled.rowid} IN (SELECT t.rid FROM {table} t WHERE {' AND '.join(conditions)})"
-        )
-    else:
-        compiled.where.extend(conditions)
     return compiled
 
 
@@ -170,15 +168,20 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
         if item.field == TIME_FIELD[kind]:
             if not bounds:
                 return "t.ts IS NOT NULL", []
-            return " AND ".join(f"t.ts {op} ?" for op, _ in bounds), [value for _, value in bounds]
+            # written on the indexed expression (k_ts_order); a missing time is never in a range
+            ordered = f"coalesce(t.ts, {NULL_DESC})"
+            conditions = [f"{ordered} {op} ?" for op, _ in bounds]
+            if not any(op.startswith(">") for op, _ in bounds):
+                conditions.append("t.ts IS NOT NULL")
+            return " AND ".join(conditions), [value for _, value in bounds]
         column = facet_column(kind, item.field)
         if column:
             return " AND ".join([f"{column} IS NOT NULL"] + [f"{column} {op} ?" for op, _ in bounds]), [
                 value for _, value in bounds
             ]
-        conditions = "".join(f" AND num {op} ?" for op, _ in bounds)
+        on_num = "".join(f" AND num {op} ?" for op, _ in bounds)
         return (
-            f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? AND num IS NOT NULL{conditions})",
+            f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? AND num IS NOT NULL{on_num})",
             [item.field, *[value for _, value in bounds]],
         )
     if isinstance(item, Exists):

@@ -14,7 +14,7 @@ import orjson
 
 from store.documents import as_epoch, values_at
 from store.query import TEXT_FIELDS, TIME_FIELD, Kind
-from store.sqlite_query import FACETS, INDEXED_FACETS, LONG_TEXT, NULL_DESC, text_columns
+from store.sqlite_query import FACETS, INDEXED_FACETS, LONG_TEXT, NULL_DESC, multi_in, text_columns
 from store.textsearch import index_form
 
 DERIVATION = 2  # bump when Derived rows change (table layout, kv rules, index_form)
@@ -23,14 +23,15 @@ DERIVATION = 2  # bump when Derived rows change (table layout, kv rules, index_f
 def schema(kind: Kind) -> list[str]:
     k = kind.value
     facets = "".join(f", f{index}" for index in range(len(FACETS[kind])))
+    multi = multi_in()
     statements = [
         f"CREATE TABLE IF NOT EXISTS {k} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
         f"ts REAL, version INTEGER NOT NULL DEFAULT 1{facets})",
         f"CREATE TABLE IF NOT EXISTS {k}_doc (rid INTEGER PRIMARY KEY, doc TEXT NOT NULL)",
-        f"CREATE INDEX IF NOT EXISTS {k}_ts ON {k}(ts)",
         f"CREATE INDEX IF NOT EXISTS {k}_ts_order ON {k}(coalesce(ts, {NULL_DESC}))",
         f"CREATE TABLE IF NOT EXISTS {k}_kv (field TEXT NOT NULL, value NOT NULL, num REAL, "
         "rid INTEGER NOT NULL, PRIMARY KEY (field, value, rid)) WITHOUT ROWID",
+        f"CREATE INDEX IF NOT EXISTS {k}_kv_multi ON {k}_kv(rid, field, value) WHERE field IN ({multi})",
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {k}_fts USING fts5({', '.join(text_columns(kind))}, "
         "content = '', tokenize = 'unicode61 remove_diacritics 2')",
     ]

@@ -84,12 +84,10 @@ def highlight(
     if not wanted or not original:
         return []
     original = unicodedata.normalize("NFC", original)
-    lowered = original.lower()
-    spans: list[tuple[int, int]] = []
-    if len(lowered) == len(original):  # the usual case: offsets in `lowered` are offsets in `original`
-        for match in _TOKEN.finditer(lowered):
-            if _fold_word(match.group(0)) in wanted:
-                spans.append((match.start(), match.end()))
+    folded = original.lower().translate(_one_to_one_table())
+    if len(folded) == len(original):  # the usual case: offsets in `folded` are offsets in `original`
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(wanted))) + r")(?!\w)")
+        spans = [(match.start(), match.end()) for match in pattern.finditer(folded)]
     else:
         spans = _spans_by_char(original, wanted)
     if not spans:
@@ -110,9 +108,15 @@ def highlight(
     return fragments
 
 
-@lru_cache(maxsize=65536)
-def _fold_word(word: str) -> str:
-    return fold(word)
+@lru_cache(maxsize=1)
+def _one_to_one_table() -> dict[int, str]:
+    """`fold` of each Latin letter (U+00C0–U+024F, U+1E00–U+1EFF) that folds to exactly one character."""
+    table: dict[int, str] = {}
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        folded = fold(chr(code))
+        if len(folded) == 1 and folded != chr(code):
+            table[code] = folded
+    return table
 
 
 def _spans_by_char(original: str, wanted: set[str]) -> list[tuple[int, int]]:

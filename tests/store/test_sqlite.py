@@ -1,0 +1,89 @@
+"""SQLite-only behaviour: several processes on one file, the bounded rank window, rebuilding derived rows."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from store.models import Article
+from store.query import Kind, SearchQuery, Term, TermsAgg
+from store.sqlite import SqliteStore
+
+REPO = Path(__file__).resolve().parents[2]
+
+WRITER = """
+import sys
+from store.models import Article
+from store.sqlite import SqliteStore
+store = SqliteStore(sys.argv[1])
+store.init()
+start, stop = int(sys.argv[2]), int(sys.argv[3])
+for i in range(start, stop, 25):
+    stop_here = min(i + 25, stop)
+    batch = [Article(url=f"https://x.vn/{j}", outlet="child", title=f"Huế {j}") for j in range(i, stop_here)]
+    store.index_articles(batch)
+"""
+
+
+def writer(path: Path, start: int, stop: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(start), str(stop)], cwd=REPO)
+
+
+def article(i: int, outlet: str = "a") -> Article:
+    return Article(url=f"https://x.vn/{i}", outlet=outlet, title=f"Tin Huế số {i}")
+
+
+def test_two_writer_processes_and_a_reader_share_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite3"
+    reader = SqliteStore(path)
+    reader.init()
+    query = SearchQuery(text="huế")
+    assert reader.count(Kind.articles, query) == 0  # also caches this query's matches
+    children = [writer(path, 0, 300), writer(path, 300, 600)]
+    assert [child.wait(timeout=120) for child in children] == [0, 0]
+    assert reader.count(Kind.articles, query) == 600  # another process's commits invalidate the cache
+    assert reader.search(Kind.articles, SearchQuery(text="huế", size=5)).total == 600
+    facets = reader.aggregate(Kind.articles, query, [TermsAgg("outlet", "outlet")])
+    assert [(bucket.key, bucket.count) for bucket in facets["outlet"].buckets] == [("child", 600)]
+    reader.close()
+
+
+def test_rank_window_bounds_ranking_not_the_total(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "w.sqlite3", rank_window=4)
+    store.init()
+    store.index_articles([article(i) for i in range(10)])
+    page = store.search(Kind.articles, SearchQuery(text="huế", size=3))
+    assert page.total == 10
+    newest = {article(i).id for i in range(6, 10)}  # the 4 most recently indexed
+    assert {hit.id for hit in page.hits} <= newest
+    rest = store.search(Kind.articles, SearchQuery(text="huế", size=3, cursor=page.next_cursor))
+    assert {hit.id for hit in page.hits + rest.hits} == newest and rest.next_cursor is None
+    deep = store.search(Kind.articles, SearchQuery(text="huế", size=3, offset=6))  # offsets widen the window
+    assert len(deep.hits) == 3
+    filtered = store.search(Kind.articles, SearchQuery(text="huế", filters=(Term("outlet", ("a",)),), size=2))
+    assert filtered.total == 10 and {hit.id for hit in filtered.hits} <= newest
+    store.close()
+
+
+def test_a_derivation_change_rebuilds_filters_and_text(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite3"
+    store = SqliteStore(path)
+    store.init()
+    store.index_articles([article(i, outlet="b" if i % 2 else "a") for i in range(6)])
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = 0 WHERE key = 'derivation'")
+        conn.execute("DELETE FROM articles_kv")
+        conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('delete-all')")
+    reopened = SqliteStore(path)
+    reopened.init()
+    assert reopened.count(Kind.articles, SearchQuery(text="tin hue")) == 6
+    assert reopened.count(Kind.articles, SearchQuery(filters=(Term("outlet", ("b",)),))) == 3
+    assert reopened.count(Kind.articles, SearchQuery(filters=(Term("url", ("https://x.vn/4",)),))) == 1
+    reopened.index_articles([article(4, outlet="c")])  # replacing still removes exactly the old rows
+    assert reopened.count(Kind.articles, SearchQuery(filters=(Term("outlet", ("b",)),))) == 3
+    assert reopened.count(Kind.articles, SearchQuery(filters=(Term("outlet", ("c",)),))) == 1
+    assert reopened.count(Kind.articles, SearchQuery(text="tin hue")) == 6
+    reopened.close()
