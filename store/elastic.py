@@ -9,7 +9,6 @@ document has a deterministic `_id`, so a batch sent twice is still one document 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from store.documents import (
     incident_document,
     incident_from,
 )
+from store.elastic_bulk import BulkWriter, action
 from store.elastic_query import (
     bucket_key,
     build_aggs,
@@ -53,7 +53,6 @@ from store.sqlite_query import zone_offset
 from vigil.config import Settings
 
 log = logging.getLogger(__name__)
-_RETRYABLE = {429, 502, 503, 504}
 _logged: set[str] = set()
 
 
@@ -80,8 +79,6 @@ class ElasticStore:
     ) -> None:
         self.layout = Layout(index_prefix)
         self.spool = Spool(Path(spool_dir))
-        self.max_retries = max_retries
-        self.retry_backoff = retry_backoff
         self._use_data_streams = use_data_streams
         self.data_streams = False
         self.ilm = False
@@ -91,6 +88,7 @@ class ElasticStore:
         client_options.setdefault("max_retries", 1)
         client_options.setdefault("retry_on_timeout", True)
         self.client = client or Elasticsearch(hosts_list, **client_options)
+        self.writer = BulkWriter(self.client, self.spool, self._ensure_installed, max_retries, retry_backoff)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticStore:
@@ -207,8 +205,8 @@ class ElasticStore:
 
     def index_articles(self, articles: Sequence[Article]) -> BulkResult:
         index = self.layout.index("articles")
-        actions = [_action("index", index, doc_id, doc) for doc_id, doc in map(article_document, articles)]
-        return self._write("articles", actions)
+        actions = [action("index", index, doc_id, doc) for doc_id, doc in map(article_document, articles)]
+        return self.writer.write("articles", actions)
 
     def index_events(self, events: Sequence[SecurityEvent]) -> BulkResult:
         actions = []
@@ -216,90 +214,17 @@ class ElasticStore:
             doc_id, doc = event_document(event)
             doc["vigil"] = {"id": doc_id}
             index = self.layout.event_index(doc.get("@timestamp"), self.data_streams)
-            actions.append(_action("create" if self.data_streams else "index", index, doc_id, doc))
-        return self._write("events", actions)
+            actions.append(action("create" if self.data_streams else "index", index, doc_id, doc))
+        return self.writer.write("events", actions)
 
     def index_incidents(self, incidents: Sequence[Incident]) -> BulkResult:
         index = self.layout.index("incidents")
-        actions = [_action("index", index, doc_id, doc) for doc_id, doc in map(incident_document, incidents)]
-        return self._write("incidents", actions)
-
-    def _write(self, kind: str, actions: list[dict[str, Any]]) -> BulkResult:
-        if not actions:
-            return BulkResult()
-        if self.spool.batches_path.exists():
-            try:
-                self.replay_spool()
-            except StoreUnavailable:
-                self.spool.append(kind, actions)
-                return BulkResult(spooled=len(actions))
-        try:
-            result, _retry = self._send(actions)
-        except StoreUnavailable as exc:
-            log.warning("Elasticsearch unreachable, spooling %d %s: %s", len(actions), kind, exc)
-            self.spool.append(kind, actions)
-            return BulkResult(spooled=len(actions))
-        return result
-
-    def _send(self, actions: list[dict[str, Any]]) -> tuple[BulkResult, bool]:
-        """Bulk-send, retrying items refused for overload; returns (result, some still refused)."""
-        self._ensure_installed()
-        result = BulkResult()
-        pending = actions
-        for attempt in range(self.max_retries + 1):
-            operations: list[dict[str, Any]] = []
-            for action in pending:
-                operations.extend((action["action"], action["source"]))
-            try:
-                response = self.client.bulk(operations=operations)
-            except ApiError as exc:
-                if exc.meta.status in _RETRYABLE and attempt < self.max_retries:
-                    time.sleep(self.retry_backoff * 2**attempt)
-                    continue
-                raise StoreUnavailable(
-                    f"Elasticsearch refused the batch ({exc.meta.status}): {exc.message}"
-                ) from exc
-            except TransportError as exc:
-                raise StoreUnavailable(f"Elasticsearch is unreachable: {exc}") from exc
-            retry: list[dict[str, Any]] = []
-            for action, item in zip(pending, response["items"], strict=True):
-                ((op, outcome),) = item.items()
-                status = int(outcome.get("status", 500))
-                if status < 300 or (op == "create" and status == 409):
-                    result.indexed += 1
-                elif status in _RETRYABLE:
-                    retry.append(action)
-                else:
-                    reason = outcome.get("error", {})
-                    text = reason.get("reason", str(reason)) if isinstance(reason, dict) else str(reason)
-                    result.errors.append((str(outcome.get("_id")), f"{status}: {text}"))
-            if not retry:
-                return result, False
-            pending = retry
-            if attempt < self.max_retries:
-                time.sleep(self.retry_backoff * 2**attempt)
-        for action in pending:
-            result.errors.append(
-                (action["action"][next(iter(action["action"]))]["_id"], "429: cluster overloaded")
-            )
-        return result, True
+        actions = [action("index", index, doc_id, doc) for doc_id, doc in map(incident_document, incidents)]
+        return self.writer.write("incidents", actions)
 
     def replay_spool(self) -> int:
         """Send spooled batches in order, each marked done once acknowledged; raises if still down."""
-        replayed = 0
-        with self.spool.locked("replay"):
-            for batch in self.spool.pending():
-                result, retryable = self._send(batch.actions)
-                for doc_id, reason in result.errors:
-                    log.error("spooled %s %s rejected by Elasticsearch: %s", batch.kind, doc_id, reason)
-                if retryable:
-                    raise StoreUnavailable("Elasticsearch is overloaded; the spool will be replayed later")
-                self.spool.mark_done(batch.id)
-                replayed += result.indexed
-            self.spool.compact()
-        if replayed:
-            log.info("replayed %d spooled documents", replayed)
-        return replayed
+        return self.writer.replay()
 
     def update_incident(self, incident: Incident, expected_version: int) -> Incident:
         """Store `incident` as version `expected_version + 1` if the stored one is `expected_version`."""
@@ -496,10 +421,6 @@ class ElasticStore:
 
     def stats(self) -> dict[str, int]:
         return {kind.value: self.count(kind, SearchQuery()) for kind in Kind}
-
-
-def _action(op: str, index: str, doc_id: str, doc: dict[str, Any]) -> dict[str, Any]:
-    return {"action": {op: {"_index": index, "_id": doc_id}}, "source": doc}
 
 
 def _public(kind: Kind, source: dict[str, Any]) -> dict[str, Any]:

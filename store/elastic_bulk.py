@@ -1,0 +1,126 @@
+"""Bulk writes to Elasticsearch that never lose a batch: retries, per-item errors, spool on outage.
+
+A batch goes to the cluster in one `_bulk` request. Items refused for overload (429/50x) are retried
+with exponential backoff; items still refused, or whole batches the cluster cannot take (unreachable,
+down), are appended to the local spool and replayed, in order, before the next write or by `replay()`.
+Items rejected for a reason retrying cannot fix (bad document: 400) are reported in BulkResult.errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, TransportError
+
+from store.errors import StoreUnavailable
+from store.query import BulkResult
+from store.spool import Spool
+
+log = logging.getLogger(__name__)
+RETRYABLE = {429, 502, 503, 504}
+Action = dict[str, Any]  # {"action": {"index": {"_index", "_id"}}, "source": {...}}
+
+
+def action(op: str, index: str, doc_id: str, doc: dict[str, Any]) -> Action:
+    return {"action": {op: {"_index": index, "_id": doc_id}}, "source": doc}
+
+
+def _doc_id(item: Action) -> str:
+    return str(next(iter(item["action"].values()))["_id"])
+
+
+class BulkWriter:
+    """Sends batches of actions; spools what the cluster cannot take now."""
+
+    def __init__(
+        self,
+        client: Elasticsearch,
+        spool: Spool,
+        ensure_ready: Callable[[], None],
+        max_retries: int = 3,
+        retry_backoff: float = 0.5,
+    ) -> None:
+        self.client = client
+        self.spool = spool
+        self.ensure_ready = ensure_ready
+        self.max_retries = max_retries
+        self.retry_backoff = retry_backoff
+
+    def write(self, kind: str, actions: list[Action]) -> BulkResult:
+        if not actions:
+            return BulkResult()
+        if self.spool.batches_path.exists():
+            try:
+                self.replay()
+            except StoreUnavailable:  # still down: keep the order, spool behind the others
+                self.spool.append(kind, actions)
+                return BulkResult(spooled=len(actions))
+        try:
+            result, refused = self.send(actions)
+        except StoreUnavailable as exc:
+            log.warning("Elasticsearch unreachable, spooling %d %s: %s", len(actions), kind, exc)
+            self.spool.append(kind, actions)
+            return BulkResult(spooled=len(actions))
+        if refused:
+            log.warning("Elasticsearch overloaded, spooling %d %s", len(refused), kind)
+            self.spool.append(kind, refused)
+            result.spooled += len(refused)
+        return result
+
+    def send(self, actions: list[Action]) -> tuple[BulkResult, list[Action]]:
+        """Bulk-send, retrying items refused for overload; returns (result, items still refused)."""
+        self.ensure_ready()
+        result = BulkResult()
+        pending = actions
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                time.sleep(self.retry_backoff * 2 ** (attempt - 1))
+            operations: list[dict[str, Any]] = []
+            for item in pending:
+                operations.extend((item["action"], item["source"]))
+            try:
+                response = self.client.bulk(operations=operations)
+            except ApiError as exc:
+                if exc.meta.status in RETRYABLE:
+                    continue
+                raise StoreUnavailable(
+                    f"Elasticsearch refused the batch ({exc.meta.status}): {exc.message}"
+                ) from exc
+            except TransportError as exc:
+                raise StoreUnavailable(f"Elasticsearch is unreachable: {exc}") from exc
+            retry: list[Action] = []
+            for item, answer in zip(pending, response["items"], strict=True):
+                ((op, outcome),) = answer.items()
+                status = int(outcome.get("status", 500))
+                if status < 300 or (op == "create" and status == 409):  # 409 on create: already there
+                    result.indexed += 1
+                elif status in RETRYABLE:
+                    retry.append(item)
+                else:
+                    reason = outcome.get("error", {})
+                    text = reason.get("reason", str(reason)) if isinstance(reason, dict) else str(reason)
+                    result.errors.append((_doc_id(item), f"{status}: {text}"))
+            if not retry:
+                return result, []
+            pending = retry
+        return result, pending
+
+    def replay(self) -> int:
+        """Send spooled batches in order, each marked done once acknowledged; raises if still down."""
+        replayed = 0
+        with self.spool.locked("replay"):
+            for batch in self.spool.pending():
+                result, refused = self.send(batch.actions)
+                for doc_id, reason in result.errors:
+                    log.error("spooled %s %s rejected by Elasticsearch: %s", batch.kind, doc_id, reason)
+                if refused:
+                    raise StoreUnavailable("Elasticsearch is overloaded; the spool will be replayed later")
+                self.spool.mark_done(batch.id)
+                replayed += result.indexed
+            self.spool.compact()
+        if replayed:
+            log.info("replayed %d spooled documents", replayed)
+        return replayed
