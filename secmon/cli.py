@@ -267,3 +267,21 @@ def incidents_update(
         store.close()
     if incident is not None:
         console.print(f"incident {incident.id}: {incident.status.value}, assignee {incident.assignee or '-'}")
+
+
+@incidents_app.command("show")
+def incidents_show(
+    ctx: typer.Context,
+    incident_id: str = typer.Argument(..., help="incident id (see `vigil incidents list`)"),
+) -> None:
+    """One incident as JSON: evidence event ids, entities, notes and the audit trail."""
+    from store.errors import NotFound
+
+    store = _store(settings_from(ctx))
+    try:
+        incident = store.get_incident(incident_id)
+    finally:
+        store.close()
+    if incident is None:
+        raise NotFound(f"no incident {incident_id} (list them with `vigil incidents list`)")
+    _emit_json(incident.model_dump(mode="json"))

@@ -164,6 +164,12 @@ def test_cli_ingest_then_list_and_update_incidents(tmp_path: Path) -> None:
     assert wrong.returncode == 1 and "can become" in wrong.stderr and "Traceback" not in wrong.stderr
     acked = json.loads(run_cli(tmp_path, "incidents", "list", "--json", "--status", "acknowledged").stdout)
     assert [i["id"] for i in acked] == [incident["id"]]
+    shown = json.loads(run_cli(tmp_path, "incidents", "show", incident["id"]).stdout)
+    assert [(a["actor"], a["field"], a["new"]) for a in shown["audit"]] == [
+        ("vigil", "status", "new"),
+        ("lan", "status", "acknowledged"),
+    ]
+    assert len(shown["event_ids"]) == 5
 
 
 def test_ingest_paths_follow_picks_up_appended_lines_until_stopped(
