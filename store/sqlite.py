@@ -12,7 +12,8 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -124,13 +125,17 @@ class SqliteStore:
 
     def init(self) -> None:
         with self._write() as conn:
+            conn.execute(META)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()
+            stale = row is not None and row[0] != DERIVATION
+            if stale:  # indexes whose definition changed are recreated below
+                for kind in Kind:
+                    conn.execute(f"DROP INDEX IF EXISTS {kind.value}_ts_order")
             for kind in Kind:
                 for statement in schema(kind):
                     conn.execute(statement)
             conn.execute(RECORDS)
-            conn.execute(META)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()
-            if row is not None and row[0] != DERIVATION:
+            if stale:
                 for kind in Kind:
                     self._rebuild(conn, kind)
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('derivation', ?)", (DERIVATION,))
@@ -177,23 +182,27 @@ class SqliteStore:
     # -- writes --------------------------------------------------------------------------------
 
     def index_articles(self, articles: Sequence[Article]) -> BulkResult:
-        return self._index(Kind.articles, [article_document(article) for article in articles])
+        return self._index(Kind.articles, [(article.id, article) for article in articles], article_document)
 
     def index_events(self, events: Sequence[SecurityEvent]) -> BulkResult:
-        return self._index(Kind.events, [event_document(event) for event in events])
+        return self._index(Kind.events, [(event.id, event) for event in events], event_document)
 
     def index_incidents(self, incidents: Sequence[Incident]) -> BulkResult:
-        return self._index(Kind.incidents, [incident_document(incident) for incident in incidents])
+        return self._index(
+            Kind.incidents, [(incident.id, incident) for incident in incidents], incident_document
+        )
 
-    def _index(self, kind: Kind, items: list[tuple[str, dict[str, Any]]]) -> BulkResult:
+    def _index(self, kind: Kind, items: list[tuple[str, Any]], to_doc: ToDocument) -> BulkResult:
         """Insert or replace documents by id: re-indexing the same id leaves one document."""
         if not items:
             return BulkResult()
         with self._write() as conn:
-            count = self._index_in(conn, kind, items)
+            count = self._index_in(conn, kind, items, to_doc)
         return BulkResult(indexed=count)
 
-    def _index_in(self, conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, dict[str, Any]]]) -> int:
+    def _index_in(
+        self, conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, Any]], to_doc: ToDocument
+    ) -> int:
         latest = dict(items)  # the same id twice in a batch: the last one wins
         k = kind.value
         ids = list(latest)
@@ -217,24 +226,27 @@ class SqliteStore:
                 conn.executemany(kv_del, [(field, value, rid) for field, value, _num, _rid in old.kv])
                 conn.execute(fts_del, old.fts)
         next_rid = (conn.execute(f"SELECT max(rid) FROM {k}").fetchone()[0] or 0) + 1
-        mains: list[tuple[Any, ...]] = []
-        docs: list[tuple[int, str]] = []
-        kvs: list[tuple[Any, ...]] = []
-        ftss: list[tuple[Any, ...]] = []
-        for doc_id, doc in latest.items():
-            rid = existing[doc_id][0] if doc_id in existing else None
-            if rid is None:
-                rid, next_rid = next_rid, next_rid + 1
-            derived = derive(kind, rid, doc_id, doc)
-            mains.append(derived.main)
-            docs.append(derived.doc)
-            kvs.extend(derived.kv)
-            ftss.append(derived.fts)
-        main_sql, doc_sql, kv_sql, fts_sql = insert_sql(kind)
-        conn.executemany(main_sql, mains)
-        conn.executemany(doc_sql, docs)
-        conn.executemany(kv_sql, kvs)
-        conn.executemany(fts_sql, ftss)
+        planned: list[tuple[int, str, Any]] = []
+        for doc_id, item in latest.items():
+            if doc_id in existing:
+                planned.append((existing[doc_id][0], doc_id, item))
+            else:
+                planned.append((next_rid, doc_id, item))
+                next_rid += 1
+        statements = insert_sql(kind)
+        chunks = [planned[start : start + _CHUNK] for start in range(0, len(planned), _CHUNK)]
+        if len(chunks) == 1:
+            _insert(conn, statements, _derive_chunk(kind, chunks[0], to_doc))
+            return len(latest)
+        # pipeline: a worker builds the rows of the next chunk (Python) while this thread inserts the
+        # current one (SQLite releases the GIL while it works), so two cores share a bulk load
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_derive_chunk, kind, chunks[0], to_doc)
+            for index in range(len(chunks)):
+                rows = pending.result()
+                if index + 1 < len(chunks):
+                    pending = pool.submit(_derive_chunk, kind, chunks[index + 1], to_doc)
+                _insert(conn, statements, rows)
         return len(latest)
 
     def update_incident(self, incident: Incident, expected_version: int) -> Incident:
@@ -248,7 +260,7 @@ class SqliteStore:
                     f"incident {incident.id} is at version {row[0]}, not {expected_version}: reload and retry"
                 )
             updated = incident.model_copy(update={"version": expected_version + 1})
-            self._index_in(conn, Kind.incidents, [incident_document(updated)])
+            self._index_in(conn, Kind.incidents, [(updated.id, updated)], incident_document)
         return updated
 
     # -- reads ---------------------------------------------------------------------------------
@@ -411,6 +423,27 @@ class SqliteStore:
 
     def stats(self) -> dict[str, int]:
         return {kind.value: int(self._read(f"SELECT count(*) FROM {kind.value}")[0][0]) for kind in Kind}
+
+
+_CHUNK = 100
+ToDocument = Callable[[Any], tuple[str, dict[str, Any]]]
+Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def _derive_chunk(kind: Kind, chunk: list[tuple[int, str, Any]], to_doc: ToDocument) -> Rows:
+    mains, docs, kvs, ftss = [], [], [], []
+    for rid, doc_id, item in chunk:
+        derived = derive(kind, rid, doc_id, to_doc(item)[1])
+        mains.append(derived.main)
+        docs.append(derived.doc)
+        kvs.extend(derived.kv)
+        ftss.append(derived.fts)
+    return mains, docs, kvs, ftss
+
+
+def _insert(conn: sqlite3.Connection, statements: tuple[str, str, str, str], rows: Rows) -> None:
+    for statement, values in zip(statements, rows, strict=True):
+        conn.executemany(statement, values)
 
 
 def _highlights(source: dict[str, Any], fields: Sequence[str], compiled: Compiled) -> dict[str, list[str]]:

@@ -14,7 +14,15 @@ from typing import Any
 
 from store.errors import InvalidQuery
 from store.query import TIME_FIELD, Aggregation, AggResult, AvgAgg, Bucket, DateHistogramAgg, Kind, TermsAgg
-from store.sqlite_query import MULTI_FACETS, bucket_key, bucket_sql, facet_column, multi_in, zone_offset
+from store.sqlite_query import (
+    MULTI_FACETS,
+    NULL_DESC,
+    bucket_key,
+    bucket_sql,
+    facet_column,
+    multi_in,
+    zone_offset,
+)
 
 
 @dataclass
@@ -104,7 +112,8 @@ def _histogram(conn: sqlite3.Connection, kind: Kind, source: Source, agg: DateHi
     kv = f"{kind.value}_kv"
     if agg.field == TIME_FIELD[kind]:
         values = (
-            f"SELECT t.rid AS rid, t.ts AS v FROM {source.from_sql} WHERE {source.where} AND t.ts IS NOT NULL"
+            f"SELECT t.rid AS rid, t.ts AS v FROM {source.from_sql} "
+            f"WHERE {source.where} AND t.ts > {NULL_DESC}"
         )
         params = list(source.params)
     else:

@@ -24,7 +24,8 @@ from store.query import TEXT_FIELDS, TIME_FIELD, Cidr, Exists, Filter, Kind, Not
 from store.textsearch import Clause, fts5_match, parse_query
 
 LONG_TEXT = 256  # longer strings are not terms: they stay out of k_kv
-NULL_DESC = -1e308  # missing sort values go last in both directions, as in Elasticsearch
+NULL_DESC = -1e308  # missing sort values go last in both directions, as in Elasticsearch; also the
+# stored time (ts) of a document without one, so the time index orders it last when newest-first
 FACETS: dict[Kind, tuple[str, ...]] = {
     Kind.articles: ("outlet", "topic", "category", "tone", "language", "story_cluster"),
     Kind.events: (
@@ -166,13 +167,10 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
         ops = [(">=", item.gte), ("<=", item.lte), (">", item.gt), ("<", item.lt)]
         bounds = [(op, _bound(value)) for op, value in ops if value is not None]
         if item.field == TIME_FIELD[kind]:
-            if not bounds:
-                return "t.ts IS NOT NULL", []
-            # written on the indexed expression (k_ts_order); a missing time is never in a range
-            ordered = f"coalesce(t.ts, {NULL_DESC})"
-            conditions = [f"{ordered} {op} ?" for op, _ in bounds]
+            # a missing time is stored as NULL_DESC (so k_ts_order sorts it last); it is never in a range
+            conditions = [f"t.ts {op} ?" for op, _ in bounds]
             if not any(op.startswith(">") for op, _ in bounds):
-                conditions.append("t.ts IS NOT NULL")
+                conditions.append(f"t.ts > {NULL_DESC}")
             return " AND ".join(conditions), [value for _, value in bounds]
         column = facet_column(kind, item.field)
         if column:
@@ -188,7 +186,7 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
         if item.field == "id":
             return "1", []
         if item.field == TIME_FIELD[kind]:
-            return "t.ts IS NOT NULL", []
+            return f"t.ts > {NULL_DESC}", []
         column = facet_column(kind, item.field)
         if column:
             return f"{column} IS NOT NULL", []
@@ -240,7 +238,7 @@ def sort_keys(kind: Kind, query: SearchQuery, compiled: Compiled) -> list[SortKe
         if compiled.has_text:
             keys.append(SortKey(compiled.score, ascending=True))
         else:
-            keys.append(SortKey(f"coalesce(t.ts, {NULL_DESC})", ascending=False))
+            keys.append(SortKey("t.ts", ascending=False))
     for item in query.sort:
         if item.field == "_score":
             if compiled.has_text:
@@ -251,7 +249,10 @@ def sort_keys(kind: Kind, query: SearchQuery, compiled: Compiled) -> list[SortKe
             continue
         params: list[Any] = []
         if item.field == TIME_FIELD[kind]:
-            base = "t.ts"
+            # missing times are NULL_DESC: last when descending; sorted last explicitly when ascending
+            expr = "t.ts" if item.descending else f"(CASE WHEN t.ts = {NULL_DESC} THEN X'ff' ELSE t.ts END)"
+            keys.append(SortKey(expr, ascending=not item.descending))
+            continue
         else:
             doc = f"(SELECT doc FROM {kind.value}_doc d WHERE d.rid = t.rid)"
             base = facet_column(kind, item.field) or f"json_extract({doc}, ?)"

@@ -17,7 +17,7 @@ from store.query import TEXT_FIELDS, TIME_FIELD, Kind
 from store.sqlite_query import FACETS, INDEXED_FACETS, LONG_TEXT, NULL_DESC, multi_in, text_columns
 from store.textsearch import index_form
 
-DERIVATION = 2  # bump when Derived rows change (table layout, kv rules, index_form)
+DERIVATION = 3  # bump when Derived rows change (table layout, kv rules, index_form)
 
 
 def schema(kind: Kind) -> list[str]:
@@ -28,7 +28,9 @@ def schema(kind: Kind) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {k} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
         f"ts REAL, version INTEGER NOT NULL DEFAULT 1{facets})",
         f"CREATE TABLE IF NOT EXISTS {k}_doc (rid INTEGER PRIMARY KEY, doc TEXT NOT NULL)",
-        f"CREATE INDEX IF NOT EXISTS {k}_ts_order ON {k}(coalesce(ts, {NULL_DESC}))",
+        # newest-first pages and time ranges; it also covers the facet columns, so facets over a time
+        # range are read from the index alone
+        f"CREATE INDEX IF NOT EXISTS {k}_ts_order ON {k}(ts{facets})",
         f"CREATE TABLE IF NOT EXISTS {k}_kv (field TEXT NOT NULL, value NOT NULL, num REAL, "
         "rid INTEGER NOT NULL, PRIMARY KEY (field, value, rid)) WITHOUT ROWID",
         f"CREATE INDEX IF NOT EXISTS {k}_kv_multi ON {k}_kv(rid, field, value) WHERE field IN ({multi})",
@@ -36,7 +38,7 @@ def schema(kind: Kind) -> list[str]:
         "content = '', tokenize = 'unicode61 remove_diacritics 2')",
     ]
     statements += [
-        f"CREATE INDEX IF NOT EXISTS {k}_f{i} ON {k}(f{i})"
+        f"CREATE INDEX IF NOT EXISTS {k}_f{i} ON {k}(f{i}) WHERE f{i} IS NOT NULL"
         for i, name in enumerate(FACETS[kind])
         if name in INDEXED_FACETS
     ]
@@ -102,6 +104,8 @@ def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | N
         stamp = as_epoch(value)
         if stamp is not None:
             break
+    if stamp is None:
+        stamp = NULL_DESC
     version = doc.get("version", 1) if kind is Kind.incidents else 1
     serialised = text if text is not None else orjson.dumps(doc).decode("utf-8")
     main = (rid, doc_id, stamp, version, *facet_values)

@@ -255,6 +255,37 @@ def test_cursor_from_a_text_search(store: Store, articles: list[Article]) -> Non
     assert len(ids) == len(set(ids)) == 8
 
 
+def test_undated_documents_come_last_and_cursors_reach_them(store: Store) -> None:
+    undated = Article(url="https://x.vn/undated", outlet="a", title="không ngày")
+    dated = [
+        Article(
+            url=f"https://x.vn/{day}",
+            outlet="a",
+            title="có ngày",
+            published_at=datetime(2024, 5, day, tzinfo=VN),
+        )
+        for day in (1, 2)
+    ]
+    store.index_articles([undated, *dated])
+    store.refresh()
+    seen: list[str] = []
+    cursor = None
+    for _ in range(5):
+        page = store.search(Kind.articles, query(size=1, cursor=cursor))
+        seen.extend(hit.id for hit in page.hits)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [dated[1].id, dated[0].id, undated.id]
+    oldest_first = store.search(
+        Kind.articles, query(size=3, sort=(SortField("published_at", descending=False),))
+    )
+    assert [hit.id for hit in oldest_first.hits] == [dated[0].id, dated[1].id, undated.id]
+    assert store.count(Kind.articles, query(filters=(Exists("published_at"),))) == 2
+    before = datetime(2024, 5, 1, 12, tzinfo=VN)
+    assert store.count(Kind.articles, query(filters=(Range("published_at", lt=before),))) == 1
+
+
 def test_foreign_cursor_is_an_invalid_query(store: Store, articles: list[Article]) -> None:
     with pytest.raises(InvalidQuery):
         store.search(Kind.articles, query(cursor="not-a-cursor"))
