@@ -17,7 +17,6 @@ import re
 import unicodedata
 
 import numpy as np
-from datasketch import MinHash
 
 BITS = 64
 SHINGLE = 3
@@ -112,8 +111,21 @@ def distance(a: int, b: int) -> int:
 
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
-# The permutations datasketch.MinHash draws for this seed (same family: (a·h + b) mod 2^61-1).
-_A, _B = (np.asarray(p, dtype=np.uint64) for p in MinHash(num_perm=PERMUTATIONS, seed=SEED).permutations)
+
+
+def _permutations(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) of the universal hash family (a·h + b) mod 2^61-1, drawn exactly as datasketch.MinHash
+    draws them (tests check the equality), without importing datasketch (and scipy) at run time."""
+    generator = np.random.RandomState(seed)
+    pairs = [
+        (generator.randint(1, _MERSENNE, dtype=np.uint64), generator.randint(0, _MERSENNE, dtype=np.uint64))
+        for _ in range(count)
+    ]
+    table = np.array(pairs, dtype=np.uint64).T
+    return table[0], table[1]
+
+
+_A, _B = _permutations(PERMUTATIONS, SEED)
 
 
 def minhash(text: str) -> np.ndarray:

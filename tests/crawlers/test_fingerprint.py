@@ -73,3 +73,14 @@ def test_round_trips_and_shingles() -> None:
     assert (signature_from_bytes(signature_bytes(signature)) == signature).all()
     assert shingles("một hai ba bốn") == ["một hai ba", "hai ba bốn"]
     assert shingles("") == [] and simhash("") == 0
+
+
+def test_minhash_permutations_are_datasketchs() -> None:
+    """Same (a, b) tables as datasketch.MinHash(num_perm, seed): signatures interoperate with it."""
+    from datasketch import MinHash
+
+    from nlp.fingerprint import _A, _B, PERMUTATIONS, SEED
+
+    a, b = MinHash(num_perm=PERMUTATIONS, seed=SEED).permutations
+    assert (a == _A).all() and (b == _B).all()
+    assert minhash(_texts()[5]).shape == (PERMUTATIONS,)
