@@ -86,3 +86,18 @@ def test_generic_parser_reads_an_outlet_page_saved_under_an_unknown_domain() -> 
     assert article.sapo == case["expected"]["sapo"]
     # the body paragraphs come through (the related-news box is boilerplate to trafilatura as well)
     assert case["expected"]["body"].split("\n\n")[0] in article.body
+
+
+def test_json_ld_date_is_used_when_the_page_prints_none() -> None:
+    html = UNKNOWN_LAYOUT.replace(
+        '<meta property="article:published_time" content="2026-06-12T19:30:00+07:00">',
+        '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2026-06-12T12:30:00Z"}</script>',
+    )
+    article = parse_page(html, "https://baodiaphuong.example/festival-nghe.html")
+    assert article.published_at is not None
+    assert article.published_at.isoformat() == "2026-06-12T12:30:00+00:00"
+
+
+def test_a_future_date_on_the_page_is_not_trusted() -> None:
+    html = UNKNOWN_LAYOUT.replace("2026-06-12T19:30:00+07:00", "2099-01-01T00:00:00+07:00")
+    assert parse_page(html, "https://baodiaphuong.example/festival-nghe.html").published_at is None
