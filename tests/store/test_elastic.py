@@ -60,3 +60,44 @@ def test_a_rejected_document_is_reported_and_the_rest_indexed(elastic: ElasticSt
     assert result.errors[0][1].startswith("400")
     elastic.refresh()
     assert elastic.count(Kind.events, SearchQuery()) == 3
+
+
+def test_from_settings_spools_under_the_data_dir(es_url: str, es_prefix: str, tmp_path: Path) -> None:
+    from vigil.config import load_settings
+
+    settings = load_settings(
+        None,
+        data_dir=tmp_path / "state",
+        store={"elasticsearch": {"hosts": [es_url], "index_prefix": es_prefix}},
+    )
+    store = ElasticStore.from_settings(settings)
+    store.init()
+    try:
+        assert store.ping() is True
+        assert store.spool.directory == tmp_path / "state" / "spool" / "elasticsearch"
+        assert store.layout.index("articles") == f"{es_prefix}-articles"
+    finally:
+        store.drop_indices()
+        store.close()
+
+
+@pytest.mark.requires_real_es
+def test_events_use_a_data_stream_on_a_real_cluster(es_url: str, es_prefix: str, tmp_path: Path) -> None:
+    store = ElasticStore(hosts=[es_url], index_prefix=es_prefix, spool_dir=tmp_path / "spool")
+    store.init()
+    if not store.data_streams:
+        pytest.skip("this cluster has no data streams (the stand-in): events use dated indices")
+    try:
+        event = SecurityEvent(
+            id="ds1", timestamp=datetime(2024, 6, 3, tzinfo=UTC), doc={"event": {"kind": "alert"}}
+        )
+        assert store.index_events([event]).indexed == 1
+        assert store.index_events([event]).indexed == 1  # create → 409 on the same _id: still one document
+        store.refresh()
+        assert store.count(Kind.events, SearchQuery()) == 1
+        streams = store.client.indices.get_data_stream(name=f"{es_prefix}-events")["data_streams"]
+        assert streams and streams[0]["name"] == f"{es_prefix}-events"
+    finally:
+        store.client.options(ignore_status=404).indices.delete_data_stream(name=f"{es_prefix}-events")
+        store.drop_indices()
+        store.close()

@@ -1,0 +1,1 @@
+"""Index template and mapping bodies (JSON), loaded by store.elastic_schema."""
