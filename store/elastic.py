@@ -111,11 +111,22 @@ class ElasticStore:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def init(self) -> None:
-        """Install component + index templates (and the ILM policy on a real cluster), create the indices."""
+        """Install component + index templates (and the ILM policy on a real cluster), create the indices.
+
+        When the cluster is unreachable this only warns: a long-running job starts anyway, its writes
+        are spooled, and the templates are installed before the first batch is sent. `ping()` tells.
+        """
         try:
             self._install()
         except TransportError as exc:
-            raise StoreUnavailable(f"Elasticsearch is unreachable ({exc}); writes will be spooled") from exc
+            log.warning("Elasticsearch unreachable at start (%s); writes are spooled until it answers", exc)
+
+    def _ensure_installed(self) -> None:
+        if not self._installed:
+            try:
+                self._install()
+            except TransportError as exc:
+                raise StoreUnavailable(f"Elasticsearch is unreachable: {exc}") from exc
 
     def _install(self) -> None:
         self.ilm = self._supported("ilm", lambda: self.client.ilm.get_lifecycle())
@@ -151,10 +162,6 @@ class ElasticStore:
             )
             return False
         return True
-
-    def _ensure_installed(self) -> None:
-        if not self._installed:
-            self.init()
 
     def ping(self) -> bool:
         try:

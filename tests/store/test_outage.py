@@ -146,3 +146,16 @@ def test_next_write_replays_the_spool_first(server: Server, tmp_path: Path) -> N
     store.refresh()
     assert store.count(Kind.articles, SearchQuery()) == 60
     store.close()
+
+
+def test_starting_while_the_cluster_is_down(server: Server, tmp_path: Path) -> None:
+    server.down()
+    store = open_store(server, tmp_path / "spool")
+    store.init()  # warns, does not fail: a long-running job must start and spool
+    assert store.ping() is False
+    assert store.index_articles(articles(0, 20)).spooled == 20
+    server.up()
+    assert store.replay_spool() == 20  # installs the templates first, then sends
+    store.refresh()
+    assert store.count(Kind.articles, SearchQuery(text="thua thien hue")) == 20
+    store.close()
