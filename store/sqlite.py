@@ -68,7 +68,7 @@ class SqliteStore:
         self.rank_window = rank_window
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[tuple[int, sqlite3.Connection]] = []  # (pid that opened it, connection)
         self._lock = threading.Lock()
 
     # -- connections ---------------------------------------------------------------------------
@@ -95,7 +95,7 @@ class SqliteStore:
         self._local.pid = os.getpid()
         self._local.writes = 0
         with self._lock:
-            self._all.append(conn)
+            self._all.append((os.getpid(), conn))
         return conn
 
     @contextmanager
@@ -167,7 +167,9 @@ class SqliteStore:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
+            for pid, conn in self._all:
+                if pid != os.getpid():  # inherited through fork: the parent's, never touch it
+                    continue
                 conn.close()
             self._all.clear()
         self._local = threading.local()
