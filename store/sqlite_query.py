@@ -159,6 +159,11 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
         column = facet_column(kind, item.field)
         if column:
             return f"{column} IN ({marks})", values
+        if item.field in TEXT_FIELDS[kind]:  # not in k_kv: compare the stored value (a scan)
+            return (
+                f"t.rid IN (SELECT rid FROM {kind.value}_doc WHERE json_extract(doc, ?) IN ({marks}))",
+                [json_path(item.field), *values],
+            )
         return f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? AND value IN ({marks}))", [
             item.field,
             *values,
@@ -192,7 +197,7 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
             return f"{column} IS NOT NULL", []
         in_kv = f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? OR (field > ? AND field < ?))"
         params = [item.field, item.field + ".", item.field + "/"]
-        if item.field in TEXT_FIELDS[kind]:  # long texts are not in k_kv
+        if item.field in TEXT_FIELDS[kind]:  # text fields are not in k_kv
             return (
                 f"({in_kv} OR json_type((SELECT doc FROM {kind.value}_doc d WHERE d.rid = t.rid), ?) "
                 "NOT IN ('null', 'array'))",

@@ -17,7 +17,7 @@ from store.query import TEXT_FIELDS, TIME_FIELD, Kind
 from store.sqlite_query import FACETS, INDEXED_FACETS, LONG_TEXT, NULL_DESC, multi_in, text_columns
 from store.textsearch import index_form
 
-DERIVATION = 3  # bump when Derived rows change (table layout, kv rules, index_form)
+DERIVATION = 4  # bump when Derived rows change (table layout, kv rules, index_form)
 
 
 def schema(kind: Kind) -> list[str]:
@@ -110,7 +110,8 @@ def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | N
     serialised = text if text is not None else orjson.dumps(doc).decode("utf-8")
     main = (rid, doc_id, stamp, version, *facet_values)
     kv: list[KvRow] = []
-    _flatten(doc, "", rid, {*facets, "id", TIME_FIELD[kind]}, kv)
+    # text fields are searched through k_fts; exact terms on them (rare) read the document instead
+    _flatten(doc, "", rid, {*facets, *TEXT_FIELDS[kind], "id", TIME_FIELD[kind]}, kv)
     texts = []
     for name in TEXT_FIELDS[kind]:
         found = doc.get(name) if "." not in name else None

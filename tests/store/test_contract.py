@@ -451,3 +451,9 @@ def test_records_crud(store: Store) -> None:
 
 def test_nothing_to_replay_without_an_outage(store: Store) -> None:
     assert store.replay_spool() == 0
+
+
+def test_exact_terms_and_existence_on_text_fields(store: Store, articles: list[Article]) -> None:
+    assert store.count(Kind.articles, query(filters=(Term("title", (TITLES[2],)),))) == 4
+    assert store.count(Kind.articles, query(filters=(Exists("body"),))) == 20
+    assert store.count(Kind.articles, query(filters=(Not(Exists("sapo")),))) == 0
