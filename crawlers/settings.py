@@ -15,7 +15,23 @@ NEWSPIDER_MODULE = "crawlers.spiders"
 ROBOTSTXT_OBEY = True
 USER_AGENT = "VigilBot/0.1 (+https://github.com/vigil-ioc/vigil; press monitoring)"
 ITEM_PIPELINES = {name: order for name, order in PIPELINES.items() if not name.endswith("IndexPipeline")}
-DOWNLOADER_MIDDLEWARES = {"crawlers.middlewares.PrivateAddressGuard": 50}
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.PrivateAddressGuard": 50,
+    # Not used by Vigil; each one costs a little per request.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # links are scoped by outlet instead
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+}
+EXTENSIONS = {
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
 TELNETCONSOLE_ENABLED = False
 
 
@@ -57,6 +73,8 @@ def scrapy_settings(
         "LOG_FORMATTER": "crawlers.logformatter.VigilLogFormatter",
         "LOG_LEVEL": "DEBUG" if settings.log_level == "DEBUG" else "WARNING",
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+        "SPIDER_MIDDLEWARES": SPIDER_MIDDLEWARES,
+        "EXTENSIONS": EXTENSIONS,
         "ITEM_PIPELINES": dict(PIPELINES),
         "VIGIL_SETTINGS": settings,
         "VIGIL_STATE_PATH": str(state_path),

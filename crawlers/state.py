@@ -130,8 +130,8 @@ class CrawlState:
         return int(self._db.execute("SELECT COUNT(DISTINCT cluster_id) FROM stories").fetchone()[0])
 
     # outlet health -------------------------------------------------------------------------
-    def outlet_fetched(self, outlet: str, ok: bool) -> None:
-        now = _now()
+    def outlet_fetched(self, outlet: str, ok: bool, at: str | None = None) -> None:
+        now = at or _now()
         with self._lock:
             self._db.execute(
                 "INSERT INTO outlets (outlet, last_success, last_attempt) VALUES (?, ?, ?) "

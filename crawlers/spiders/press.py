@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -101,6 +102,7 @@ class PressSpider(scrapy.Spider):
         self.crawl_state = CrawlState(Path(state_path))
         self.scheduled: dict[str, int] = {name: 0 for name in self.outlets}
         self.requested: dict[str, str] = {}
+        self.fetches: dict[str, tuple[str | None, str]] = {}  # outlet -> (last success, last attempt)
 
     # discovery -----------------------------------------------------------------------------
     def _request(self, public_url: str, outlet: Outlet, kind: str, **kwargs: Any) -> scrapy.Request:
@@ -172,7 +174,7 @@ class PressSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
         public_url = response.meta["public_url"]
-        self.crawl_state.outlet_fetched(outlet.name, ok=True)
+        self._fetched(outlet.name, ok=True)
         if response.status == 304:
             self._count("feeds/not_modified", outlet.name)
             return
@@ -203,7 +205,7 @@ class PressSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         outlet = self.outlets[response.meta["outlet"]]
-        self.crawl_state.outlet_fetched(outlet.name, ok=True)
+        self._fetched(outlet.name, ok=True)
         body = response.body
         try:
             if body[:2] == b"\x1f\x8b":  # sitemap.xml.gz, capped like any download
@@ -228,7 +230,7 @@ class PressSpider(scrapy.Spider):
         outlet = self.outlets[response.meta["outlet"]]
         public_url = response.meta["public_url"]
         self._count("pages/fetched", outlet.name)
-        self.crawl_state.outlet_fetched(outlet.name, ok=True)
+        self._fetched(outlet.name, ok=True)
         content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
         if not content_type.startswith(HTML_TYPES):
             self._count("errors/not_html", outlet.name)
@@ -257,7 +259,7 @@ class PressSpider(scrapy.Spider):
         skip = reason in SKIP_REASONS
         self._count(f"{'skipped' if skip else 'errors'}/{reason}", outlet)
         if outlet and not skip:
-            self.crawl_state.outlet_fetched(outlet, ok=False)
+            self._fetched(outlet, ok=False)
         log.log(
             logging.INFO if skip else logging.WARNING,
             "%s %s skipped: %s",
@@ -266,5 +268,15 @@ class PressSpider(scrapy.Spider):
             reason,
         )
 
+    def _fetched(self, outlet: str, ok: bool) -> None:
+        """Remember the outlet's latest (successful) fetch; written to the state once, at the end."""
+        now = datetime.now(UTC).isoformat()
+        previous = self.fetches.get(outlet)
+        self.fetches[outlet] = (now if ok else (previous[0] if previous else None), now)
+
     def closed(self, reason: str) -> None:
+        for outlet, (success, attempt) in self.fetches.items():
+            if success:
+                self.crawl_state.outlet_fetched(outlet, ok=True, at=success)
+            self.crawl_state.outlet_fetched(outlet, ok=False, at=attempt)
         self.crawl_state.close()
