@@ -8,6 +8,7 @@ the narrow main table directly. Facet fields come from their columns, other fiel
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,10 +16,12 @@ from typing import Any
 from store.errors import InvalidQuery
 from store.query import TIME_FIELD, Aggregation, AggResult, AvgAgg, Bucket, DateHistogramAgg, Kind, TermsAgg
 from store.sqlite_query import (
+    FACETS,
     MULTI_FACETS,
     NULL_DESC,
     bucket_key,
     bucket_sql,
+    bucket_start,
     facet_column,
     multi_in,
     zone_offset,
@@ -56,7 +59,11 @@ def aggregate(
     conn: sqlite3.Connection, kind: Kind, source: Source, aggregations: Sequence[Aggregation]
 ) -> dict[str, AggResult]:
     out: dict[str, AggResult] = {}
+    if source.temp:  # the matches of a text query: column facets and time buckets in one pass
+        out.update(_one_pass(conn, kind, source, [agg for agg in aggregations if _columnar(kind, agg)]))
     for agg in aggregations:
+        if agg.name in out:
+            continue
         if isinstance(agg, TermsAgg):
             out[agg.name] = _terms(conn, kind, source, agg)
         elif isinstance(agg, AvgAgg):
@@ -142,3 +149,56 @@ def _histogram(conn: sqlite3.Connection, kind: Kind, source: Source, agg: DateHi
         for start, value, n in conn.execute(sql, split_params):
             buckets[start].split[str(value)] = n
     return AggResult(buckets=list(buckets.values()))
+
+
+def _columnar(kind: Kind, agg: Aggregation) -> bool:
+    """Answerable from the main table's columns alone (facets, time)."""
+    if isinstance(agg, TermsAgg):
+        return facet_column(kind, agg.field) is not None
+    if isinstance(agg, DateHistogramAgg):
+        return agg.field == TIME_FIELD[kind] and (
+            agg.split_by is None or facet_column(kind, agg.split_by) is not None
+        )
+    return False
+
+
+def _one_pass(
+    conn: sqlite3.Connection, kind: Kind, source: Source, aggs: list[Aggregation]
+) -> dict[str, AggResult]:
+    """Read the matching rows' time and facet columns once and count in Python (same results as the SQL)."""
+    if not aggs:
+        return {}
+    columns = ", ".join(f"t.f{index}" for index in range(len(FACETS[kind])))
+    rows = conn.execute(
+        f"SELECT t.ts, {columns} FROM {source.from_sql} WHERE {source.where}", source.params
+    ).fetchall()
+    out: dict[str, AggResult] = {}
+    for agg in aggs:
+        if isinstance(agg, TermsAgg):
+            position = 1 + FACETS[kind].index(agg.field)
+            counts = Counter(row[position] for row in rows if row[position] is not None)
+            top = sorted(counts.items(), key=lambda item: (-item[1], _sort_key(item[0])))[: agg.size]
+            out[agg.name] = AggResult(buckets=[Bucket(key=str(value), count=n) for value, n in top])
+        elif isinstance(agg, DateHistogramAgg):
+            zone = zone_offset(agg.time_zone)
+            offset = int(zone.utcoffset(None).total_seconds())
+            split = 1 + FACETS[kind].index(agg.split_by) if agg.split_by else None
+            buckets: dict[int, Bucket] = {}
+            for row in rows:
+                if row[0] is None or row[0] <= NULL_DESC:
+                    continue
+                start = bucket_start(agg.interval, int(row[0]), offset)
+                bucket = buckets.get(start)
+                if bucket is None:
+                    bucket = buckets[start] = Bucket(key=bucket_key(start, zone), count=0)
+                bucket.count += 1
+                if split is not None and row[split] is not None:
+                    key = str(row[split])
+                    bucket.split[key] = bucket.split.get(key, 0) + 1
+            out[agg.name] = AggResult(buckets=[buckets[start] for start in sorted(buckets)])
+    return out
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    """SQLite's order: numbers before text."""
+    return (0, value) if isinstance(value, int | float) else (1, str(value))

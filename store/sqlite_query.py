@@ -334,5 +334,23 @@ def bucket_sql(interval: str, value_expr: str, offset_seconds: int) -> str:
     return f"({start} - {offset_seconds})"
 
 
+def bucket_start(interval: str, epoch: int, offset_seconds: int) -> int:
+    """`bucket_sql` in Python (same arithmetic), for counting rows already read."""
+    local = epoch + offset_seconds
+    if interval == "hour":
+        start = local - local % 3600
+    elif interval == "day":
+        start = local - local % 86400
+    elif interval == "week":
+        day = local // 86400
+        start = (day - (day + 3) % 7) * 86400
+    elif interval == "month":
+        moment = datetime.fromtimestamp(local, tz=UTC)
+        start = int(datetime(moment.year, moment.month, 1, tzinfo=UTC).timestamp())
+    else:
+        raise InvalidQuery(f"interval {interval!r} is not one of hour, day, week, month")
+    return start - offset_seconds
+
+
 def bucket_key(epoch: int, zone: timezone) -> str:
     return datetime.fromtimestamp(epoch, tz=zone).isoformat()

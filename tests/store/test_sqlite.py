@@ -87,3 +87,45 @@ def test_a_derivation_change_rebuilds_filters_and_text(tmp_path: Path) -> None:
     assert reopened.count(Kind.articles, SearchQuery(filters=(Term("outlet", ("c",)),))) == 1
     assert reopened.count(Kind.articles, SearchQuery(text="tin hue")) == 6
     reopened.close()
+
+
+def test_facets_of_text_matches_equal_the_sql_facets(tmp_path: Path) -> None:
+    """Text queries count facet columns in Python, filter-only queries in SQL: same buckets either way."""
+    from datetime import datetime, timedelta, timezone
+
+    from store.query import DateHistogramAgg, Exists
+
+    vietnam = timezone(timedelta(hours=7))
+    store = SqliteStore(tmp_path / "f.sqlite3")
+    store.init()
+    start = datetime(2024, 1, 30, 23, 30, tzinfo=vietnam)
+    store.index_articles(
+        [
+            Article(
+                url=f"https://x.vn/{i}",
+                outlet=["a", "b", "c"][i % 3],
+                topic=["x", "y"][i % 2],
+                title="Huế",
+                published_at=start + timedelta(hours=17 * i),
+            )
+            for i in range(120)
+        ]
+    )
+    aggs = [
+        TermsAgg("outlet", "outlet"),
+        TermsAgg("topic", "topic", size=1),
+        *[
+            DateHistogramAgg(f"h-{unit}", "published_at", unit, split_by="outlet")
+            for unit in ("hour", "day", "week", "month")
+        ],  # type: ignore[arg-type]
+    ]
+    by_text = store.aggregate(Kind.articles, SearchQuery(text="hue"), aggs)
+    by_sql = store.aggregate(Kind.articles, SearchQuery(filters=(Exists("published_at"),)), aggs)
+    assert by_text == by_sql
+    assert sum(bucket.count for bucket in by_text["h-month"].buckets) == 120
+    assert [bucket.key for bucket in by_text["h-month"].buckets][:2] == [
+        "2024-01-01T00:00:00+07:00",
+        "2024-02-01T00:00:00+07:00",
+    ]
+    assert by_text["h-week"].buckets[0].key == "2024-01-29T00:00:00+07:00"  # the Monday of that week
+    store.close()
