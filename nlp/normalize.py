@@ -46,33 +46,36 @@ def _traditional_tones(text: str) -> str:
     return unicodedata.normalize("NFC", _NEW_STYLE.sub(move, decomposed))
 
 
-def _normalize_once(text: str) -> str:
+def _normalize_once(text: str) -> tuple[str, bool]:
+    """One pass of every step; also says whether the encoding repair changed anything."""
     text = unicodedata.normalize("NFC", text)
-    text = repair_mojibake(text)
-    text = _INVISIBLE.sub("", text)
+    repaired = repair_mojibake(text)
+    changed_encoding = repaired != text
+    text = _INVISIBLE.sub("", repaired)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub(" ", text)
     text = _HSPACE.sub(" ", text)
     text = _BLANK_LINES.sub("\n", text).strip()
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = _SPACE_AFTER_OPEN.sub(r"\1", text)
-    return _traditional_tones(text)
+    return _traditional_tones(text), changed_encoding
 
 
 def normalize(text: str) -> str:
     """Canonical form of Vietnamese text: NFC, traditional tone marks, repaired encoding, clean spacing."""
+    # One pass is idempotent (each step is, and none undoes another: property-tested); only a repaired
+    # encoding can expose new work (e.g. a decoded "oà"), so repeat while the repair changes the text.
     current = text
-    for _ in range(4):  # each step is idempotent; iterate (rarely more than once) so their composition is too
-        nxt = _normalize_once(current)
-        if nxt == current:
-            return nxt
-        current = nxt
+    for _ in range(4):
+        current, repaired = _normalize_once(current)
+        if not repaired:
+            break
     return current
 
 
 def is_normalized(text: str) -> bool:
-    """Whether `text` is already in normal form (one pass, no change): lets callers skip work."""
-    return _normalize_once(text) == text
+    """Whether `text` is already in normal form."""
+    return normalize(text) == text
 
 
 def fold(text: str) -> str:
