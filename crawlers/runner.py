@@ -160,7 +160,7 @@ def _child_main(
     """Child process: run Scrapy once, then send the stats."""
     try:
         stats = _crawl_in_this_process(settings, outlets, limit, base_url, overrides, channel)
-    except Exception as exc:
+    except Exception as exc:  # any crash: tell the parent why, then die with the traceback
         channel.put(("error", f"{type(exc).__name__}: {exc}"))
         raise
     channel.put(("summary", {"stats": stats}))
