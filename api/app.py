@@ -13,12 +13,13 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from api.cache import TtlCache
 from api.deps import KeyCache
 from api.errors import install_error_handlers
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import keys, ops, press, security, watchlists
-from api.schemas import Message
+from api.schemas import ArticleStats, Message
 from api.sse import router as sse_router
 from store.protocol import Store
 from vigil import __version__
@@ -76,6 +77,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.key_cache = KeyCache()
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
     app.state.stopping = False
+    app.state.stats_cache = TtlCache[ArticleStats](settings.api.stats_cache_seconds)
 
     install_error_handlers(app)
     app.include_router(ops.router, responses=_ITEM_RESPONSES)

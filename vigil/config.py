@@ -103,6 +103,9 @@ class ApiSettings(Section):
     port: int = Field(default=8000, ge=1, le=65535)
     rate_limit_per_minute: int = Field(default=600, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
+    stats_cache_seconds: float = Field(
+        default=30.0, ge=0, description="how long /articles/stats answers are reused (0: never)"
+    )
 
 
 class Settings(BaseSettings):

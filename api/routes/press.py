@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
+from api.cache import TtlCache
 from api.deps import PressKey, SettingsDep, StoreDep
 from api.querying import parse_user_query, terms, time_range
 from api.schemas import (
@@ -25,6 +26,7 @@ from api.schemas import (
     StoryArticle,
     ToneDay,
 )
+from store.protocol import Store
 from store.query import DateHistogramAgg, Hit, Kind, SearchQuery, SortField, Term, TermsAgg
 
 router = APIRouter(tags=["press"])
@@ -95,18 +97,26 @@ def search_articles(
 @router.get("/articles/stats", response_model=ArticleStats, summary="Coverage statistics")
 def article_stats(
     key: PressKey,
+    request: Request,
     store: StoreDep,
     filters: ArticleQueryDep,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> ArticleStats:
+    """Volume per day, share of voice, tone trend, top topics and entities (answers reused for
+    `api.stats_cache_seconds`)."""
     query = replace(filters.query, size=0)
+    cache: TtlCache[ArticleStats] = request.app.state.stats_cache
+    return cache.get_or_compute((query, top), lambda: compute_stats(store, query, top))
+
+
+def compute_stats(store: Store, query: SearchQuery, top: int) -> ArticleStats:
     aggs = store.aggregate(
         Kind.articles,
         query,
         [
-            DateHistogramAgg("volume", "published_at", "day"),
+            # one histogram gives both the volume (bucket counts) and the tone trend (split counts)
+            DateHistogramAgg("days", "published_at", "day", split_by="tone"),
             TermsAgg("outlets", "outlet", size=100),
-            DateHistogramAgg("tone", "published_at", "day", split_by="tone"),
             TermsAgg("topics", "topic", size=top),
             TermsAgg("entities", "entities.text", size=top),
         ],
@@ -114,13 +124,14 @@ def article_stats(
     total = store.count(Kind.articles, query)
     outlets = aggs["outlets"].buckets
     outlet_total = sum(b.count for b in outlets) or 1
+    days = aggs["days"].buckets
     return ArticleStats(
         total=total,
-        volume_per_day=[DayCount(date=b.key[:10], count=b.count) for b in aggs["volume"].buckets],
+        volume_per_day=[DayCount(date=b.key[:10], count=b.count) for b in days],
         share_of_voice=[
             OutletShare(outlet=b.key, count=b.count, share=round(b.count / outlet_total, 4)) for b in outlets
         ],
-        tone_trend=[ToneDay(date=b.key[:10], counts=dict(b.split)) for b in aggs["tone"].buckets],
+        tone_trend=[ToneDay(date=b.key[:10], counts=dict(b.split)) for b in days],
         top_topics=[KeyCount(key=b.key, count=b.count) for b in aggs["topics"].buckets],
         top_entities=[KeyCount(key=b.key, count=b.count) for b in aggs["entities"].buckets],
     )

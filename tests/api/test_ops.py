@@ -63,3 +63,29 @@ def test_rate_limit_per_key(tmp_path: Path) -> None:
     assert statuses == [200, 200, 200, 429]
     assert int(limited.headers["Retry-After"]) >= 1
     assert other_status == 200
+
+
+def test_stats_answers_are_reused_for_the_configured_seconds(tmp_path: Path) -> None:
+    import time
+
+    import httpx
+
+    from store.sqlite import SqliteStore
+    from tests.api.seed import ARTICLES
+
+    store = SqliteStore(tmp_path / "s.sqlite3")
+    store.init()
+    assert store.index_articles(ARTICLES[:2]).ok
+    _, key = create_key(store, name="p", role=Role.press)
+    app = create_app(make_settings(tmp_path, stats_cache_seconds=1.0), store)
+    with (
+        LiveServer(app) as server,
+        httpx.Client(base_url=server.base_url, headers={"X-API-Key": key}) as client,
+    ):
+        first = client.get("/articles/stats").json()["total"]
+        assert store.index_articles(ARTICLES[2:3]).ok
+        cached = client.get("/articles/stats").json()["total"]
+        time.sleep(1.1)
+        fresh = client.get("/articles/stats").json()["total"]
+    store.close()
+    assert (first, cached, fresh) == (2, 2, 3)
