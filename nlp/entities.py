@@ -49,7 +49,11 @@ LOC_HEADS = _words(
     "bãi_biển cầu chợ chùa lăng"
 )
 _FIRST_WORDS = frozenset(h.split("_")[0] for h in PERSON_TITLES | ORG_HEADS | LOC_HEADS)
-_TOKEN = re.compile(r"\w+(?:\.(?=\w))?", re.UNICODE)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+# lower-case words that never sit inside an organisation's name ("trường Norodom ở TP HCM")
+_NOT_IN_NAMES = frozenset(
+    ["ở", "tại", "của", "với", "cho", "từ", "đến", "trên", "về", "là", "có", "đã", "được", "khi"]
+)
 
 
 @dataclass(frozen=True)
@@ -143,8 +147,8 @@ def _heuristic_matches(text: str, tokens: list[Token]) -> list[Found]:
                 if head in LOC_HEADS
                 else ""
             )
-            if not etype:
-                continue
+            if not etype or (etype == "ORG" and not _is_cap(tokens[i][2])):
+                continue  # organisations are written capitalised: "Trường THPT …", not "trường học"
             j = i + width
             if etype == "PER":
                 k = j
@@ -164,6 +168,7 @@ def _heuristic_matches(text: str, tokens: list[Token]) -> list[Found]:
                     elif (  # an organisation's name may hold lower-case syllables between capitals
                         etype == "ORG"
                         and k > j
+                        and tokens[k][2] not in _NOT_IN_NAMES
                         and k + 1 < n
                         and _is_cap(tokens[k + 1][2])
                         and _adjacent(text, tokens, k + 1)
@@ -192,8 +197,14 @@ def _heuristic_matches(text: str, tokens: list[Token]) -> list[Found]:
 
 
 def _adjacent(text: str, tokens: list[Token], k: int) -> bool:
-    """Token k follows token k-1 with only spaces between (a name does not run across punctuation)."""
-    return k == 0 or text[tokens[k - 1][1] : tokens[k][0]].isspace()
+    """Token k follows token k-1 on the same line with only spaces or one dot between ("TP.Huế", "TP. Huế").
+
+    A name does not run across other punctuation or a line break.
+    """
+    if k == 0:
+        return True
+    between = text[tokens[k - 1][1] : tokens[k][0]]
+    return between.strip(" ") in ("", ".") and "\n" not in between and len(between) <= 3
 
 
 def find_entities(text: str) -> list[Found]:

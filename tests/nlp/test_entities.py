@@ -46,3 +46,14 @@ def test_distinct_entities_with_folded_normalized_form() -> None:
 
 def test_empty_text() -> None:
     assert extract_entities("") == []
+
+
+def test_names_do_not_cross_lines_or_prepositions_and_need_capitalised_org_heads() -> None:
+    assert by_type("Cuộc gặp bên dòng sông Hương\nTháng 8 năm nay") == {"LOC": {"sông Hương"}}
+    found = by_type("Những công trình: trường Cách mạng, trường Norodom ở TP HCM")
+    assert "ORG" not in found and found["LOC"] == {"TP HCM"}
+
+
+def test_dotted_abbreviations_match_the_gazetteer() -> None:
+    found = by_type("Nam sinh TP.Huế nhận thưởng, UBND TP.Huế khen thưởng")
+    assert found == {"LOC": {"Huế"}, "ORG": {"UBND TP Huế"}}
