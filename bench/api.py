@@ -82,22 +82,32 @@ def build_store(path: Path, count: int) -> None:
 
 
 def serve(db: str, data_dir: str, port: int) -> None:
-    """The server process: the real app over the benchmark store, one admin key written to a file."""
+    """One server process: the real app over the benchmark store, on a SO_REUSEPORT socket so several
+    processes share the port (the kernel spreads connections; each process is one GIL)."""
     import uvicorn
 
     from api.app import create_app
-    from api.auth import Role, create_key
     from store.sqlite import SqliteStore
     from vigil.config import Settings
 
     settings = Settings.model_validate({"data_dir": data_dir, "api": {"rate_limit_per_minute": 10_000_000}})
     store = SqliteStore(db)
-    store.init()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    config = uvicorn.Config(create_app(settings, store), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def make_key(db: Path) -> str:
+    from api.auth import Role, create_key
+    from store.sqlite import SqliteStore
+
+    store = SqliteStore(db)
     _, key = create_key(store, name="bench", role=Role.press)
-    Path(data_dir, "key").write_text(key)
-    uvicorn.run(
-        create_app(settings, store), host="127.0.0.1", port=port, log_level="warning", access_log=False
-    )
+    store.close()
+    return key
 
 
 def requests_mix(rng: random.Random) -> tuple[str, str, dict[str, str | list[str]]]:
@@ -164,9 +174,14 @@ async def drive(
     return results, elapsed
 
 
-def report(results: list[tuple[str, float, int]], elapsed: float, clients: int, articles: int) -> None:
+def report(
+    results: list[tuple[str, float, int]], elapsed: float, clients: int, articles: int, workers: int
+) -> None:
     errors = sum(1 for _, _, status in results if status != 200)
-    print(f"\n/articles benchmark: {articles:,} articles (SQLite store), {clients} concurrent clients")
+    print(
+        f"\n/articles benchmark: {articles:,} articles (SQLite store), {clients} concurrent clients, "
+        f"{workers} API process(es), {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'kind':<24}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     kinds = sorted({name for name, _, _ in results})
     for kind in kinds:
@@ -195,6 +210,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=2, help="API processes sharing the port")
     parser.add_argument("--serve", nargs=3, metavar=("DB", "DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -206,24 +222,29 @@ def main() -> None:
     build_store(db, args.articles)
     data_dir = OUT / "api-run"
     data_dir.mkdir(exist_ok=True)
-    (data_dir / "key").unlink(missing_ok=True)
+    key = make_key(db)
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(db), str(data_dir), str(port)],
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    servers = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(db), str(data_dir), str(port)],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        for _ in range(args.workers)
+    ]
     try:
         deadline = time.monotonic() + 60
-        while not (data_dir / "key").exists() or not _answers(port):
-            if server.poll() is not None or time.monotonic() > deadline:
+        while not _answers(port):
+            if any(s.poll() is not None for s in servers) or time.monotonic() > deadline:
                 raise SystemExit("the API server did not start")
             time.sleep(0.2)
-        key = (data_dir / "key").read_text()
+        time.sleep(1.0)  # let every worker bind
         results, elapsed = asyncio.run(drive(f"http://127.0.0.1:{port}", key, args.clients, args.requests))
     finally:
-        server.terminate()
-        server.wait(timeout=20)
-    report(results, elapsed, args.clients, args.articles)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=20)
+    report(results, elapsed, args.clients, args.articles, args.workers)
 
 
 def _answers(port: int) -> bool:
