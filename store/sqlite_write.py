@@ -55,6 +55,9 @@ def write_documents(
         )
         for doc_id, rid, text in found:
             existing[doc_id] = (rid, text)
+    # taken before the deletes: removing the newest stored document must not hand its rid (still
+    # kept by its replacement) to a new document of the same batch
+    next_rid = (conn.execute(f"SELECT max(rid) FROM {k}").fetchone()[0] or 0) + 1
     if existing:
         main_del, doc_del, kv_del, fts_del = delete_sql(kind)
         for doc_id, (rid, text) in existing.items():
@@ -63,7 +66,6 @@ def write_documents(
             conn.execute(doc_del, (rid,))
             conn.executemany(kv_del, [(field, value, rid) for field, value, _num, _rid in old.kv])
             conn.execute(fts_del, old.fts)
-    next_rid = (conn.execute(f"SELECT max(rid) FROM {k}").fetchone()[0] or 0) + 1
     planned: list[tuple[int, str, Any]] = []
     for doc_id, item in latest.items():
         if doc_id in existing:

@@ -108,6 +108,30 @@ def test_reindexing_the_same_ids_keeps_one_document_each(store: Store, articles:
     assert store.count(Kind.articles, query(text="tieu de da sua")) == 1
 
 
+@pytest.mark.parametrize("order", ["rewrite_first", "new_first"])
+def test_one_batch_mixing_rewrites_of_the_newest_and_new_ids(store: Store, order: str) -> None:
+    """Crawler bug: rewriting the newest stored article plus a new one in one call must not collide."""
+    first, second, third, fourth = make_articles(4)
+    assert store.index_articles([first, second]).indexed == 2
+    changed = second.model_copy(update={"title": "Bản sửa lần một"})
+    batch = [changed, third] if order == "rewrite_first" else [third, changed]
+    assert store.index_articles(batch).ok
+    # duplicates inside one batch: the last copy of an id wins, whatever else the batch holds
+    final = second.model_copy(update={"title": "Bản sửa lần hai"})
+    assert store.index_articles([fourth, changed, final, third, fourth]).ok
+    store.refresh()
+    assert store.stats()["articles"] == 4
+    stored = store.get_article(second.id)
+    assert stored is not None and stored.title == "Bản sửa lần hai"
+    for item in (first, third, fourth):
+        got = store.get_article(item.id)
+        assert got is not None and got.title == item.title
+    assert store.count(Kind.articles, query(text="bản sửa lần hai")) == 1
+    assert store.count(Kind.articles, query(text="bản sửa lần một")) == 0
+    ids = [hit.id for hit in store.search(Kind.articles, query(size=10)).hits]
+    assert sorted(ids) == sorted(item.id for item in (first, second, third, fourth))
+
+
 def test_count_equals_search_total(store: Store, articles: list[Article]) -> None:
     q = query(text="huế", filters=(Term("outlet", ("tuoitre",)),))
     assert store.count(Kind.articles, q) == store.search(Kind.articles, q).total
