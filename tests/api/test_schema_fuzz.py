@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
 from tests.api.conftest import Api
@@ -24,12 +26,21 @@ def test_api_conforms_to_its_schema(sqlite_api: Api) -> None:
     tested = []
     for result in schema.get_all_operations():
         operation = result.ok()
+        for mode in GenerationMode:  # valid inputs, then invalid ones (which must be 4xx, never 500)
 
-        @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-        @given(case=operation.as_strategy())
-        def run(case: schemathesis.Case) -> None:
-            case.call_and_validate(base_url=sqlite_api.base_url, headers=headers, checks=CHECKS, timeout=10)
+            @settings(
+                max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+            )
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def run(case: schemathesis.Case) -> None:
+                case.call_and_validate(
+                    base_url=sqlite_api.base_url, headers=headers, checks=CHECKS, timeout=10
+                )
 
-        run()
+            try:
+                run()
+            except Unsatisfiable:
+                # an operation without parameters or body has no invalid input to generate
+                assert mode is GenerationMode.NEGATIVE
         tested.append(operation.label)
     assert len(tested) >= 20
