@@ -36,7 +36,7 @@ class Api:
 
 
 def make_settings(data_dir: Path, **api: object) -> Settings:
-    return Settings(data_dir=data_dir, api={"rate_limit_per_minute": 100_000, **api})
+    return Settings.model_validate({"data_dir": data_dir, "api": {"rate_limit_per_minute": 100_000, **api}})
 
 
 def open_backend(request: pytest.FixtureRequest, backend: str, data_dir: Path) -> tuple[Store, Settings]:
@@ -50,10 +50,15 @@ def open_backend(request: pytest.FixtureRequest, backend: str, data_dir: Path) -
         from store.elastic import ElasticStore
 
         prefix = f"apitest-{uuid.uuid4().hex[:8]}"
-        settings = Settings(
-            data_dir=data_dir,
-            api={"rate_limit_per_minute": 100_000},
-            store={"backend": "elasticsearch", "elasticsearch": {"hosts": [es_url], "index_prefix": prefix}},
+        settings = Settings.model_validate(
+            {
+                "data_dir": data_dir,
+                "api": {"rate_limit_per_minute": 100_000},
+                "store": {
+                    "backend": "elasticsearch",
+                    "elasticsearch": {"hosts": [es_url], "index_prefix": prefix},
+                },
+            }
         )
         store = ElasticStore.from_settings(settings)
     store.init()

@@ -21,15 +21,15 @@ class Case:
     method: str
     path: str
     template: str  # the route as declared, to check the matrix covers every route
-    allowed: frozenset[str]
+    allowed: frozenset[str | None]
     ok: int
     body: Callable[[], Any] | None = None
 
 
-PRESS = frozenset({"press", "admin"})
-SECURITY = frozenset({"security", "admin"})
-ANY = frozenset({"press", "security", "admin"})
-ADMIN = frozenset({"admin"})
+PRESS: frozenset[str | None] = frozenset({"press", "admin"})
+SECURITY: frozenset[str | None] = frozenset({"security", "admin"})
+ANY: frozenset[str | None] = frozenset({"press", "security", "admin"})
+ADMIN: frozenset[str | None] = frozenset({"admin"})
 ARTICLE = ARTICLES[0].id
 
 CASES = [

@@ -57,9 +57,11 @@ class FakeKibana(BaseHTTPRequestHandler):
         message = BytesParser(policy=HTTP).parsebytes(
             f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body
         )
-        files = {part.get_filename(): part.get_payload(decode=True) for part in message.iter_parts()}
+        files: dict[str | None, Any] = {
+            part.get_filename(): part.get_payload(decode=True) for part in message.iter_parts()
+        }
         FakeKibana.requests.append({"path": self.path, "headers": dict(self.headers), "files": files})
-        objects = files.get("vigil.ndjson", b"").decode().splitlines()
+        objects = bytes(files.get("vigil.ndjson") or b"").decode().splitlines()
         answer = {"success": True, "successCount": len(objects), "errors": []}
         if FakeKibana.status != 200:
             answer = {"statusCode": FakeKibana.status, "error": "Unauthorized", "message": "no"}
