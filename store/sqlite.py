@@ -26,7 +26,7 @@ from store.documents import (
     incident_from,
     values_at,
 )
-from store.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
+from store.errors import Conflict, InvalidQuery, NotFound, StoreError, StoreUnavailable
 from store.models import Article, Incident, SecurityEvent
 from store.query import (
     TEXT_FIELDS,
@@ -50,11 +50,9 @@ from store.sqlite_query import (
     in_network,
     sort_keys,
 )
-from store.sqlite_rows import DERIVATION, META, RECORDS, schema
-from store.sqlite_write import ToDocument, rebuild, write_documents
+from store.sqlite_schema import prepare
+from store.sqlite_write import ToDocument, write_documents
 from store.textsearch import highlight
-
-SCHEMA_VERSION = 2
 
 
 class SqliteStore:
@@ -89,7 +87,15 @@ class SqliteStore:
             conn.execute("PRAGMA mmap_size = 268435456")
             conn.execute("PRAGMA foreign_keys = ON")
         except (sqlite3.OperationalError, OSError) as exc:
-            raise StoreUnavailable(f"cannot open the SQLite store {self.path}: {exc}") from exc
+            raise StoreUnavailable(
+                f"cannot open the SQLite store {self.path}: {exc} (check that its directory exists "
+                "and is writable by this user, and that no other program holds it locked)"
+            ) from exc
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a Vigil SQLite store ({exc}): set store.path (or VIGIL_DATA_DIR) to "
+                "another file, or move this one aside and run `vigil store init`"
+            ) from exc
         conn.create_function("vigil_in_network", 2, in_network, deterministic=True)
         self._local.conn = conn
         self._local.pid = os.getpid()
@@ -108,10 +114,13 @@ class SqliteStore:
             raise StoreUnavailable(f"the SQLite store {self.path} stays locked: {exc}") from exc
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):  # disk full, read-only file, lock lost…
+                raise StoreUnavailable(f"writing to the SQLite store {self.path} failed: {exc}") from exc
             raise
-        conn.execute("COMMIT")
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
@@ -124,22 +133,9 @@ class SqliteStore:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def init(self) -> None:
+        """Create the layout, or upgrade an older Vigil's file (see `store.sqlite_schema`)."""
         with self._write() as conn:
-            conn.execute(META)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()
-            stale = row is not None and row[0] != DERIVATION
-            if stale:  # indexes whose definition changed are recreated below
-                for kind in Kind:
-                    conn.execute(f"DROP INDEX IF EXISTS {kind.value}_ts_order")
-            for kind in Kind:
-                for statement in schema(kind):
-                    conn.execute(statement)
-            conn.execute(RECORDS)
-            if stale:
-                for kind in Kind:
-                    rebuild(conn, kind)
-            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('derivation', ?)", (DERIVATION,))
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            prepare(conn, self.path)
 
     def ping(self) -> bool:
         try:

@@ -1,4 +1,4 @@
-"""Writing documents into the SQLite store: replace by id, derive rows, insert; rebuild derived rows.
+"""Writing documents into the SQLite store: replace by id, derive rows, insert.
 
 Runs inside the caller's write transaction. A batch is inserted in chunks while a worker thread
 derives the rows of the next chunk (SQLite releases the GIL while it works, so a bulk load uses two
@@ -19,23 +19,6 @@ from store.sqlite_rows import delete_sql, derive, insert_sql
 _CHUNK = 100
 ToDocument = Callable[[Any], tuple[str, dict[str, Any]]]
 Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
-
-
-def rebuild(conn: sqlite3.Connection, kind: Kind) -> None:
-    """Re-derive the kind's k_kv and k_fts rows from its documents (after a derivation change)."""
-    k = kind.value
-    conn.execute(f"DELETE FROM {k}_kv")
-    conn.execute(f"INSERT INTO {k}_fts({k}_fts) VALUES ('delete-all')")
-    main_sql, doc_sql, kv_sql, fts_sql = insert_sql(kind)
-    rows = conn.execute(f"SELECT t.rid, t.id, d.doc FROM {k} t JOIN {k}_doc d ON d.rid = t.rid").fetchall()
-    conn.execute(f"DELETE FROM {k}")
-    conn.execute(f"DELETE FROM {k}_doc")
-    for rid, doc_id, text in rows:
-        derived = derive(kind, rid, doc_id, json.loads(text), text)
-        conn.execute(main_sql, derived.main)
-        conn.execute(doc_sql, derived.doc)
-        conn.executemany(kv_sql, derived.kv)
-        conn.execute(fts_sql, derived.fts)
 
 
 def write_documents(
