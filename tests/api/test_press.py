@@ -56,9 +56,9 @@ def test_cursor_pagination_walks_every_article_once(api: Api) -> None:
     cursor = None
     with api.client("press") as client:
         for _ in range(10):
-            params: dict[str, str | int] = {"size": 4, "sort": "date"} | (
-                {"cursor": cursor} if cursor else {}
-            )
+            params: dict[str, str | int] = {"size": 4, "sort": "date"}
+            if cursor:
+                params["cursor"] = cursor
             page = client.get("/articles", params=params).json()
             seen.extend(item["id"] for item in page["items"])
             cursor = page["next_cursor"]
