@@ -93,12 +93,18 @@ def test_events_ecs_filters(api: Api) -> None:
         by_kind = client.get("/events", params={"event.kind": "alert"}).json()
         by_user = client.get("/events", params={"user.name": "root", "event.dataset": "system.auth"}).json()
         by_status = client.get("/events", params={"http.response.status_code": 404}).json()
+        by_rule = client.get(
+            "/events", params={"rule.name": "ET SCAN Nmap Scripting Engine User-Agent Detected"}
+        ).json()
+        by_text = client.get("/events", params={"q": "nmap"}).json()
         bad_ip = client.get("/events", params={"source.ip": "999.1.1.1"})
     if api.backend == "sqlite":  # the ES stand-in cannot do CIDR on ip fields (ES-STANDIN.md)
         assert _ids(by_net) == {"ev1", "ev2"}
     assert _ids(by_kind) == {"ev3"}
     assert _ids(by_user) == {"ev1"}
     assert _ids(by_status) == {"ev4"}
+    assert _ids(by_rule) == {"ev3"}
+    assert _ids(by_text) == {"ev3"}
     assert bad_ip.status_code == 422 and "CIDR" in bad_ip.text
 
 
