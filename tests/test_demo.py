@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from api.auth import Role, authenticate
+from store.query import Kind, SearchQuery, Term
 from store.sqlite import SqliteStore
 
 pytestmark = pytest.mark.slow
@@ -39,6 +40,8 @@ def test_demo_once_crawls_ingests_raises_incidents_and_serves_the_api(tmp_path: 
     assert (
         served and int(served.group(1)) == counts["articles"] and int(served.group(2)) == counts["incidents"]
     )
+    on_asset = store.count(Kind.incidents, SearchQuery(filters=(Term("asset", ("cong-dich-vu-cong",)),)))
+    assert on_asset > 0  # the demo's assets map the sample machines
     demo_key = authenticate(store, key.group(1))
     assert demo_key is not None and demo_key.role is Role.admin
     store.close()

@@ -19,7 +19,7 @@ import httpx
 
 from store.protocol import Store
 from vigil.clictx import console
-from vigil.config import LogSource, SecmonSettings, Settings, StoreSettings
+from vigil.config import AssetSettings, LogSource, SecmonSettings, Settings, StoreSettings
 from vigil.errors import VigilError
 from vigil.main_job import Service, open_ready_store
 
@@ -84,6 +84,25 @@ def free_port(preferred: int) -> int:
     raise VigilError("no free TCP port on 127.0.0.1")
 
 
+# The machines of the sample logs, presented as the province's assets (real deployments list theirs in
+# vigil.toml), so incidents show an asset and agency and the critical-asset rules have something to see.
+DEMO_ASSETS = [
+    AssetSettings(
+        name="cong-dich-vu-cong",
+        agency="Sở Thông tin và Truyền thông (demo)",
+        criticality="critical",
+        cidrs=["10.16.1.0/24"],
+        hostnames=["LabSZ"],
+    ),
+    AssetSettings(
+        name="may-chu-noi-bo",
+        agency="Văn phòng UBND tỉnh (demo)",
+        criticality="high",
+        hostnames=["combo"],
+    ),
+]
+
+
 def format_of(path: Path) -> LogFormat:
     name = path.name.lower()
     return next((fmt for hint, fmt in FORMAT_HINTS if hint in name), "auto")
@@ -103,7 +122,8 @@ def demo_settings(base: Settings, logs: list[Path], port: int) -> Settings:
                 update={"outlets": [], "allow_private_hosts": ["127.0.0.1", "localhost"]}
             ),
             "secmon": SecmonSettings(
-                logs=[LogSource(path=str(path), format=format_of(path)) for path in logs]
+                logs=[LogSource(path=str(path), format=format_of(path)) for path in logs],
+                assets=DEMO_ASSETS,
             ),
             "api": base.api.model_copy(update={"host": "127.0.0.1", "port": port}),
         }
