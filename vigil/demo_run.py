@@ -168,7 +168,8 @@ def print_guide(base_url: str, key: str, stats: dict[str, int], seconds: float) 
         f"Open the API docs: {base_url}/docs (Authorize with the key below)\n"
         f"Demo key (admin, shown once):\n\n  export VIGIL_KEY={key}\n\nThen try:\n"
         f'  curl -s {h} "{base_url}/articles?q=hue&size=5"\n'
-        f'  curl -s {h} "{base_url}/articles?q=%22chuyen+doi+so%22&sort=date"\n'
+        f'  curl -s {h} "{base_url}/articles?q=%22thua+thien+hue%22&sort=date"   # a phrase, no accents\n'
+        f'  curl -s {h} "{base_url}/articles?entity=Hu%E1%BA%BF&topic=cong-nghe"   # entity Huế + topic\n'
         f'  curl -s {h} "{base_url}/articles/stats"\n'
         f'  curl -s {h} "{base_url}/outlets"\n'
         f'  curl -s {h} "{base_url}/incidents?severity=high&severity=critical"\n'
