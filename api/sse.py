@@ -54,7 +54,11 @@ def format_event(incident: IncidentPublic) -> str:
 
 
 class IncidentFeed:
-    """Reads incidents changed since a moment, never yielding the same (id, version) twice."""
+    """Reads incidents changed since a moment, never yielding the same (id, version) twice.
+
+    Only changes at the current `since` moment are remembered (older ones cannot match the
+    `updated_at >= since` query again), so a stream open for weeks keeps a small memory.
+    """
 
     def __init__(self, store: Store, since: datetime, seen: set[tuple[str, int]] | None = None) -> None:
         self.store = store
@@ -75,11 +79,13 @@ class IncidentFeed:
             incident = IncidentPublic.model_validate({**hit.source, "id": hit.id})
             if (incident.id, incident.version) in self.seen:
                 continue
-            self.seen.add((incident.id, incident.version))
             fresh.append(incident)
         fresh.sort(key=lambda i: (i.updated_at, i.id))
-        if fresh:
-            self.since = max(self.since, fresh[-1].updated_at)
+        if fresh and fresh[-1].updated_at > self.since:
+            self.since = fresh[-1].updated_at
+            self.seen = {(i.id, i.version) for i in fresh if i.updated_at == self.since}
+        else:
+            self.seen.update((i.id, i.version) for i in fresh)
         return fresh
 
 
