@@ -106,6 +106,7 @@ class ApiSettings(Section):
     stats_cache_seconds: float = Field(
         default=30.0, ge=0, description="how long /articles/stats answers are reused (0: never)"
     )
+    workers: int = Field(default=1, ge=1, le=64, description="API processes sharing the port (vigil run)")
 
 
 class Settings(BaseSettings):

@@ -11,10 +11,13 @@ an interrupted crawl is simply resumed at the next run).
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import typer
@@ -144,15 +147,66 @@ class Service:
         self.store.close()
 
     def serve(self, host: str, port: int) -> None:
-        """Run until SIGTERM/SIGINT, then shut down in order."""
+        """Run until SIGTERM/SIGINT, then shut down in order.
+
+        With `api.workers` > 1, that many API processes share the port (SO_REUSEPORT; the kernel
+        spreads connections): this process plus workers-1 API-only children, each with its own
+        store connection. Crawling and log following stay in this process.
+        """
+        workers = self.settings.api.workers
+        sock = listen_socket(host, port, shared=workers > 1)
         server = self.make_server(host, port)
+        children = spawn_api_workers(self.settings, host, sock.getsockname()[1], workers - 1)
         self.start_background()
         try:
-            server.run()
+            server.run(sockets=[sock])
         finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.join(timeout=10)
             self.shutdown()
-        if not server.started:
-            raise VigilError(f"the API could not listen on {host}:{port}; is the port in use? (--port)")
+            sock.close()
+
+
+def listen_socket(host: str, port: int, *, shared: bool) -> socket.socket:
+    """The API's listening socket, made here so a busy port is a clear error (and can be shared)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise VigilError(
+            f"the API cannot listen on {host}:{port} ({exc.strerror}); choose another --port"
+        ) from None
+    sock.listen(2048)
+    return sock
+
+
+def spawn_api_workers(settings: Settings, host: str, port: int, count: int) -> list[BaseProcess]:
+    context = multiprocessing.get_context("spawn")
+    children: list[BaseProcess] = [
+        context.Process(target=api_worker, args=(settings, host, port), name=f"vigil-api-{n}")
+        for n in range(count)
+    ]
+    for child in children:
+        child.start()
+    return children
+
+
+def api_worker(settings: Settings, host: str, port: int) -> None:
+    """An extra API process (spawned): serves the same port until SIGTERM."""
+    from api.app import create_app
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sock = listen_socket(host, port, shared=True)
+    config = uvicorn.Config(
+        create_app(settings), log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+    )
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def open_ready_store(settings: Settings) -> Store:

@@ -1,6 +1,7 @@
 """`vigil run` as a user runs it: a real process following a real log file, serving the API; log lines
 become events and an incident, which an alert-stream client receives within 2 s of its detection;
-SIGTERM stops it cleanly with the log offsets committed."""
+SIGTERM stops it cleanly with the log offsets committed. Two API processes share the port, so the
+stream may be served by the one that did not detect the incident (they meet in the store)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def test_vigil_run_follows_logs_streams_incidents_and_stops_on_sigterm(tmp_path:
     log_file.write_text("Dec 10 05:59:00 gw-portal sshd[1]: Server listening on 0.0.0.0 port 22.\n")
     config = tmp_path / "vigil.toml"
     config.write_text(
-        f'data_dir = "{tmp_path / "data"}"\n[[secmon.logs]]\npath = "{log_file}"\nformat = "syslog"\n',
+        f'data_dir = "{tmp_path / "data"}"\n[api]\nworkers = 2\n'
+        f'[[secmon.logs]]\npath = "{log_file}"\nformat = "syslog"\n',
         encoding="utf-8",
     )
     env = {**os.environ, "VIGIL_CONFIG": str(config)}
