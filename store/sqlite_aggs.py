@@ -152,13 +152,11 @@ def _histogram(conn: sqlite3.Connection, kind: Kind, source: Source, agg: DateHi
 
 
 def _columnar(kind: Kind, agg: Aggregation) -> bool:
-    """Answerable from the main table's columns alone (facets, time)."""
+    """Answerable from the facet and time columns alone (what `_one_pass` reads)."""
     if isinstance(agg, TermsAgg):
-        return facet_column(kind, agg.field) is not None
+        return agg.field in FACETS[kind]
     if isinstance(agg, DateHistogramAgg):
-        return agg.field == TIME_FIELD[kind] and (
-            agg.split_by is None or facet_column(kind, agg.split_by) is not None
-        )
+        return agg.field == TIME_FIELD[kind] and (agg.split_by is None or agg.split_by in FACETS[kind])
     return False
 
 

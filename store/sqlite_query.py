@@ -1,9 +1,10 @@
 """SearchQuery → SQL for the SQLite store (bound parameters only; user text never becomes SQL).
 
 Layout it queries, per kind `k`:
-- `k(rid, id, ts, version, f0…fN, doc)`: ts = the kind's time field as epoch seconds; f0…fN = the
-  kind's FACETS (single-valued keyword fields, filtered and counted often) as plain indexed columns,
-  placed before the large `doc` so reading them never touches the document's overflow pages;
+- `k(rid, id, ts, version, f0…fN)`: ts = the kind's time field as epoch seconds; f0…fN = the
+  kind's COLUMNS: its FACETS (single-valued keyword fields, filtered and counted often; covered by
+  the time index) then its STORED fields (single-valued, rarely filtered, no index);
+- `k_doc(rid, doc)`: the document as JSON (what every read returns; everything else derives from it);
 - `k_kv(field, value, num, rid)`: every other scalar leaf of the document (list elements share their
   list's path; strings longer than LONG_TEXT are left out), `num` = numbers and dates as epoch seconds;
 - `k_fts`: contentless FTS5 over the kind's text fields, in `textsearch.index_form`.
@@ -36,6 +37,21 @@ FACETS: dict[Kind, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+# Single-valued fields kept as plain, unindexed columns after the facets (not in k_kv, not in the
+# covering time index): identifiers and scores that are filtered rarely. In k_kv each would be one
+# insert at a random place of a large B-tree per document, which was most of the cost of bulk
+# indexing (every such insert dirties a page that the commit writes); as columns they ride along
+# with the row. A filter on them scans the narrow main table.
+STORED: dict[Kind, tuple[str, ...]] = {
+    Kind.articles: (
+        "url", "canonical_url", "content_hash", "fingerprint", "topic_score", "tone_score", "story_outlets",
+    ),
+    Kind.events: (),
+    Kind.incidents: (),
+}  # fmt: skip
+COLUMNS: dict[Kind, tuple[str, ...]] = {kind: FACETS[kind] + STORED[kind] for kind in Kind}
+
+
 # Facets worth a b-tree: selective lookups (a story, an address, a rule). The others are read from
 # the narrow main table (a scan of it is cheap) and cost no index upkeep at bulk-index time.
 INDEXED_FACETS = {"story_cluster", "source.ip", "destination.ip", "host.name", "rule_id", "source_ip"}
@@ -55,9 +71,9 @@ def multi_in() -> str:
 
 
 def facet_column(kind: Kind, field: str) -> str | None:
-    """The column holding `field` when it is one of the kind's facets."""
-    facets = FACETS[kind]
-    return f"t.f{facets.index(field)}" if field in facets else None
+    """The column holding `field` when it is one of the kind's facets or stored columns."""
+    columns = COLUMNS[kind]
+    return f"t.f{columns.index(field)}" if field in columns else None
 
 
 def json_path(field: str) -> str:

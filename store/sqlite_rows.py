@@ -14,19 +14,28 @@ import orjson
 
 from store.documents import as_epoch, values_at
 from store.query import TEXT_FIELDS, TIME_FIELD, Kind
-from store.sqlite_query import FACETS, INDEXED_FACETS, LONG_TEXT, NULL_DESC, multi_in, text_columns
+from store.sqlite_query import (
+    COLUMNS,
+    FACETS,
+    INDEXED_FACETS,
+    LONG_TEXT,
+    NULL_DESC,
+    multi_in,
+    text_columns,
+)
 from store.textsearch import index_form
 
-DERIVATION = 4  # bump when Derived rows change (table layout, kv rules, index_form)
+DERIVATION = 5  # bump when Derived rows change (table layout, kv rules, index_form)
 
 
 def schema(kind: Kind) -> list[str]:
     k = kind.value
+    columns = "".join(f", f{index}" for index in range(len(COLUMNS[kind])))
     facets = "".join(f", f{index}" for index in range(len(FACETS[kind])))
     multi = multi_in()
     statements = [
         f"CREATE TABLE IF NOT EXISTS {k} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
-        f"ts REAL, version INTEGER NOT NULL DEFAULT 1{facets})",
+        f"ts REAL, version INTEGER NOT NULL DEFAULT 1{columns})",
         f"CREATE TABLE IF NOT EXISTS {k}_doc (rid INTEGER PRIMARY KEY, doc TEXT NOT NULL)",
         # newest-first pages and time ranges; it also covers the facet columns, so facets over a time
         # range are read from the index alone
@@ -39,7 +48,7 @@ def schema(kind: Kind) -> list[str]:
     ]
     statements += [
         f"CREATE INDEX IF NOT EXISTS {k}_f{i} ON {k}(f{i}) WHERE f{i} IS NOT NULL"
-        for i, name in enumerate(FACETS[kind])
+        for i, name in enumerate(COLUMNS[kind])
         if name in INDEXED_FACETS
     ]
     return statements
@@ -53,11 +62,13 @@ META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT RO
 
 
 KvRow = tuple[str, Any, float | None, int]
+# fields with a column of their own (or searched through k_fts) have no k_kv rows
+_NOT_IN_KV = {kind: {*COLUMNS[kind], *TEXT_FIELDS[kind], "id", TIME_FIELD[kind]} for kind in Kind}
 
 
 @dataclass
 class Derived:
-    main: tuple[Any, ...]  # rid, id, ts, version, facets…
+    main: tuple[Any, ...]  # rid, id, ts, version, columns…
     doc: tuple[int, str]  # rid, JSON
     kv: list[KvRow]
     fts: tuple[Any, ...]  # rid, text columns…
@@ -65,8 +76,8 @@ class Derived:
 
 def insert_sql(kind: Kind) -> tuple[str, str, str, str]:
     k = kind.value
-    facets = "".join(f", f{index}" for index in range(len(FACETS[kind])))
-    marks = ", ".join("?" * (4 + len(FACETS[kind])))
+    facets = "".join(f", f{index}" for index in range(len(COLUMNS[kind])))
+    marks = ", ".join("?" * (4 + len(COLUMNS[kind])))
     text = ", ".join(text_columns(kind))
     text_marks = ", ".join("?" * (1 + len(TEXT_FIELDS[kind])))
     return (
@@ -91,7 +102,7 @@ def delete_sql(kind: Kind) -> tuple[str, str, str, str]:
 
 def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | None = None) -> Derived:
     """The rows of one document; `text` is its JSON when already serialised."""
-    facets = FACETS[kind]
+    facets = COLUMNS[kind]
     facet_values: list[Any] = []
     for name in facets:
         found = doc[name] if name in doc else values_at(doc, name) if "." in name else None
@@ -111,7 +122,7 @@ def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | N
     main = (rid, doc_id, stamp, version, *facet_values)
     kv: list[KvRow] = []
     # text fields are searched through k_fts; exact terms on them (rare) read the document instead
-    _flatten(doc, "", rid, {*facets, *TEXT_FIELDS[kind], "id", TIME_FIELD[kind]}, kv)
+    _flatten(doc, "", rid, _NOT_IN_KV[kind], kv)
     texts = []
     for name in TEXT_FIELDS[kind]:
         found = doc.get(name) if "." not in name else None

@@ -481,3 +481,22 @@ def test_exact_terms_and_existence_on_text_fields(store: Store, articles: list[A
     assert store.count(Kind.articles, query(filters=(Term("title", (TITLES[2],)),))) == 4
     assert store.count(Kind.articles, query(filters=(Exists("body"),))) == 20
     assert store.count(Kind.articles, query(filters=(Not(Exists("sapo")),))) == 0
+
+
+def test_identifier_and_score_fields_filter_sort_and_count(store: Store, articles: list[Article]) -> None:
+    """url, hashes and scores (kept outside the generic field index by SQLite) answer like any field."""
+    wanted = (articles[3].url, articles[11].url)
+    page = store.search(Kind.articles, query(filters=(Term("url", wanted),), size=10))
+    assert {hit.id for hit in page.hits} == {articles[3].id, articles[11].id}
+    assert store.count(Kind.articles, query(filters=(Not(Term("url", wanted)),))) == len(articles) - 2
+    assert store.count(Kind.articles, query(filters=(Term("story_outlets", (1,)),))) == len(articles)
+    assert store.count(Kind.articles, query(text="huế", filters=(Range("topic_score", gte=10),))) == 4
+    top = store.search(Kind.articles, query(size=2, sort=(SortField("topic_score"),)))
+    assert [hit.source["topic_score"] for hit in top.hits] == [19.0, 18.0]
+    aggs = store.aggregate(
+        Kind.articles,
+        query(filters=(Exists("topic_score"),)),
+        [TermsAgg("outlets", "story_outlets"), AvgAgg("score", "topic_score")],
+    )
+    assert [(bucket.key, bucket.count) for bucket in aggs["outlets"].buckets] == [("1", len(articles))]
+    assert aggs["score"].value == pytest.approx(9.5)  # mean of 0…19
