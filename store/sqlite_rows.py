@@ -134,10 +134,16 @@ def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | N
 
 
 def _flatten(node: Any, path: str, rid: int, skip: set[str], out: list[KvRow]) -> None:
-    """k_kv rows for every scalar under `node` (a hot loop at bulk-index time: no generators)."""
+    """k_kv rows for every scalar under `node` (a hot loop at bulk-index time: no generators, and
+    skipped fields are dropped before descending into them)."""
     if isinstance(node, dict):
         for key, value in node.items():
-            _flatten(value, f"{path}.{key}" if path else key, rid, skip, out)
+            if value is None:
+                continue
+            sub = f"{path}.{key}" if path else key
+            if sub in skip and not isinstance(value, dict):
+                continue
+            _flatten(value, sub, rid, skip, out)
     elif isinstance(node, list):
         for item in node:
             _flatten(item, path, rid, skip, out)
