@@ -38,6 +38,7 @@ class Source:
     rids: str = ""  # " AND rid IN (…)" for k_kv queries
     rid_params: list[Any] = field(default_factory=list)
     temp: bool = False  # the rids are in temp.vigil_m
+    facets_from: str = ""  # where `_one_pass` reads t.ts and t.f… (default: from_sql)
 
 
 def sources(kind: Kind, text: bool, where: str, params: list[Any]) -> Source:
@@ -168,7 +169,8 @@ def _one_pass(
         return {}
     columns = ", ".join(f"t.f{index}" for index in range(len(FACETS[kind])))
     rows = conn.execute(
-        f"SELECT t.ts, {columns} FROM {source.from_sql} WHERE {source.where}", source.params
+        f"SELECT t.ts, {columns} FROM {source.facets_from or source.from_sql} WHERE {source.where}",
+        source.params,
     ).fetchall()
     out: dict[str, AggResult] = {}
     for agg in aggs:
