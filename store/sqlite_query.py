@@ -128,7 +128,9 @@ def compile_query(kind: Kind, query: SearchQuery) -> Compiled:
         compiled.fts_only = all(item.field == "_score" for item in query.sort)
         if query.filters or not compiled.fts_only:
             # the text matches drive: one lookup in the narrow main table per match
-            compiled.from_sql = f"{table}_fts CROSS JOIN {table} t ON t.rid = {table}_fts.rowid"
+            compiled.from_sql = (
+                f"{table}_fts CROSS JOIN {table} t INDEXED BY {table}_by_rid ON t.rid = {table}_fts.rowid"
+            )
         else:
             compiled.from_sql = compiled.fts_name
         compiled.where.append(f"{compiled.fts_name} MATCH ?")

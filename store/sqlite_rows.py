@@ -40,6 +40,9 @@ def schema(kind: Kind) -> list[str]:
         # newest-first pages and time ranges; it also covers the facet columns, so facets over a time
         # range are read from the index alone
         f"CREATE INDEX IF NOT EXISTS {k}_ts_order ON {k}(ts{facets})",
+        # the same columns by rid: a text query looks up each match's time and facets here (4x
+        # denser than the table rows, appended to in rid order so cheap to maintain)
+        f"CREATE INDEX IF NOT EXISTS {k}_by_rid ON {k}(rid, ts{facets})",
         f"CREATE TABLE IF NOT EXISTS {k}_kv (field TEXT NOT NULL, value NOT NULL, num REAL, "
         "rid INTEGER NOT NULL, PRIMARY KEY (field, value, rid)) WITHOUT ROWID",
         f"CREATE INDEX IF NOT EXISTS {k}_kv_multi ON {k}_kv(rid, field, value) WHERE field IN ({multi})",
