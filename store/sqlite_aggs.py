@@ -60,8 +60,17 @@ def aggregate(
     conn: sqlite3.Connection, kind: Kind, source: Source, aggregations: Sequence[Aggregation]
 ) -> dict[str, AggResult]:
     out: dict[str, AggResult] = {}
-    if source.temp:  # the matches of a text query: column facets and time buckets in one pass
-        out.update(_one_pass(conn, kind, source, [agg for agg in aggregations if _columnar(kind, agg)]))
+    columnar = [agg for agg in aggregations if _columnar(kind, agg)]
+    if source.temp and source.facets_from:
+        # the match table holds the matches' time and facets: count them there in SQL
+        small = Source(source.facets_from)
+        for agg in columnar:
+            if isinstance(agg, TermsAgg):
+                out[agg.name] = _terms(conn, kind, small, agg)
+            elif isinstance(agg, DateHistogramAgg):
+                out[agg.name] = _histogram(conn, kind, small, agg)
+    elif source.temp:  # the matches of a text query: column facets and time buckets in one pass
+        out.update(_one_pass(conn, kind, source, columnar))
     for agg in aggregations:
         if agg.name in out:
             continue
