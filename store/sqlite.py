@@ -311,13 +311,13 @@ class SqliteStore:
             joined = f"{kind.value} t" in compiled.from_sql
             facets = "".join(f", f{index}" for index in range(len(FACETS[kind]))) if joined else ""
             selected = "".join(f", t.f{index}" for index in range(len(FACETS[kind]))) if joined else ""
-            conn.execute(
+            inserted = conn.execute(
                 f"INSERT INTO temp.vigil_m(rid{', ts' if joined else ''}{facets}) "
                 f"SELECT {compiled.rowid}{', t.ts' if joined else ''}{selected} FROM {compiled.from_sql} "
                 f"WHERE {compiled.where_sql}",
                 compiled.params,
             )
-            total = int(conn.execute("SELECT count(*) FROM temp.vigil_m").fetchone()[0])
+            total = int(inserted.rowcount)
         except sqlite3.OperationalError as exc:
             self._local.match_key = None
             if "fts5" in str(exc) or "syntax" in str(exc):
