@@ -72,8 +72,8 @@ class IndexPipeline:
             self.updates[article_id] = stored.model_copy(update={"story_outlets": outlets})
 
     def flush(self) -> None:
-        """Write new articles, then re-write updated ones, as two bulk calls (a batch never mixes
-        first writes with rewrites). If the store fails, the new articles are forgotten by the crawl
+        """Write new articles and re-write updated ones in one bulk call, rewrites last so they win.
+        If the store fails, the new articles are forgotten by the crawl
         state so the next crawl fetches them again, and the error propagates (Scrapy logs it)."""
         if self.store is None or not (self.pending or self.updates):
             return
@@ -82,9 +82,7 @@ class IndexPipeline:
         self.pending.clear()
         self.updates.clear()
         try:
-            for batch in (new, updates):
-                if batch:
-                    self._record(self.store.index_articles(batch))
+            self._record(self.store.index_articles(new + updates))
         except Exception:
             self.crawler.stats.inc_value("errors/index_failed", len(new))
             self.state.forget([article.id for article in new])
