@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 .PHONY: run test install lint bench models
 
 $(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
+	python3 -m venv $(VENV) || { echo 'python3 -m venv failed: on Debian run apt-get install python3-venv'; exit 1; }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@

@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 
 bash scripts/install-system-deps.sh
-if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV" || { echo "python3 -m venv failed: on Debian run apt-get install python3-venv" >&2; exit 1; }
+fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e '.[dev]'
 
