@@ -19,6 +19,7 @@ from secmon.pipeline import ingest_paths
 from store.models import Incident, Severity
 from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
+from tests.helpers import free_port
 from vigil.config import Settings
 
 SSHD = "/usr/sbin/sshd"
@@ -30,12 +31,6 @@ pytestmark = [
     ),
     pytest.mark.skipif(os.geteuid() != 0, reason="sshd needs root for privilege separation"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from secmon.pipeline import ingest_paths
 from store.models import Incident
 from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
+from tests.helpers import free_port
 from vigil.config import Settings
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -42,12 +43,6 @@ ATTACKS = {
     "/cgi-bin/ping.cgi?host=127.0.0.1%3Bcat%20/etc/shadow": {"web-command-injection", "web-path-traversal"},
 }
 SCANNER = ("/admin/", "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None) (Test:000003)")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

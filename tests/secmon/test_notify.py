@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ import pytest
 
 from secmon.notify import SIGNATURE_HEADER, WebhookNotifier, verify
 from store.models import Incident, Severity
+from tests.helpers import free_port
 from vigil.config import WebhookSettings
 
 SECRET = "s3cret-for-tests"
@@ -107,12 +107,6 @@ def test_failures_are_retried_with_backoff_under_one_delivery_id(tmp_path: Path)
     assert report.sent == 1 and report.pending == 0 and report.retried == 2
     assert len(server.requests) == 3
     assert len({r["headers"]["X-Vigil-Delivery"] for r in server.requests}) == 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_the_outbox_survives_a_restart_while_the_receiver_is_down(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from secmon.parsers import parse_line
+from tests.helpers import free_port
 
 SSHD = "/usr/sbin/sshd"
 SSH = shutil.which("ssh")
@@ -28,12 +28,6 @@ pytestmark = [
     pytest.mark.skipif(not (os.path.exists(SSHD) and SSH and KEYGEN), reason="openssh-server/client missing"),
     pytest.mark.skipif(os.geteuid() != 0, reason="sshd needs root for privilege separation"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
