@@ -78,6 +78,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
     app.state.stopping = False
     app.state.stats_cache = TtlCache[ArticleStats](settings.api.stats_cache_seconds)
+    # encoded /articles pages keyed by (query, store generation): never stale, so no short TTL
+    app.state.search_cache = TtlCache[bytes](ttl=3600, max_entries=1024)
 
     install_error_handlers(app)
     app.include_router(ops.router, responses=_ITEM_RESPONSES)

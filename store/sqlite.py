@@ -76,6 +76,8 @@ class SqliteStore:
         self._local = threading.local()
         self._all: list[tuple[int, sqlite3.Connection]] = []  # (pid that opened it, connection)
         self._lock = threading.Lock()
+        self._probe: tuple[int, sqlite3.Connection] | None = None  # (pid, connection) for generation()
+        self._probe_lock = threading.Lock()
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -154,7 +156,30 @@ class SqliteStore:
         except (sqlite3.Error, StoreUnavailable):
             return False
 
+    def generation(self) -> int:
+        """A number that changes whenever any connection, in this process or another, commits a write.
+
+        Callers cache answers under it (the API's search pages): an answer stored under the current
+        generation is still the store's answer. One dedicated connection that never writes asks
+        `PRAGMA data_version`, whose value is only comparable within one connection.
+        """
+        with self._probe_lock:
+            if self._probe is None or self._probe[0] != os.getpid():
+                try:
+                    probe = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                except (sqlite3.Error, OSError) as exc:
+                    raise StoreUnavailable(f"cannot open the SQLite store {self.path}: {exc}") from exc
+                self._probe = (os.getpid(), probe)
+            try:
+                return int(self._probe[1].execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"reading the SQLite store {self.path} failed: {exc}") from exc
+
     def close(self) -> None:
+        with self._probe_lock:
+            if self._probe is not None and self._probe[0] == os.getpid():
+                self._probe[1].close()
+            self._probe = None
         with self._lock:
             for pid, conn in self._all:
                 if pid != os.getpid():  # inherited through fork: the parent's, never touch it

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from api.cache import TtlCache
 from api.deps import PressKey, SettingsDep, StoreDep
@@ -78,20 +78,37 @@ def article_public(hit: Hit) -> ArticlePublic:
 @router.get("/articles", response_model=ArticlePage, summary="Search articles")
 def search_articles(
     key: PressKey,
+    request: Request,
     store: StoreDep,
     filters: ArticleQueryDep,
     sort: Literal["relevance", "date"] = "relevance",
     highlight: bool = True,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)] = None,
-) -> ArticlePage:
+) -> Response:
+    """A page of articles. The encoded page is reused while the store is unchanged (stores that
+    report a `generation()`, i.e. the embedded one): an answer is never older than the data."""
     base = filters.query
     order = (SortField("_score"),) if sort == "relevance" and base.text else (SortField("published_at"),)
     query = replace(base, sort=order, size=size, cursor=cursor or None, highlight=highlight)
+    generation = getattr(store, "generation", None)
+    if generation is None:
+        return _json(_search_page(store, query))
+    cache: TtlCache[bytes] = request.app.state.search_cache
+    cache_key = (query, generation())
+    return _json(cache.get_or_compute(cache_key, lambda: _search_page(store, query)))
+
+
+def _search_page(store: Store, query: SearchQuery) -> bytes:
     page = store.search(Kind.articles, query)
-    return ArticlePage(
+    body = ArticlePage(
         total=page.total, items=[article_public(hit) for hit in page.hits], next_cursor=page.next_cursor
     )
+    return body.model_dump_json().encode()
+
+
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/articles/stats", response_model=ArticleStats, summary="Coverage statistics")

@@ -132,3 +132,24 @@ def test_facets_of_text_matches_equal_the_sql_facets(tmp_path: Path) -> None:
     ]
     assert by_text["h-week"].buckets[0].key == "2024-01-29T00:00:00+07:00"  # the Monday of that week
     store.close()
+
+
+def test_generation_changes_with_every_commit_from_any_connection(tmp_path: Path) -> None:
+    path = tmp_path / "gen.sqlite3"
+    store = SqliteStore(path)
+    store.init()
+    before = store.generation()
+    assert store.generation() == before  # reads alone leave it
+    store.count(Kind.articles, SearchQuery(text="huế"))
+    assert store.generation() == before
+    store.index_articles([article(1)])  # this process, this store's own connection
+    after_own = store.generation()
+    assert after_own != before
+    assert writer(path, 10, 20).wait(timeout=120) == 0  # another process
+    after_other = store.generation()
+    assert after_other != after_own
+    other = SqliteStore(path)  # another connection in this process
+    other.index_articles([article(2)])
+    other.close()
+    assert store.generation() != after_other
+    store.close()
