@@ -158,6 +158,25 @@ def _histogram(conn: sqlite3.Connection, kind: Kind, source: Source, agg: DateHi
             "GROUP BY rid"
         )
         params = [agg.field, *source.rid_params]
+    column = facet_column(kind, agg.split_by) if agg.split_by else None
+    on_t = f"{kind.value} t" in source.from_sql or agg.split_by in FACETS[kind]
+    if column and on_t and agg.field == TIME_FIELD[kind]:
+        # the split column is on the rows read anyway: buckets and splits in one grouped pass
+        # (not: bucket, then look every value's row up again for its split)
+        split_rows = conn.execute(
+            f"SELECT {bucket_sql(agg.interval, 't.ts', offset)} AS b, {column}, count(*) "
+            f"FROM {source.from_sql} WHERE {source.where} AND t.ts > {NULL_DESC} GROUP BY b, 2 ORDER BY b",
+            source.params,
+        )
+        by_start: dict[int, Bucket] = {}
+        for start, value, n in split_rows:
+            one = by_start.get(start)
+            if one is None:
+                one = by_start[start] = Bucket(key=bucket_key(start, zone), count=0)
+            one.count += n
+            if value is not None:
+                one.split[str(value)] = n
+        return AggResult(buckets=list(by_start.values()))
     bucket = bucket_sql(agg.interval, "s.v", offset)
     rows = conn.execute(f"SELECT {bucket} AS b, count(*) FROM ({values}) s GROUP BY b ORDER BY b", params)
     buckets = {start: Bucket(key=bucket_key(start, zone), count=n) for start, n in rows}

@@ -182,3 +182,41 @@ def test_entity_facets_of_selective_and_broad_filters(tmp_path: Path) -> None:
         buckets = store.aggregate(Kind.articles, query, [TermsAgg("places", "entities.text")])["places"]
         assert {b.key: b.count for b in buckets.buckets} == dict(expected)
     store.close()
+
+
+def test_histogram_split_counts_documents_without_the_split_value(tmp_path: Path) -> None:
+    """A day's count includes articles with no tone; its split counts only the toned ones."""
+    from datetime import datetime, timedelta, timezone
+
+    from store.query import DateHistogramAgg, Range
+
+    vietnam = timezone(timedelta(hours=7))
+    day = datetime(2025, 3, 1, 9, tzinfo=vietnam)
+    tones = ["positive", None, "negative", "positive", None, None]
+    store = SqliteStore(tmp_path / "h.sqlite3")
+    store.init()
+    store.index_articles(
+        [
+            Article(
+                url=f"https://x.vn/h{i}",
+                outlet="a",
+                title="Huế",
+                tone=tone,
+                published_at=day + timedelta(days=i % 2),
+            )
+            for i, tone in enumerate(tones)
+        ]
+    )
+    agg = DateHistogramAgg("days", "published_at", "day", split_by="tone")
+    for query in (
+        SearchQuery(filters=(Range("published_at", gte=day - timedelta(days=1)),)),
+        SearchQuery(text="hue", filters=(Range("published_at", gte=day - timedelta(days=1)),)),
+        SearchQuery(text="hue"),
+    ):
+        buckets = store.aggregate(Kind.articles, query, [agg])["days"].buckets
+        # even i (day 1): positive, negative, None; odd i (day 2): None, positive, None
+        assert [(b.key[:10], b.count, b.split) for b in buckets] == [
+            ("2025-03-01", 3, {"positive": 1, "negative": 1}),
+            ("2025-03-02", 3, {"positive": 1}),
+        ]
+    store.close()
