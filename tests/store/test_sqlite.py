@@ -178,9 +178,10 @@ def test_entity_facets_of_selective_and_broad_filters(tmp_path: Path) -> None:
         expected = Counter(
             place for a in articles if a.outlet in outlets for place in {entity.text for entity in a.entities}
         )
-        query = SearchQuery(filters=(Term("outlet", outlets),))
-        buckets = store.aggregate(Kind.articles, query, [TermsAgg("places", "entities.text")])["places"]
-        assert {b.key: b.count for b in buckets.buckets} == dict(expected)
+        for text in (None, "tin"):  # filters alone; text matches (75 or all 1,500) too
+            query = SearchQuery(text=text, filters=(Term("outlet", outlets),))
+            buckets = store.aggregate(Kind.articles, query, [TermsAgg("places", "entities.text")])["places"]
+            assert {b.key: b.count for b in buckets.buckets} == dict(expected)
     store.close()
 
 
