@@ -119,7 +119,13 @@ def demo_settings(base: Settings, logs: list[Path], port: int) -> Settings:
             "data_dir": base.data_dir / "demo",
             "store": StoreSettings(backend="sqlite"),
             "crawl": base.crawl.model_copy(
-                update={"outlets": [], "allow_private_hosts": ["127.0.0.1", "localhost"]}
+                # Every snapshot outlet is served by one local server: politeness delays only slow it.
+                update={
+                    "outlets": [],
+                    "allow_private_hosts": ["127.0.0.1", "localhost"],
+                    "autothrottle": False,
+                    "concurrency_per_domain": 8,
+                }
             ),
             "secmon": SecmonSettings(
                 logs=[LogSource(path=str(path), format=format_of(path)) for path in logs],
