@@ -204,7 +204,15 @@ def _adjacent(text: str, tokens: list[Token], k: int) -> bool:
     if k == 0:
         return True
     between = text[tokens[k - 1][1] : tokens[k][0]]
-    return between.strip(" ") in ("", ".") and "\n" not in between and len(between) <= 3
+    if "\n" in between or len(between) > 3:
+        return False
+    gap = between.strip(" ")
+    # A dot joins only after an abbreviation ("TP. Huế"); after a word it ends a sentence ("Minh. Theo").
+    return gap == "" or (gap == "." and _is_abbreviation(tokens[k - 1][2]))
+
+
+def _is_abbreviation(token: str) -> bool:
+    return len(token) <= 3 and token.isupper()
 
 
 def find_entities(text: str) -> list[Found]:

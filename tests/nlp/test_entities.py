@@ -57,3 +57,10 @@ def test_names_do_not_cross_lines_or_prepositions_and_need_capitalised_org_heads
 def test_dotted_abbreviations_match_the_gazetteer() -> None:
     found = by_type("Nam sinh TP.Huế nhận thưởng, UBND TP.Huế khen thưởng")
     assert found == {"LOC": {"Huế"}, "ORG": {"UBND TP Huế"}}
+
+
+def test_a_sentence_end_stops_a_name_but_an_abbreviation_dot_does_not() -> None:
+    text = "Xe dừng ở đường Hồ Chí Minh. Theo đó, sở họp tại TP. Đà Nẵng."
+    names = {entity["text"] for entity in extract_entities(text)}
+    assert not any("Theo" in name for name in names), names
+    assert any(name.endswith("Đà Nẵng") for name in names), names
