@@ -47,7 +47,14 @@ class ArticlePublic(BaseModel):
 
 
 class ArticlePage(BaseModel):
-    total: int
+    total: int = Field(description="matching articles; a lower bound when total_is_lower_bound is true")
+    total_is_lower_bound: bool = Field(
+        default=False,
+        description="true when counting stopped early (more than `total` articles match): the page "
+        "counts exactly up to `api.total_exact_up_to` (10,000) matches, as Elasticsearch's "
+        "track_total_hits; /articles/stats "
+        "always counts exactly",
+    )
     items: list[ArticlePublic]
     next_cursor: str | None = Field(default=None, description="pass as `cursor` to get the next page")
 

@@ -304,9 +304,12 @@ class ElasticStore:
     def search(self, kind: Kind, query: SearchQuery) -> SearchPage:
         if query.size < 0 or query.offset < 0:
             raise InvalidQuery("size and offset must not be negative")
+        if query.track_total_hits is not None and query.track_total_hits < 0:
+            raise InvalidQuery("track_total_hits must not be negative")
         dsl, clauses = build_query(kind, query)
         sort = build_sort(kind, query, bool(clauses))
-        body: dict[str, Any] = {"query": dsl, "sort": sort, "size": query.size + 1, "track_total_hits": True}
+        body: dict[str, Any] = {"query": dsl, "sort": sort, "size": query.size + 1}
+        body["track_total_hits"] = True if query.track_total_hits is None else query.track_total_hits
         if clauses:
             body["track_scores"] = True
         if query.cursor:
@@ -338,7 +341,13 @@ class ElasticStore:
             for hit in raw_hits
         ]
         cursor = encode_cursor(raw_hits[-1]["sort"]) if more and raw_hits else None
-        return SearchPage(hits=hits, total=int(response["hits"]["total"]["value"]), next_cursor=cursor)
+        total = response["hits"]["total"]
+        return SearchPage(
+            hits=hits,
+            total=int(total["value"]),
+            next_cursor=cursor,
+            total_is_lower_bound=total.get("relation") == "gte",
+        )
 
     def aggregate(
         self, kind: Kind, query: SearchQuery, aggregations: Sequence[Aggregation]

@@ -107,6 +107,9 @@ class SearchQuery:
     offset: int = 0
     cursor: str | None = None
     highlight: bool = False
+    # count the total exactly up to this many hits, then stop (Elasticsearch's track_total_hits):
+    # the page's `total` is then this number and `total_is_lower_bound` is set. None counts every hit.
+    track_total_hits: int | None = None
 
 
 @dataclass
@@ -122,6 +125,8 @@ class SearchPage:
     hits: list[Hit]
     total: int
     next_cursor: str | None = None
+    # True when counting stopped at the query's `track_total_hits`: there are at least `total` hits
+    total_is_lower_bound: bool = False
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,8 @@ class SqliteStore:
     def search(self, kind: Kind, query: SearchQuery) -> SearchPage:
         if query.size < 0 or query.offset < 0:
             raise InvalidQuery("size and offset must not be negative")
+        if query.track_total_hits is not None and query.track_total_hits < 0:
+            raise InvalidQuery("track_total_hits must not be negative")
         compiled = compile_query(kind, query)
         keys = sort_keys(kind, query, compiled)
         score = f"-{compiled.score}" if compiled.has_text else "NULL"
@@ -275,7 +277,11 @@ class SqliteStore:
             condition, cursor_params = after_sql(aliases, decode_cursor(query.cursor, len(keys)))
             cursor_sql = f"WHERE {condition}"
         from_sql, where, params = compiled.from_sql, compiled.where_sql, [*key_params, *compiled.params]
-        total = self._match(kind, compiled) if compiled.has_text else None
+        cap = query.track_total_hits
+        if cap is not None and compiled.fts_only:
+            # the relevance page is ranked among the matches collected: never collect fewer than it ranks
+            cap = max(cap, self.rank_window, query.offset + query.size + 1) if self.rank_window else None
+        total = self._match(kind, compiled, cap) if compiled.has_text else None
         if compiled.fts_only and total is not None:
             if query.filters:  # the matches are known: rank from the FTS table, probing them
                 from_sql = compiled.fts_name
@@ -300,7 +306,9 @@ class SqliteStore:
         rows = rows[: query.size]
         n_keys = len(keys)
         if total is None:
-            total = self.count(kind, query)
+            total = self._count(compiled, cap)
+        lower_bound = cap is not None and total > cap
+        total = min(total, cap) if cap is not None else total
         docs = self._docs(kind, [row[0] for row in rows])
         hits = [Hit(id=docs[row[0]][0], source=json.loads(docs[row[0]][1]), score=row[1]) for row in rows]
         if query.highlight and compiled.clauses:
@@ -308,10 +316,20 @@ class SqliteStore:
             for hit in hits:
                 hit.highlights = _highlights(hit.source, fields, compiled)
         next_cursor = encode_cursor(list(rows[-1][2 : 2 + n_keys])) if more and rows else None
-        return SearchPage(hits=hits, total=total, next_cursor=next_cursor)
+        return SearchPage(hits=hits, total=total, next_cursor=next_cursor, total_is_lower_bound=lower_bound)
 
-    def _match(self, kind: Kind, compiled: Compiled) -> int:
+    def _count(self, compiled: Compiled, cap: int | None) -> int:
+        """How many rows match (no text); with a `cap`, counting stops after cap + 1."""
+        select = f"SELECT 1 FROM {compiled.from_sql} WHERE {compiled.where_sql}"
+        if cap is None:
+            return int(self._read(f"SELECT count(*) FROM ({select})", compiled.params)[0][0])
+        return int(self._read(f"SELECT count(*) FROM ({select} LIMIT ?)", [*compiled.params, cap + 1])[0][0])
+
+    def _match(self, kind: Kind, compiled: Compiled, cap: int | None = None) -> int:
         """Collect the rids matching `compiled` into temp.vigil_m (per connection); returns how many.
+
+        With a `cap`, only the cap + 1 most recently indexed matches are collected (the relevance
+        window ranks those anyway): a count above `cap` then means "more than cap".
 
         A search page, its count and its facets ask the same question: the last answer is kept
         until the query or the data changes (`PRAGMA data_version` sees other connections' commits).
@@ -325,6 +343,7 @@ class SqliteStore:
             repr(compiled.params),
             version,
             self._local.writes,
+            cap,
         )
         if getattr(self._local, "match_key", None) == key:
             return int(self._local.match_total)
@@ -339,7 +358,8 @@ class SqliteStore:
             inserted = conn.execute(
                 f"INSERT INTO temp.vigil_m(rid{', ts' if joined else ''}{facets}) "
                 f"SELECT {compiled.rowid}{', t.ts' if joined else ''}{selected} FROM {compiled.from_sql} "
-                f"WHERE {compiled.where_sql}",
+                f"WHERE {compiled.where_sql}"
+                + ("" if cap is None else f" ORDER BY {compiled.rowid} DESC LIMIT {int(cap) + 1}"),
                 compiled.params,
             )
             total = int(inserted.rowcount)

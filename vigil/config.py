@@ -107,6 +107,12 @@ class ApiSettings(Section):
         default=30.0, ge=0, description="how long /articles/stats answers are reused (0: never)"
     )
     workers: int = Field(default=1, ge=1, le=64, description="API processes sharing the port (vigil run)")
+    total_exact_up_to: int = Field(
+        default=10_000,
+        ge=1,
+        description="/articles counts its total exactly up to this many matches, then reports a lower "
+        "bound (total_is_lower_bound), as Elasticsearch's track_total_hits",
+    )
 
 
 class Settings(BaseSettings):

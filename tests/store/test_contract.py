@@ -7,6 +7,7 @@ Vietnam, etc.), never from a previous run.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -500,3 +501,36 @@ def test_identifier_and_score_fields_filter_sort_and_count(store: Store, article
     )
     assert [(bucket.key, bucket.count) for bucket in aggs["outlets"].buckets] == [("1", len(articles))]
     assert aggs["score"].value == pytest.approx(9.5)  # mean of 0…19
+
+
+# -- capped totals (track_total_hits) ------------------------------------------------------------
+
+
+def test_total_is_exact_up_to_track_total_hits_then_a_lower_bound(
+    store: Store, articles: list[Article]
+) -> None:
+    # every article's body says "chính quyền"; 10 are tuoitre (even i)
+    for base in (
+        query(text="chinh quyen", sort=(SortField("published_at"),), size=3),
+        query(filters=(Term("outlet", ("tuoitre",)),), size=3),
+    ):
+        exact = store.search(Kind.articles, base)
+        expected = 20 if base.text else 10
+        assert exact.total == expected and not exact.total_is_lower_bound
+        capped = store.search(Kind.articles, replace(base, track_total_hits=4))
+        assert capped.total_is_lower_bound
+        assert 4 <= capped.total < expected
+        assert [hit.id for hit in capped.hits] == [hit.id for hit in exact.hits]
+        assert capped.next_cursor is not None
+        roomy = store.search(Kind.articles, replace(base, track_total_hits=expected))
+        assert roomy.total == expected and not roomy.total_is_lower_bound
+    with pytest.raises(InvalidQuery):
+        store.search(Kind.articles, query(text="huế", track_total_hits=-1))
+
+
+def test_facets_after_a_capped_search_count_every_match(store: Store, articles: list[Article]) -> None:
+    base = query(text="chinh quyen", sort=(SortField("published_at"),))
+    assert store.search(Kind.articles, replace(base, track_total_hits=2)).total_is_lower_bound
+    buckets = store.aggregate(Kind.articles, base, [TermsAgg("outlets", "outlet")])["outlets"].buckets
+    assert {b.key: b.count for b in buckets} == {"tuoitre": 10, "vnexpress": 10}
+    assert store.count(Kind.articles, base) == 20

@@ -221,3 +221,29 @@ def test_histogram_split_counts_documents_without_the_split_value(tmp_path: Path
             ("2025-03-02", 3, {"positive": 1}),
         ]
     store.close()
+
+
+def test_capped_relevance_total_still_ranks_the_same_window(tmp_path: Path) -> None:
+    """A relevance page ranks the `rank_window` newest matches: a capped count collects at least
+    those, so the page is the one an exact count gives and only the total becomes a lower bound."""
+    store = SqliteStore(tmp_path / "s.sqlite3", rank_window=5)
+    store.init()
+    items = [
+        Article(url=f"https://x.vn/{i}", outlet="a", title="Huế " * (1 + i % 4) + f"tin số {i}")
+        for i in range(30)
+    ]
+    assert store.index_articles(items).ok
+    base = SearchQuery(text="huế", size=3)
+    exact = store.search(Kind.articles, base)
+    assert exact.total == 30 and not exact.total_is_lower_bound
+    for cap in (1, 3, 12):
+        capped = store.search(Kind.articles, SearchQuery(text="huế", size=3, track_total_hits=cap))
+        assert capped.total_is_lower_bound
+        assert max(cap, 5) <= capped.total < 30
+        assert [hit.id for hit in capped.hits] == [hit.id for hit in exact.hits]
+    # filtered: the capped matches are the newest ones, the page ranks among them
+    only_a = SearchQuery(text="huế", filters=(Term("outlet", ("a",)),), size=3)
+    capped = store.search(Kind.articles, SearchQuery(**{**only_a.__dict__, "track_total_hits": 6}))
+    assert capped.total_is_lower_bound and 6 <= capped.total < 30
+    assert [hit.id for hit in capped.hits] == [hit.id for hit in store.search(Kind.articles, only_a).hits]
+    store.close()
