@@ -19,8 +19,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 def article_document(article: Article) -> tuple[str, dict[str, Any]]:
     doc = article.model_dump(mode="json")
-    doc["id"] = article.id
-    return article.id, doc
+    doc["id"] = doc_id = article.id  # a sha256 of the URL: computed once
+    return doc_id, doc
 
 
 def event_document(event: SecurityEvent) -> tuple[str, dict[str, Any]]:

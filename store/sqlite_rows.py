@@ -65,6 +65,7 @@ META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT RO
 
 
 KvRow = tuple[str, Any, float | None, int]
+_MISSING = object()
 # fields with a column of their own (or searched through k_fts) have no k_kv rows
 _NOT_IN_KV = {kind: {*COLUMNS[kind], *TEXT_FIELDS[kind], "id", TIME_FIELD[kind]} for kind in Kind}
 
@@ -108,11 +109,15 @@ def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | N
     facets = COLUMNS[kind]
     facet_values: list[Any] = []
     for name in facets:
-        found = doc[name] if name in doc else values_at(doc, name) if "." in name else None
+        found = doc.get(name, _MISSING)
+        if found is _MISSING:
+            found = values_at(doc, name) if "." in name else None
+        if found.__class__ is str or found is None:  # most facets: no further checks
+            facet_values.append(found)
+            continue
         if isinstance(found, list):
             found = found[0] if found else None
-        value = found
-        facet_values.append(int(value) if isinstance(value, bool) else value)
+        facet_values.append(int(found) if isinstance(found, bool) else found)
     stamp = None
     for value in values_at(doc, TIME_FIELD[kind]):
         stamp = as_epoch(value)
@@ -137,16 +142,33 @@ def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | N
 
 
 def _flatten(node: Any, path: str, rid: int, skip: set[str], out: list[KvRow]) -> None:
-    """k_kv rows for every scalar under `node` (a hot loop at bulk-index time: no generators, and
-    skipped fields are dropped before descending into them)."""
-    if isinstance(node, dict):
+    """k_kv rows for every scalar under `node` (a hot loop at bulk-index time: no generators, skipped
+    fields are dropped before descending into them, and the plain JSON types of a document are
+    recognised by exact type before the general isinstance chain of `_scalar`)."""
+    if type(node) is dict:
         for key, value in node.items():
             if value is None:
                 continue
             sub = f"{path}.{key}" if path else key
-            if sub in skip and not isinstance(value, dict):
+            kind = type(value)
+            if kind is dict:
+                _flatten(value, sub, rid, skip, out)
+            elif sub in skip:
                 continue
-            _flatten(value, sub, rid, skip, out)
+            elif kind is str:
+                if len(value) <= LONG_TEXT:
+                    out.append((sub, value, _date_num(value), rid))
+            elif kind is list:
+                for item in value:
+                    if type(item) is str:
+                        if len(item) <= LONG_TEXT:
+                            out.append((sub, item, _date_num(item), rid))
+                    else:
+                        _flatten(item, sub, rid, skip, out)
+            else:
+                _flatten(value, sub, rid, skip, out)
+    elif isinstance(node, dict):
+        _flatten(dict(node), path, rid, skip, out)
     elif isinstance(node, list):
         for item in node:
             _flatten(item, path, rid, skip, out)
@@ -154,10 +176,15 @@ def _flatten(node: Any, path: str, rid: int, skip: set[str], out: list[KvRow]) -
         return
     elif isinstance(node, str):
         if len(node) <= LONG_TEXT:
-            # only strings shaped like an ISO date get a numeric (epoch) value
-            num = as_epoch(node) if len(node) >= 16 and node[4:5] == "-" and node[:4].isdigit() else None
-            out.append((path, node, num, rid))
+            out.append((path, node, _date_num(node), rid))
     elif isinstance(node, bool):
         out.append((path, int(node), None, rid))
     elif isinstance(node, int | float):
         out.append((path, node, float(node), rid))
+
+
+def _date_num(text: str) -> float | None:
+    """Only strings shaped like an ISO date get a numeric (epoch) value."""
+    if len(text) >= 16 and text[4:5] == "-" and text[:4].isdigit():
+        return as_epoch(text)
+    return None

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from store.query import Kind
 from store.sqlite_rows import delete_sql, derive, insert_sql
 
 _CHUNK = 1000
+_FIELD_VALUE = itemgetter(0, 1)
 ToDocument = Callable[[Any], tuple[str, dict[str, Any]]]
 Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
 
@@ -70,7 +72,11 @@ def _derive_chunk(kind: Kind, chunk: list[tuple[int, str, Any]], to_doc: ToDocum
         docs.append(derived.doc)
         kvs.extend(derived.kv)
         ftss.append(derived.fts)
-    kvs.sort(key=_kv_order)
+    try:
+        # rows come in rid order (new documents) and the sort is stable: (field, value) gives key order
+        kvs.sort(key=_FIELD_VALUE)
+    except TypeError:  # numbers and text under one field: order them as SQLite does
+        kvs.sort(key=_kv_order)
     return mains, docs, kvs, ftss
 
 
