@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -154,7 +155,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def drive(
-    base_url: str, key: str, clients: int, total: int
+    base_url: str, key: str, clients: int, total: int, on_start: Callable[[], None] = lambda: None
 ) -> tuple[list[tuple[str, float, int]], float]:
     results: list[tuple[str, float, int]] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -165,6 +166,7 @@ async def drive(
         await asyncio.gather(
             *(client_loop(client, random.Random(warm.random()), 5, []) for _ in range(clients))
         )
+        on_start()
         started = time.perf_counter()
         per_client = total // clients
         await asyncio.gather(
@@ -174,8 +176,24 @@ async def drive(
     return results, elapsed
 
 
+def server_cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the server processes have used (Linux /proc): unlike latencies, this
+    per-request figure does not move with what else the machine is running."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
 def report(
-    results: list[tuple[str, float, int]], elapsed: float, clients: int, articles: int, workers: int
+    results: list[tuple[str, float, int]],
+    elapsed: float,
+    clients: int,
+    articles: int,
+    workers: int,
+    server_cpu: float,
 ) -> None:
     errors = sum(1 for _, _, status in results if status != 200)
     print(
@@ -192,6 +210,9 @@ def report(
         f"{'ALL':<24}{len(times):>6}{pct(times, 0.5):>9.1f}{pct(times, 0.95):>9.1f}{pct(times, 0.99):>9.1f}"
     )
     print(f"throughput: {len(results) / elapsed:.1f} req/s over {elapsed:.1f} s; errors: {errors}")
+    print(
+        f"server CPU: {server_cpu * 1000 / max(1, len(results)):.1f} ms per request ({workers} process(es))"
+    )
     verdict = "MET" if pct(times, 0.95) < 100 and not errors else "NOT MET"
     print(f"mean {statistics.mean(times) * 1000:.1f} ms; target p95 < 100 ms with no errors: {verdict}")
 
@@ -238,13 +259,24 @@ def main() -> None:
                 raise SystemExit("the API server did not start")
             time.sleep(0.2)
         time.sleep(1.0)  # let every worker bind
-        results, elapsed = asyncio.run(drive(f"http://127.0.0.1:{port}", key, args.clients, args.requests))
+        pids = [server.pid for server in servers]
+        cpu_at_start: list[float] = []
+        results, elapsed = asyncio.run(
+            drive(
+                f"http://127.0.0.1:{port}",
+                key,
+                args.clients,
+                args.requests,
+                on_start=lambda: cpu_at_start.append(server_cpu_seconds(pids)),
+            )
+        )
+        server_cpu = server_cpu_seconds(pids) - cpu_at_start[0]
     finally:
         for server in servers:
             server.terminate()
         for server in servers:
             server.wait(timeout=20)
-    report(results, elapsed, args.clients, args.articles, args.workers)
+    report(results, elapsed, args.clients, args.articles, args.workers, server_cpu)
 
 
 def _answers(port: int) -> bool:
