@@ -52,7 +52,7 @@ from store.sqlite_query import (
     sort_keys,
 )
 from store.sqlite_schema import prepare
-from store.sqlite_write import ToDocument, write_documents
+from store.sqlite_write import ToDocument, gc_paused, write_documents
 from store.textsearch import highlight
 
 # the matches of the last text query (per connection): rid, and time + facets when known
@@ -199,7 +199,8 @@ class SqliteStore:
 
     def index_articles(self, articles: Sequence[Article]) -> BulkResult:
         # the document carries the id: derived once per article (it is a sha256), not three times
-        return self._index(Kind.articles, list(map(article_document, articles)), _ready)
+        with gc_paused():  # as while writing: the documents are acyclic (see write_documents)
+            return self._index(Kind.articles, list(map(article_document, articles)), _ready)
 
     def index_events(self, events: Sequence[SecurityEvent]) -> BulkResult:
         return self._index(Kind.events, [(event.id, event) for event in events], event_document)

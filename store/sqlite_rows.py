@@ -73,7 +73,7 @@ _NOT_IN_KV = {kind: {*COLUMNS[kind], *TEXT_FIELDS[kind], "id", TIME_FIELD[kind]}
 @dataclass
 class Derived:
     main: tuple[Any, ...]  # rid, id, ts, version, columns…
-    doc: tuple[int, str]  # rid, JSON
+    doc: tuple[int, str | bytes]  # rid, JSON (UTF-8 bytes when freshly serialised: see insert_sql)
     kv: list[KvRow]
     fts: tuple[Any, ...]  # rid, text columns…
 
@@ -86,7 +86,9 @@ def insert_sql(kind: Kind) -> tuple[str, str, str, str]:
     text_marks = ", ".join("?" * (1 + len(TEXT_FIELDS[kind])))
     return (
         f"INSERT INTO {k}(rid, id, ts, version{facets}) VALUES ({marks})",
-        f"INSERT INTO {k}_doc(rid, doc) VALUES (?, ?)",
+        # UTF-8 bytes stored as TEXT: CAST takes them as they are (the database encoding is UTF-8),
+        # sparing a decode to str and SQLite's re-encoding of every document
+        f"INSERT INTO {k}_doc(rid, doc) VALUES (?, CAST(? AS TEXT))",
         f"INSERT OR IGNORE INTO {k}_kv(field, value, num, rid) VALUES (?, ?, ?, ?)",
         f"INSERT INTO {k}_fts(rowid, {text}) VALUES ({text_marks})",
     )
@@ -126,7 +128,7 @@ def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | N
     if stamp is None:
         stamp = NULL_DESC
     version = doc.get("version", 1) if kind is Kind.incidents else 1
-    serialised = text if text is not None else orjson.dumps(doc).decode("utf-8")
+    serialised = text if text is not None else orjson.dumps(doc)
     main = (rid, doc_id, stamp, version, *facet_values)
     kv: list[KvRow] = []
     # text fields are searched through k_fts; exact terms on them (rare) read the document instead
