@@ -46,15 +46,17 @@ def sshd(tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
         "PermitRootLogin yes\nPasswordAuthentication yes\nPubkeyAuthentication yes\n"
         f"AuthorizedKeysFile {home}/authorized_keys\nStrictModes no\nUsePAM no\nMaxAuthTries 3\n"
     )
+    # sshd's privilege-separation directory (Debian's unit makes it); `sshd -t` fails without it
+    Path("/run/sshd").mkdir(exist_ok=True)
     # OpenSSH ≥ 9.8 blocks a source after failed logins (PerSourcePenalties): the test needs them all.
     with (home / "sshd_config").open("a") as config:
         config.write("PerSourcePenalties no\n")
-    if subprocess.run(
-        [SSHD, "-t", "-f", str(home / "sshd_config")], capture_output=True, check=False
-    ).returncode:
-        lines = (home / "sshd_config").read_text().splitlines()[:-1]  # an older sshd without that option
+    check = subprocess.run(
+        [SSHD, "-t", "-f", str(home / "sshd_config")], capture_output=True, text=True, check=False
+    )
+    if check.returncode and "PerSourcePenalties" in check.stderr:  # an older sshd without that option
+        lines = (home / "sshd_config").read_text().splitlines()[:-1]
         (home / "sshd_config").write_text("\n".join(lines) + "\n")
-    Path("/run/sshd").mkdir(exist_ok=True)
     log = home / "sshd.log"
     proc = subprocess.Popen([SSHD, "-D", "-f", str(home / "sshd_config"), "-E", str(log)])
     deadline = time.monotonic() + 10
