@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from store import sqlite_fast
 from store.documents import (
     article_document,
     article_from,
@@ -40,6 +41,7 @@ from store.query import (
     SearchQuery,
 )
 from store.sqlite_aggs import aggregate, sources
+from store.sqlite_columns import ColumnCache
 from store.sqlite_query import (
     FACETS,
     Compiled,
@@ -66,11 +68,20 @@ MATCHES = (
 class SqliteStore:
     """The `Store` protocol over one SQLite file; call `init()` once after opening."""
 
-    def __init__(self, path: str | Path, busy_timeout_ms: int = 30_000, rank_window: int = 1000) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        busy_timeout_ms: int = 30_000,
+        rank_window: int = 1000,
+        hold_columns: bool = True,
+    ) -> None:
         """`rank_window`: a text query sorted by relevance that matches more documents ranks the most
         recently indexed `rank_window` of them (deeper offsets widen it; cursors stop at its end, like
-        Elasticsearch's max_result_window); the total stays exact. 0 ranks every match (slower)."""
+        Elasticsearch's max_result_window); the total stays exact. 0 ranks every match (slower).
+        `hold_columns`: answer the queries it can from time and facets held in memory
+        (`store.sqlite_fast`); False runs every query in SQL (same results, slower)."""
         self.path = Path(path)
+        self.hold_columns = hold_columns
         self.rank_window = rank_window
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
@@ -78,6 +89,7 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._probe: tuple[int, sqlite3.Connection] | None = None  # (pid, connection) for generation()
         self._probe_lock = threading.Lock()
+        self._columns: tuple[int, dict[Kind, ColumnCache]] | None = None  # (pid, per kind)
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -257,6 +269,9 @@ class SqliteStore:
 
     def count(self, kind: Kind, query: SearchQuery) -> int:
         compiled = compile_query(kind, query)
+        selection = self._select(kind, query, compiled)
+        if selection is not None:
+            return len(selection.rids)
         if compiled.has_text:
             return self._match(kind, compiled)
         rows = self._read(
@@ -271,6 +286,9 @@ class SqliteStore:
             raise InvalidQuery("track_total_hits must not be negative")
         compiled = compile_query(kind, query)
         keys = sort_keys(kind, query, compiled)
+        selection = self._select(kind, query, compiled)
+        if selection is not None:
+            return self._search_selected(kind, query, compiled, keys, selection)
         score = f"-{compiled.score}" if compiled.has_text else "NULL"
         select_keys = "".join(f", {key.expr} AS k{index}" for index, key in enumerate(keys))
         key_params = [param for key in keys for param in key.params]
@@ -313,14 +331,92 @@ class SqliteStore:
             total = self._count(compiled, cap)
         lower_bound = cap is not None and total > cap
         total = min(total, cap) if cap is not None else total
+        page = [(row[0], row[1], list(row[2 : 2 + n_keys])) for row in rows]
+        return self._page(kind, query, compiled, page, more, total, lower_bound)
+
+    def _page(
+        self,
+        kind: Kind,
+        query: SearchQuery,
+        compiled: Compiled,
+        rows: list[tuple[int, float | None, list[Any]]],
+        more: bool,
+        total: int,
+        lower_bound: bool,
+    ) -> SearchPage:
+        """The page's documents for rows of (rid, score, sort values)."""
         docs = self._docs(kind, [row[0] for row in rows])
         hits = [Hit(id=docs[row[0]][0], source=json.loads(docs[row[0]][1]), score=row[1]) for row in rows]
         if query.highlight and compiled.clauses:
             fields = query.text_fields or TEXT_FIELDS[kind]
             for hit in hits:
                 hit.highlights = _highlights(hit.source, fields, compiled)
-        next_cursor = encode_cursor(list(rows[-1][2 : 2 + n_keys])) if more and rows else None
+        next_cursor = encode_cursor(rows[-1][2]) if more and rows else None
         return SearchPage(hits=hits, total=total, next_cursor=next_cursor, total_is_lower_bound=lower_bound)
+
+    # -- the in-memory columns (store.sqlite_fast) ---------------------------------------------
+
+    def _select(
+        self, kind: Kind, query: SearchQuery, compiled: Compiled, aggregations: Sequence[Aggregation] = ()
+    ) -> sqlite_fast.Selection | None:
+        """The query's rids from the in-memory columns, or None: the query (or the kind) is not held."""
+        match = compiled.params[0] if compiled.has_text else None
+        if not self.hold_columns or not sqlite_fast.plan(kind, query, match, aggregations):
+            return None
+        if self._columns is None or self._columns[0] != os.getpid():
+            self._columns = (os.getpid(), {one: ColumnCache(one) for one in Kind})
+        try:
+            return sqlite_fast.select(self._conn(), self._columns[1][kind], kind, query, match)
+        except sqlite3.OperationalError as exc:
+            if "fts5" in str(exc) or "syntax" in str(exc):
+                raise InvalidQuery(f"the store could not run this query: {exc}") from exc
+            raise StoreUnavailable(f"reading the SQLite store {self.path} failed: {exc}") from exc
+
+    def _search_selected(
+        self,
+        kind: Kind,
+        query: SearchQuery,
+        compiled: Compiled,
+        keys: list[SortKey],
+        selection: sqlite_fast.Selection,
+    ) -> SearchPage:
+        """`search` over the rids the columns selected (same results, cursors and totals as SQL)."""
+        matched = len(selection.rids)
+        cap = query.track_total_hits
+        if cap is not None and compiled.fts_only:
+            cap = max(cap, self.rank_window, query.offset + query.size + 1) if self.rank_window else None
+        lower_bound = cap is not None and matched > cap
+        total = min(matched, cap) if cap is not None else matched
+        offset = 0 if query.cursor else query.offset
+        if compiled.fts_only:  # relevance: bm25 in SQLite over the most recent `window` matches
+            window = max(self.rank_window, query.offset + query.size + 1) if self.rank_window else 0
+            aliases = [SortKey(f"k{index}", key.ascending) for index, key in enumerate(keys)]
+            condition, cursor_params = "", list[Any]()
+            if query.cursor:
+                condition, cursor_params = after_sql(aliases, decode_cursor(query.cursor, len(keys)))
+                condition = f" AND {condition}"
+            fts = compiled.fts_name
+            select_keys = "".join(f", {key.expr} AS k{index}" for index, key in enumerate(keys))
+            order = ", ".join(
+                f"k{index} {'ASC' if key.ascending else 'DESC'}" for index, key in enumerate(keys)
+            )
+            sql = (
+                f"SELECT {fts}.rowid AS rid, -{compiled.score} AS score{select_keys} FROM {fts} "
+                f"WHERE {fts} MATCH ? AND +{fts}.rowid IN (SELECT value FROM json_each(?)){condition} "
+                f"ORDER BY {order} LIMIT ? OFFSET ?"
+            )
+            params = [compiled.params[0], sqlite_fast.rank_window(selection, window), *cursor_params]
+            rows = self._read(sql, [*params, query.size + 1, offset])
+            page = [(row[0], row[1], list(row[2:])) for row in rows]
+        else:  # by time: ordered from the columns; the page's scores (text) from SQLite
+            descending = query.sort[0].descending if query.sort else True
+            rids, sort_values = sqlite_fast.time_page(selection, descending, query.cursor, offset, query.size)
+            scores: dict[int, float] = {}
+            if compiled.has_text:
+                scores = sqlite_fast.scores(self._conn(), kind, compiled.params[0], rids[: query.size])
+            page = [(rid, scores.get(rid), values) for rid, values in zip(rids, sort_values, strict=True)]
+        more = len(page) > query.size
+        return self._page(kind, query, compiled, page[: query.size], more, total, lower_bound)
 
     def _count(self, compiled: Compiled, cap: int | None) -> int:
         """How many rows match (no text); with a `cap`, counting stops after cap + 1."""
@@ -391,6 +487,9 @@ class SqliteStore:
         self, kind: Kind, query: SearchQuery, aggregations: Sequence[Aggregation]
     ) -> dict[str, AggResult]:
         compiled = compile_query(kind, query)
+        selection = self._select(kind, query, compiled, aggregations)
+        if selection is not None:
+            return sqlite_fast.aggregate(self._conn(), selection, kind, aggregations)
         if compiled.has_text:
             self._match(kind, compiled)
         source = sources(kind, compiled.has_text, compiled.where_sql, compiled.params)

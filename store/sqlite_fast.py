@@ -1,0 +1,300 @@
+"""Answering a search, count or aggregation from the in-memory columns (`store.sqlite_columns`).
+
+Only for queries whose every filter, sort and aggregation the columns hold (`plan` says which);
+anything else runs in SQL (`store.sqlite_query`, `store.sqlite_aggs`), whose results these must
+equal: tests/store/test_sqlite_fast.py compares the two on random queries. Relevance is still
+ranked by FTS5's bm25 in SQLite, over the window of matches these arrays select.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from store.errors import InvalidQuery
+from store.query import (
+    TIME_FIELD,
+    Aggregation,
+    AggResult,
+    Bucket,
+    DateHistogramAgg,
+    Filter,
+    Kind,
+    Range,
+    SearchQuery,
+    Term,
+    TermsAgg,
+)
+from store.sqlite_aggs import _sort_key
+from store.sqlite_columns import ColumnCache, Columns, IntArray, read_changes
+from store.sqlite_query import (
+    FACETS,
+    MULTI_FACETS,
+    NULL_DESC,
+    _bound,
+    _scalar,
+    bucket_key,
+    bucket_start,
+    decode_cursor,
+    zone_offset,
+)
+
+# the multi-valued fields the columns hold (loaded on first use): the keyword lists people filter on
+HELD_MULTI = {"entities.text", "entities.type", "tags", "authors", "watchlists", "event.category", "rule.id"}
+
+
+@dataclass
+class Selection:
+    """The rids a query selects (ascending), with what they were selected from."""
+
+    rids: IntArray
+    columns: Columns
+    cache: ColumnCache
+    changes: int
+    match: str | None  # the FTS5 expression, for text queries
+
+
+def plan(kind: Kind, query: SearchQuery, match: str | None, aggregations: Sequence[Aggregation] = ()) -> bool:
+    """Whether the columns can answer `query` (and `aggregations`) exactly as SQL would."""
+    if len(query.sort) > 1 or (match is None and any(item.field == "_score" for item in query.sort)):
+        return False
+    for item in query.sort:
+        if item.field == "_score":
+            if not item.descending:
+                return False
+        elif item.field != TIME_FIELD[kind]:
+            return False
+    if not all(_held_filter(kind, item) for item in query.filters):
+        return False
+    return all(_held_agg(kind, agg) for agg in aggregations)
+
+
+def _held_filter(kind: Kind, item: Filter) -> bool:
+    if isinstance(item, Term):
+        held = item.field in FACETS[kind] or (item.field in HELD_MULTI and item.field in MULTI_FACETS)
+        return held and all(isinstance(value, str) for value in item.values)
+    if isinstance(item, Range):
+        return item.field == TIME_FIELD[kind]
+    return False
+
+
+def _held_agg(kind: Kind, agg: Aggregation) -> bool:
+    if isinstance(agg, TermsAgg):
+        return agg.field in FACETS[kind] or (agg.field in HELD_MULTI and agg.field in MULTI_FACETS)
+    if isinstance(agg, DateHistogramAgg):
+        return agg.field == TIME_FIELD[kind] and (agg.split_by is None or agg.split_by in FACETS[kind])
+    return False
+
+
+def select(
+    conn: sqlite3.Connection, cache: ColumnCache, kind: Kind, query: SearchQuery, match: str | None
+) -> Selection | None:
+    """The rids `query` selects, or None when the kind is too big to hold in memory."""
+    changes = read_changes(conn, kind)
+    columns = cache.columns(conn, changes)
+    if columns is None:
+        return None
+    if match is not None:
+        rids = cache.text(conn, changes, match)
+        rids = rids[rids < columns.size]  # a match committed after the columns were read
+        rids = rids[columns.present[rids]]
+    else:
+        rids = np.flatnonzero(columns.present).astype(np.int64)
+    for item in query.filters:
+        if not len(rids):
+            break
+        rids = rids[_mask(conn, cache, changes, columns, kind, item, rids)]
+    return Selection(rids, columns, cache, changes, match)
+
+
+def _mask(
+    conn: sqlite3.Connection,
+    cache: ColumnCache,
+    changes: int,
+    columns: Columns,
+    kind: Kind,
+    item: Filter,
+    rids: IntArray,
+) -> npt.NDArray[np.bool_]:
+    if isinstance(item, Term):
+        values = [_scalar(value) for value in item.values]
+        if item.field in FACETS[kind]:
+            position = FACETS[kind].index(item.field)
+            wanted = [columns.index[position][v] for v in values if v in columns.index[position]]
+            return np.isin(columns.codes[position][rids], np.array(wanted, dtype=np.int32))
+        multi = cache.multi(conn, changes, item.field)
+        member = np.zeros(columns.size, dtype=np.bool_)
+        for value in values:
+            code = multi.index.get(value)
+            if code is not None:
+                having = multi.rids_of(code)
+                member[having[having < columns.size]] = True
+        return member[rids]
+    assert isinstance(item, Range)
+    ts = columns.ts[rids]
+    mask = np.ones(len(rids), dtype=np.bool_)
+    bounds = [(">=", item.gte), ("<=", item.lte), (">", item.gt), ("<", item.lt)]
+    lower = False
+    for op, value in bounds:
+        bound = _bound(value)
+        if bound is None:
+            continue
+        if op == ">=":
+            mask &= ts >= bound
+        elif op == "<=":
+            mask &= ts <= bound
+        elif op == ">":
+            mask &= ts > bound
+        else:
+            mask &= ts < bound
+        lower = lower or op.startswith(">")
+    if not lower:  # a missing time (NULL_DESC) is never in a range
+        mask &= ts > NULL_DESC
+    return mask
+
+
+def time_page(
+    selection: Selection, descending: bool, cursor: str | None, offset: int, size: int
+) -> tuple[list[int], list[list[Any]]]:
+    """The page's rids ordered by time then rid (missing times last), and each row's sort values
+    as the SQL path reports them (for the cursor): [ts, rid], ts being X'ff' for a missing time
+    when ascending."""
+    rids = selection.rids
+    ts = selection.columns.ts[rids]
+    missing = ts <= NULL_DESC
+    primary = -ts if descending else np.where(missing, np.inf, ts)
+    if cursor:
+        after = decode_cursor(cursor, 2)
+        first, last_rid = after
+        if isinstance(first, bytes):
+            first_key = np.inf
+        elif isinstance(first, int | float) and not isinstance(first, bool):
+            first_key = -float(first) if descending else float(first)
+        else:
+            raise InvalidQuery("the page cursor belongs to a different sort order; start again without it")
+        if not isinstance(last_rid, int):
+            raise InvalidQuery("the page cursor is not one this store issued; start again without it")
+        keep = (primary > first_key) | ((primary == first_key) & (rids > last_rid))
+        rids, primary = rids[keep], primary[keep]
+    wanted = offset + size + 1
+    if len(rids) > 4 * wanted:  # only what can be on the page: everything up to the wanted-th key
+        threshold = np.partition(primary, wanted - 1)[wanted - 1]
+        near = primary <= threshold
+        rids, primary = rids[near], primary[near]
+    order = np.lexsort((rids, primary))[offset : offset + size + 1]
+    page = rids[order].tolist()
+    keys: list[list[Any]] = []
+    for rid in page:
+        value = float(selection.columns.ts[rid])
+        if value <= NULL_DESC and not descending:
+            keys.append([b"\xff", rid])
+        else:
+            keys.append([value, rid])
+    return page, keys
+
+
+def rank_window(selection: Selection, window: int) -> str:
+    """The rids relevance ranks, as a JSON array for `json_each`: the `window` most recently indexed
+    matches (all of them when `window` is 0)."""
+    rids = selection.rids[-window:] if window else selection.rids
+    return json.dumps(rids.tolist())
+
+
+def scores(conn: sqlite3.Connection, kind: Kind, match: str, rids: list[int]) -> dict[int, float]:
+    """bm25 (negated, as search reports it) of the given matching rids."""
+    if not rids:
+        return {}
+    k = kind.value
+    rows = conn.execute(
+        f"SELECT rowid, -bm25({k}_fts) FROM {k}_fts WHERE {k}_fts MATCH ? "
+        "AND rowid IN (SELECT value FROM json_each(?))",
+        (match, json.dumps(rids)),
+    )
+    return {rid: score for rid, score in rows}
+
+
+def aggregate(
+    conn: sqlite3.Connection, selection: Selection, kind: Kind, aggregations: Sequence[Aggregation]
+) -> dict[str, AggResult]:
+    out: dict[str, AggResult] = {}
+    for agg in aggregations:
+        if isinstance(agg, TermsAgg):
+            out[agg.name] = _terms(conn, selection, kind, agg)
+        elif isinstance(agg, DateHistogramAgg):
+            out[agg.name] = _histogram(selection, kind, agg)
+        else:  # plan() let only these through
+            raise InvalidQuery(f"unsupported aggregation {agg!r}")
+    return out
+
+
+def _top(counts: npt.NDArray[np.int64], values: list[Any], size: int) -> AggResult:
+    found = np.flatnonzero(counts)
+    ranked = sorted(
+        ((int(counts[code]), values[code]) for code in found), key=lambda p: (-p[0], _sort_key(p[1]))
+    )
+    return AggResult(buckets=[Bucket(key=str(value), count=n) for n, value in ranked[:size]])
+
+
+def _terms(conn: sqlite3.Connection, selection: Selection, kind: Kind, agg: TermsAgg) -> AggResult:
+    columns = selection.columns
+    if agg.field in FACETS[kind]:
+        position = FACETS[kind].index(agg.field)
+        codes = columns.codes[position][selection.rids]
+        counts = np.bincount(codes[codes >= 0], minlength=len(columns.values[position]))
+        return _top(counts, columns.values[position], agg.size)
+    multi = selection.cache.multi(conn, selection.changes, agg.field)
+    member = np.zeros(columns.size, dtype=np.bool_)
+    member[selection.rids] = True
+    inside = multi.pair_rids < columns.size
+    pair_rids, pair_codes = multi.pair_rids[inside], multi.pair_codes[inside]
+    counts = np.bincount(pair_codes[member[pair_rids]], minlength=len(multi.values))
+    return _top(counts, multi.values, agg.size)
+
+
+def _histogram(selection: Selection, kind: Kind, agg: DateHistogramAgg) -> AggResult:
+    zone = zone_offset(agg.time_zone)
+    offset = int(zone.utcoffset(None).total_seconds())
+    columns = selection.columns
+    ts = columns.ts[selection.rids]
+    timed = ts > NULL_DESC
+    local = ts[timed].astype(np.int64) + offset  # CAST(ts AS INTEGER) truncates as astype does
+    if agg.interval == "hour":
+        starts = local - local % 3600 - offset
+    elif agg.interval == "day":
+        starts = local - local % 86400 - offset
+    elif agg.interval == "week":  # weeks start on Monday; 1970-01-01 was a Thursday
+        day = local // 86400
+        starts = (day - (day + 3) % 7) * 86400 - offset
+    elif agg.interval == "month":
+        days = local - local % 86400 - offset
+        unique, inverse = np.unique(days, return_inverse=True)
+        months = np.array([bucket_start("month", int(d), offset) for d in unique], dtype=np.int64)
+        starts = months[inverse] if len(unique) else days
+    else:
+        raise InvalidQuery(f"interval {agg.interval!r} is not one of hour, day, week, month")
+    unique_starts, inverse = np.unique(starts, return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(unique_starts))
+    buckets = [
+        Bucket(key=bucket_key(int(start), zone), count=int(n))
+        for start, n in zip(unique_starts, counts, strict=True)
+    ]
+    if agg.split_by:
+        position = FACETS[kind].index(agg.split_by)
+        split_codes = columns.codes[position][selection.rids][timed]
+        has = split_codes >= 0
+        width = len(columns.values[position])
+        pairs = np.bincount(inverse[has] * width + split_codes[has], minlength=len(unique_starts) * width)
+        values = columns.values[position]
+        by_value = sorted(range(width), key=lambda code: _sort_key(values[code]))  # SQL's GROUP BY order
+        grid = pairs.reshape(len(unique_starts), width)
+        for bucket, row in zip(buckets, grid, strict=True):
+            for code in by_value:
+                if row[code]:
+                    bucket.split[str(values[code])] = int(row[code])
+    return AggResult(buckets=buckets)
