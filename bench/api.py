@@ -144,8 +144,11 @@ async def client_loop(
         try:
             response = await client.get(path, params=params)
             status = response.status_code
-        except httpx.HTTPError:
+            if status != 200:
+                print(f"error {status} on {path} {params}: {response.text[:300]}", file=sys.stderr)
+        except httpx.HTTPError as exc:
             status = 0
+            print(f"error on {path} {params}: {exc!r}", file=sys.stderr)
         results.append((name, time.perf_counter() - started, status))
 
 

@@ -310,8 +310,6 @@ class ElasticStore:
         sort = build_sort(kind, query, bool(clauses))
         body: dict[str, Any] = {"query": dsl, "sort": sort, "size": query.size + 1}
         body["track_total_hits"] = True if query.track_total_hits is None else query.track_total_hits
-        if clauses:
-            body["track_scores"] = True
         if query.cursor:
             body["search_after"] = decode_cursor(query.cursor, len(sort))
         elif query.offset:

@@ -289,7 +289,8 @@ class SqliteStore:
         selection = self._select(kind, query, compiled)
         if selection is not None:
             return self._search_selected(kind, query, compiled, keys, selection)
-        score = f"-{compiled.score}" if compiled.has_text else "NULL"
+        # a relevance score only when relevance orders the page (as Elasticsearch without track_scores)
+        score = f"-{compiled.score}" if _scored(query, compiled) else "NULL"
         select_keys = "".join(f", {key.expr} AS k{index}" for index, key in enumerate(keys))
         key_params = [param for key in keys for param in key.params]
         aliases = [SortKey(f"k{index}", key.ascending) for index, key in enumerate(keys)]
@@ -402,19 +403,19 @@ class SqliteStore:
             )
             sql = (
                 f"SELECT {fts}.rowid AS rid, -{compiled.score} AS score{select_keys} FROM {fts} "
-                f"WHERE {fts} MATCH ? AND +{fts}.rowid IN (SELECT value FROM json_each(?)){condition} "
-                f"ORDER BY {order} LIMIT ? OFFSET ?"
+                f"WHERE {fts} MATCH ? AND {fts}.rowid >= ? "
+                f"AND +{fts}.rowid IN (SELECT value FROM json_each(?))"
+                f"{condition} ORDER BY {order} LIMIT ? OFFSET ?"
             )
-            params = [compiled.params[0], sqlite_fast.rank_window(selection, window), *cursor_params]
+            ranked, lowest = sqlite_fast.rank_window(selection, window)
+            # rowid >= lowest: FTS5 reads the doclists from there, not every match of a common word
+            params = [compiled.params[0], lowest, ranked, *cursor_params]
             rows = self._read(sql, [*params, query.size + 1, offset])
             page = [(row[0], row[1], list(row[2:])) for row in rows]
         else:  # by time: ordered from the columns; the page's scores (text) from SQLite
             descending = query.sort[0].descending if query.sort else True
             rids, sort_values = sqlite_fast.time_page(selection, descending, query.cursor, offset, query.size)
-            scores: dict[int, float] = {}
-            if compiled.has_text:
-                scores = sqlite_fast.scores(self._conn(), kind, compiled.params[0], rids[: query.size])
-            page = [(rid, scores.get(rid), values) for rid, values in zip(rids, sort_values, strict=True)]
+            page = [(rid, None, values) for rid, values in zip(rids, sort_values, strict=True)]
         more = len(page) > query.size
         return self._page(kind, query, compiled, page[: query.size], more, total, lower_bound)
 
@@ -522,6 +523,11 @@ class SqliteStore:
 
     def stats(self) -> dict[str, int]:
         return {kind.value: int(self._read(f"SELECT count(*) FROM {kind.value}")[0][0]) for kind in Kind}
+
+
+def _scored(query: SearchQuery, compiled: Compiled) -> bool:
+    """Whether hits carry a relevance score: a text query ordered by relevance (first or later)."""
+    return compiled.has_text and (not query.sort or any(item.field == "_score" for item in query.sort))
 
 
 def _ready(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:

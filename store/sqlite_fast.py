@@ -199,24 +199,11 @@ def time_page(
     return page, keys
 
 
-def rank_window(selection: Selection, window: int) -> str:
+def rank_window(selection: Selection, window: int) -> tuple[str, int]:
     """The rids relevance ranks, as a JSON array for `json_each`: the `window` most recently indexed
-    matches (all of them when `window` is 0)."""
+    matches (all of them when `window` is 0); and the lowest of them, from which FTS5 reads."""
     rids = selection.rids[-window:] if window else selection.rids
-    return json.dumps(rids.tolist())
-
-
-def scores(conn: sqlite3.Connection, kind: Kind, match: str, rids: list[int]) -> dict[int, float]:
-    """bm25 (negated, as search reports it) of the given matching rids."""
-    if not rids:
-        return {}
-    k = kind.value
-    rows = conn.execute(
-        f"SELECT rowid, -bm25({k}_fts) FROM {k}_fts WHERE {k}_fts MATCH ? "
-        "AND rowid IN (SELECT value FROM json_each(?))",
-        (match, json.dumps(rids)),
-    )
-    return {rid: score for rid, score in rows}
+    return json.dumps(rids.tolist()), int(rids[0]) if len(rids) else 0
 
 
 def aggregate(

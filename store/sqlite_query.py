@@ -264,8 +264,8 @@ def sort_keys(kind: Kind, query: SearchQuery, compiled: Compiled) -> list[SortKe
             keys.append(SortKey("t.ts", ascending=False))
     for item in query.sort:
         if item.field == "_score":
-            if compiled.has_text:
-                keys.append(SortKey(compiled.score, ascending=not item.descending))
+            if compiled.has_text:  # bm25() is lower for better matches: most relevant first = ascending
+                keys.append(SortKey(compiled.score, ascending=item.descending))
             continue
         if item.field == "id":
             keys.append(SortKey("t.id", ascending=not item.descending))

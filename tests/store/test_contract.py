@@ -202,11 +202,24 @@ def test_highlights_mark_the_original_words(store: Store, articles: list[Article
         assert any("<em>Nẵng</em>" in fragment for fragment in hit.highlights["title"])
 
 
-def test_relevance_orders_by_score(store: Store, articles: list[Article]) -> None:
-    page = store.search(Kind.articles, query(text="huế", size=50))
+@pytest.mark.parametrize("sort", [(), (SortField("_score"),)], ids=["default", "explicit"])
+def test_relevance_orders_by_score(store: Store, articles: list[Article], sort: tuple[SortField, ...]) -> None:
+    """Most relevant first, whether relevance is the default order or asked for (as the API does)."""
+    page = store.search(Kind.articles, query(text="huế", size=50, sort=sort))
     scores = [hit.score for hit in page.hits]
     assert all(score is not None for score in scores)
+    assert len(set(scores)) > 1  # the titles differ in length: a test of order, not of ties
     assert scores == sorted(scores, reverse=True)  # type: ignore[type-var]
+    ascending = store.search(Kind.articles, query(text="huế", size=50, sort=(SortField("_score", False),)))
+    assert [hit.score for hit in ascending.hits] == sorted(scores)  # type: ignore[type-var]
+
+
+def test_a_page_ordered_by_date_carries_no_relevance_score(store: Store, articles: list[Article]) -> None:
+    """As Elasticsearch without track_scores: a score only where relevance orders the page."""
+    page = store.search(Kind.articles, query(text="huế", size=50, sort=(SortField("published_at"),)))
+    assert page.hits and all(hit.score is None for hit in page.hits)
+    both = store.search(Kind.articles, query(text="huế", size=50, sort=(SortField("_score"), SortField("id"))))
+    assert all(hit.score is not None for hit in both.hits)
 
 
 # -- filters -----------------------------------------------------------------------------------
