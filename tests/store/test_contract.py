@@ -203,7 +203,9 @@ def test_highlights_mark_the_original_words(store: Store, articles: list[Article
 
 
 @pytest.mark.parametrize("sort", [(), (SortField("_score"),)], ids=["default", "explicit"])
-def test_relevance_orders_by_score(store: Store, articles: list[Article], sort: tuple[SortField, ...]) -> None:
+def test_relevance_orders_by_score(
+    store: Store, articles: list[Article], sort: tuple[SortField, ...]
+) -> None:
     """Most relevant first, whether relevance is the default order or asked for (as the API does)."""
     page = store.search(Kind.articles, query(text="huế", size=50, sort=sort))
     scores = [hit.score for hit in page.hits]
@@ -218,7 +220,8 @@ def test_a_page_ordered_by_date_carries_no_relevance_score(store: Store, article
     """As Elasticsearch without track_scores: a score only where relevance orders the page."""
     page = store.search(Kind.articles, query(text="huế", size=50, sort=(SortField("published_at"),)))
     assert page.hits and all(hit.score is None for hit in page.hits)
-    both = store.search(Kind.articles, query(text="huế", size=50, sort=(SortField("_score"), SortField("id"))))
+    by_score_then_id = (SortField("_score"), SortField("id"))
+    both = store.search(Kind.articles, query(text="huế", size=50, sort=by_score_then_id))
     assert all(hit.score is not None for hit in both.hits)
 
 
