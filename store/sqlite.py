@@ -389,30 +389,16 @@ class SqliteStore:
         lower_bound = cap is not None and matched > cap
         total = min(matched, cap) if cap is not None else matched
         offset = 0 if query.cursor else query.offset
-        if compiled.fts_only:  # relevance: bm25 in SQLite over the most recent `window` matches
+        page: list[tuple[int, float | None, list[Any]]]
+        if compiled.fts_only:  # relevance: bm25 (read once per text) over the most recent `window` matches
             window = max(self.rank_window, query.offset + query.size + 1) if self.rank_window else 0
-            aliases = [SortKey(f"k{index}", key.ascending) for index, key in enumerate(keys)]
-            condition, cursor_params = "", list[Any]()
-            if query.cursor:
-                condition, cursor_params = after_sql(aliases, decode_cursor(query.cursor, len(keys)))
-                condition = f" AND {condition}"
-            fts = compiled.fts_name
-            select_keys = "".join(f", {key.expr} AS k{index}" for index, key in enumerate(keys))
-            order = ", ".join(
-                f"k{index} {'ASC' if key.ascending else 'DESC'}" for index, key in enumerate(keys)
+            ascending = keys[0].ascending
+            page = list(
+                sqlite_fast.relevance_page(
+                    self._conn(), selection, kind, window, ascending, query.cursor, offset, query.size
+                )
             )
-            sql = (
-                f"SELECT {fts}.rowid AS rid, -{compiled.score} AS score{select_keys} FROM {fts} "
-                f"WHERE {fts} MATCH ? AND {fts}.rowid >= ? "
-                f"AND +{fts}.rowid IN (SELECT value FROM json_each(?))"
-                f"{condition} ORDER BY {order} LIMIT ? OFFSET ?"
-            )
-            ranked, lowest = sqlite_fast.rank_window(selection, window)
-            # rowid >= lowest: FTS5 reads the doclists from there, not every match of a common word
-            params = [compiled.params[0], lowest, ranked, *cursor_params]
-            rows = self._read(sql, [*params, query.size + 1, offset])
-            page = [(row[0], row[1], list(row[2:])) for row in rows]
-        else:  # by time: ordered from the columns; the page's scores (text) from SQLite
+        else:  # by time: ordered from the columns (no relevance score, see _scored)
             descending = query.sort[0].descending if query.sort else True
             rids, sort_values = sqlite_fast.time_page(selection, descending, query.cursor, offset, query.size)
             page = [(rid, None, values) for rid, values in zip(rids, sort_values, strict=True)]

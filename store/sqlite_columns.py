@@ -31,7 +31,8 @@ from store.query import Kind
 from store.sqlite_query import FACETS, NULL_DESC
 
 MAX_ROWS = 2_000_000  # above this many documents (by highest rid) a kind is searched in SQL only
-MAX_CACHED_MATCHES = 4_000_000  # rids kept over all cached text queries (8 bytes each)
+MAX_CACHED_MATCHES = 4_000_000  # matches kept over all cached text queries (16 bytes each)
+MIN_BM25_READ = 2048  # bm25 is first read for this many of a text's most recent matches
 
 IntArray = npt.NDArray[np.int64]
 
@@ -78,6 +79,46 @@ class MultiColumn:
         return self.postings_rids[self.postings_start[code] : self.postings_start[code + 1]]
 
 
+@dataclass
+class TextMatch:
+    """The rids matching one FTS5 expression (ascending) and, for a suffix of them, their bm25.
+
+    bm25 is what FTS5 computes in SQL (lower is better), read for the most recent matches first and
+    extended to older ones only when a relevance window reaches them: one statement per extension,
+    instead of one ranking statement per search (each of which re-counts every term's documents).
+    """
+
+    rids: IntArray
+    bm25: npt.NDArray[np.float64]  # by position in `rids`; NaN where not read yet
+    scored_from: int  # the position from which `bm25` is read
+    lock: threading.Lock
+
+    def ensure_bm25(self, conn: sqlite3.Connection, kind: Kind, match: str, lowest: int) -> None:
+        """Read bm25 for every match with rid >= `lowest` (at least doubling what is read)."""
+        position = int(np.searchsorted(self.rids, lowest))
+        if position >= self.scored_from:
+            return
+        with self.lock:
+            if position >= self.scored_from:
+                return
+            read = len(self.rids) - self.scored_from
+            start = max(0, min(position, len(self.rids) - max(2 * read, MIN_BM25_READ)))
+            k = kind.value
+            sql = f"SELECT rowid, bm25({k}_fts) FROM {k}_fts WHERE {k}_fts MATCH ? AND rowid >= ?"
+            params: list[Any] = [match, int(self.rids[start])]
+            if self.scored_from < len(self.rids):
+                sql += " AND rowid < ?"
+                params.append(int(self.rids[self.scored_from]))
+            rows = conn.execute(sql, params).fetchall()
+            if rows:
+                found = np.array([row[0] for row in rows], dtype=np.int64)
+                values = np.array([row[1] for row in rows], dtype=np.float64)
+                at = np.minimum(np.searchsorted(self.rids, found), len(self.rids) - 1)
+                known = self.rids[at] == found  # not a match committed after `rids` was read
+                self.bm25[at[known]] = values[known]
+            self.scored_from = start
+
+
 class ColumnCache:
     """One kind's columns, multi-valued fields and text matches for one process (thread-safe)."""
 
@@ -87,7 +128,7 @@ class ColumnCache:
         self._columns: Columns | None = None
         self._too_big_at: int | None = None  # the `changes` at which the kind had too many rows
         self._multi: dict[str, MultiColumn] = {}
-        self._texts: OrderedDict[tuple[str, int], IntArray] = OrderedDict()
+        self._texts: OrderedDict[tuple[str, int], TextMatch] = OrderedDict()
         self._text_size = 0
 
     def columns(self, conn: sqlite3.Connection, changes: int) -> Columns | None:
@@ -117,8 +158,8 @@ class ColumnCache:
             self._multi[field] = loaded
             return loaded
 
-    def text(self, conn: sqlite3.Connection, changes: int, match: str) -> IntArray:
-        """The rids matching the FTS5 expression `match`, ascending."""
+    def text(self, conn: sqlite3.Connection, changes: int, match: str) -> TextMatch:
+        """The matches of the FTS5 expression `match`."""
         key = (match, changes)
         with self._lock:
             found = self._texts.get(key)
@@ -126,14 +167,15 @@ class ColumnCache:
                 self._texts.move_to_end(key)
                 return found
         rids = _fts_rids(conn, self.kind, match)
+        text = TextMatch(rids, np.full(len(rids), np.nan), len(rids), threading.Lock())
         with self._lock:
-            if key not in self._texts:
-                self._texts[key] = rids
+            text = self._texts.setdefault(key, text)
+            if text.rids is rids:
                 self._text_size += len(rids)
             while self._texts and (self._text_size > MAX_CACHED_MATCHES or len(self._texts) > 256):
                 _, dropped = self._texts.popitem(last=False)
-                self._text_size -= len(dropped)
-        return rids
+                self._text_size -= len(dropped.rids)
+        return text
 
 
 def _load_columns(conn: sqlite3.Connection, kind: Kind, changes: int) -> Columns | None:

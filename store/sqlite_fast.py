@@ -8,7 +8,6 @@ ranked by FTS5's bm25 in SQLite, over the window of matches these arrays select.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from store.query import (
     TermsAgg,
 )
 from store.sqlite_aggs import _sort_key
-from store.sqlite_columns import ColumnCache, Columns, IntArray, read_changes
+from store.sqlite_columns import ColumnCache, Columns, IntArray, TextMatch, read_changes
 from store.sqlite_query import (
     FACETS,
     MULTI_FACETS,
@@ -58,6 +57,7 @@ class Selection:
     cache: ColumnCache
     changes: int
     match: str | None  # the FTS5 expression, for text queries
+    text: TextMatch | None  # its matches (cached)
 
 
 def plan(kind: Kind, query: SearchQuery, match: str | None, aggregations: Sequence[Aggregation] = ()) -> bool:
@@ -100,9 +100,10 @@ def select(
     columns = cache.columns(conn, changes)
     if columns is None:
         return None
+    text = None
     if match is not None:
-        rids = cache.text(conn, changes, match)
-        rids = rids[rids < columns.size]  # a match committed after the columns were read
+        text = cache.text(conn, changes, match)
+        rids = text.rids[text.rids < columns.size]  # a match committed after the columns were read
         rids = rids[columns.present[rids]]
     else:
         rids = np.flatnonzero(columns.present).astype(np.int64)
@@ -110,7 +111,7 @@ def select(
         if not len(rids):
             break
         rids = rids[_mask(conn, cache, changes, columns, kind, item, rids)]
-    return Selection(rids, columns, cache, changes, match)
+    return Selection(rids, columns, cache, changes, match, text)
 
 
 def _mask(
@@ -199,11 +200,35 @@ def time_page(
     return page, keys
 
 
-def rank_window(selection: Selection, window: int) -> tuple[str, int]:
-    """The rids relevance ranks, as a JSON array for `json_each`: the `window` most recently indexed
-    matches (all of them when `window` is 0); and the lowest of them, from which FTS5 reads."""
+def relevance_page(
+    conn: sqlite3.Connection,
+    selection: Selection,
+    kind: Kind,
+    window: int,
+    ascending: bool,
+    cursor: str | None,
+    offset: int,
+    size: int,
+) -> list[tuple[int, float, list[Any]]]:
+    """Rows (rid, -bm25, sort values [bm25, rid]) of a page ordered by bm25 (`ascending`: most
+    relevant first) then rid, ranked among the `window` most recently indexed matches (all when 0)."""
+    text, match = selection.text, selection.match
+    assert text is not None and match is not None
     rids = selection.rids[-window:] if window else selection.rids
-    return json.dumps(rids.tolist()), int(rids[0]) if len(rids) else 0
+    if not len(rids):
+        return []
+    text.ensure_bm25(conn, kind, match, int(rids[0]))
+    bm25 = text.bm25[np.searchsorted(text.rids, rids)]
+    primary = bm25 if ascending else -bm25
+    if cursor:
+        first, last_rid = decode_cursor(cursor, 2)
+        if not isinstance(first, int | float) or isinstance(first, bool) or not isinstance(last_rid, int):
+            raise InvalidQuery("the page cursor belongs to a different sort order; start again without it")
+        first_key = float(first) if ascending else -float(first)
+        keep = (primary > first_key) | ((primary == first_key) & (rids > last_rid))
+        rids, bm25, primary = rids[keep], bm25[keep], primary[keep]
+    order = np.lexsort((rids, primary))[offset : offset + size + 1]
+    return [(int(rids[i]), -float(bm25[i]), [float(bm25[i]), int(rids[i])]) for i in order]
 
 
 def aggregate(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from store import sqlite_columns
 from store.models import Article, Entity
 from store.query import (
     DateHistogramAgg,
@@ -160,15 +161,30 @@ def test_the_columns_hold_the_queries_the_api_sends(stores: tuple[SqliteStore, S
     assert cache is not None and cache[1][Kind.articles]._columns is not None
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_search_pages_equal_sql(stores: tuple[SqliteStore, SqliteStore], seed: int) -> None:
-    fast, sql = stores
-    rng = random.Random(seed)
-    for _ in range(25):
+def assert_same_pages(fast: SqliteStore, sql: SqliteStore, rng: random.Random, queries: int) -> None:
+    for _ in range(queries):
         query = random_query(rng)
         got, want = pages(fast, query), pages(sql, query)
         assert [flat(page) for page in got] == [flat(page) for page in want], query
         assert fast.count(Kind.articles, query) == sql.count(Kind.articles, query), query
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_search_pages_equal_sql(stores: tuple[SqliteStore, SqliteStore], seed: int) -> None:
+    fast, sql = stores
+    assert_same_pages(fast, sql, random.Random(seed), 25)
+
+
+def test_bm25_read_in_small_steps_ranks_the_same(
+    stores: tuple[SqliteStore, SqliteStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bm25 is read for the most recent matches first, then older ones as windows reach them:
+    with steps of 4 matches, a search extends it many times and must still rank as SQL does."""
+    fast, sql = stores
+    monkeypatch.setattr(sqlite_columns, "MIN_BM25_READ", 4)
+    fresh = SqliteStore(fast.path, rank_window=60)  # its own cache, read in those small steps
+    assert_same_pages(fresh, sql, random.Random(99), 40)
+    fresh.close()
 
 
 @pytest.mark.parametrize("seed", range(6))
