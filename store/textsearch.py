@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -80,14 +81,12 @@ def highlight(
     Offsets are mapped back character by character, so the marks land on the original (accented)
     words. A short text comes back whole; a long one as up to `max_fragments` windows around matches.
     """
-    wanted = {token for clause in clauses for token in clause.tokens}
+    wanted = frozenset(token for clause in clauses for token in clause.tokens)
     if not wanted or not original:
         return []
     original = unicodedata.normalize("NFC", original)
-    folded = original.lower().translate(_one_to_one_table())
-    if len(folded) == len(original):  # the usual case: offsets in `folded` are offsets in `original`
-        pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(wanted))) + r")(?!\w)")
-        spans = [(match.start(), match.end()) for match in pattern.finditer(folded)]
+    if len(original.lower()) == len(original):  # the usual case: one folded character per character
+        spans = [(match.start(), match.end()) for match in _original_pattern(wanted).finditer(original)]
     else:
         spans = _spans_by_char(original, wanted)
     if not spans:
@@ -119,7 +118,39 @@ def _one_to_one_table() -> dict[int, str]:
     return table
 
 
-def _spans_by_char(original: str, wanted: set[str]) -> list[tuple[int, int]]:
+@lru_cache(maxsize=256)
+def _original_pattern(wanted: frozenset[str]) -> re.Pattern[str]:
+    """A pattern finding the folded tokens `wanted` in original text: each folded letter becomes the
+    class of the letters that fold to it ("a" → [aàáạ…ÂẦ…]), so the text itself needs no folding
+    (folding every hit's body in Python was most of a search page's highlighting time)."""
+    classes = _fold_classes()
+
+    def letter(char: str) -> str:
+        variants = classes.get(char)
+        if variants is None:
+            upper = char.upper()
+            variants = char + upper if len(upper) == 1 and upper.lower() == char else char
+        return "[" + "".join(re.escape(v) for v in variants) + "]" if len(variants) > 1 else re.escape(char)
+
+    alternatives = ["".join(letter(char) for char in token) for token in sorted(wanted)]
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+
+@lru_cache(maxsize=1)
+def _fold_classes() -> dict[str, str]:
+    """Folded letter → every ASCII/Latin letter whose lower case folds to it (one character each)."""
+    table = _one_to_one_table()
+    classes: dict[str, list[str]] = {}
+    for code in [*range(0x30, 0x7B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        lower = chr(code).lower()
+        if len(lower) != 1:
+            continue
+        folded = table.get(ord(lower), lower)
+        classes.setdefault(folded, []).append(chr(code))
+    return {folded: "".join(variants) for folded, variants in classes.items()}
+
+
+def _spans_by_char(original: str, wanted: AbstractSet[str]) -> list[tuple[int, int]]:
     """Spans of wanted tokens, folding character by character (when case mapping changes lengths)."""
     folded_parts: list[str] = []
     origin: list[int] = []
