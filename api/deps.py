@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import ApiKey, Role, authenticate
 from api.ratelimit import RateLimiter
@@ -26,12 +27,17 @@ api_key_header = APIKeyHeader(
 )
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies are `async def` although they do not await (except on a key-cache miss): FastAPI
+# runs a plain `def` dependency in its thread pool, one thread hand-off per dependency per request,
+# which cost more than these few microseconds of work. Blocking work stays in the thread pool.
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
@@ -65,7 +71,7 @@ class KeyCache:
         self._entries.clear()
 
 
-def get_current_key(
+async def get_current_key(
     request: Request, store: StoreDep, raw: Annotated[str | None, Security(api_key_header)]
 ) -> ApiKey:
     """The caller's key (401 when missing or unknown), after its rate limit (429)."""
@@ -78,7 +84,7 @@ def get_current_key(
     cache: KeyCache = request.app.state.key_cache
     key = cache.get(raw)
     if key is None:
-        key = authenticate(store, raw)
+        key = await run_in_threadpool(authenticate, store, raw)  # a store read
         if key is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -107,7 +113,7 @@ class RoleChecker:
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset((*roles, Role.admin))
 
-    def __call__(self, key: CurrentKey) -> ApiKey:
+    async def __call__(self, key: CurrentKey) -> ApiKey:
         if key.role not in self.roles:
             allowed = ", ".join(sorted(self.roles))
             raise HTTPException(

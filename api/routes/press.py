@@ -41,7 +41,7 @@ class ArticleQuery:
     query: SearchQuery
 
 
-def article_query(
+async def article_query(  # async: parsing only, no thread hand-off (see api.deps)
     q: Annotated[
         str | None,
         Query(description='words and "quoted phrases", with or without diacritics', max_length=500),
