@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from store import sqlite_fast
 from store.documents import (
     article_document,
@@ -347,7 +349,7 @@ class SqliteStore:
     ) -> SearchPage:
         """The page's documents for rows of (rid, score, sort values)."""
         docs = self._docs(kind, [row[0] for row in rows])
-        hits = [Hit(id=docs[row[0]][0], source=json.loads(docs[row[0]][1]), score=row[1]) for row in rows]
+        hits = [Hit(id=docs[row[0]][0], source=orjson.loads(docs[row[0]][1]), score=row[1]) for row in rows]
         if query.highlight and compiled.clauses:
             fields = query.text_fields or TEXT_FIELDS[kind]
             for hit in hits:

@@ -127,8 +127,10 @@ def _mask(
         values = [_scalar(value) for value in item.values]
         if item.field in FACETS[kind]:
             position = FACETS[kind].index(item.field)
-            wanted = [columns.index[position][v] for v in values if v in columns.index[position]]
-            return np.isin(columns.codes[position][rids], np.array(wanted, dtype=np.int32))
+            # a lookup table by code; the extra last entry (False) is what a missing value, -1, reads
+            allowed = np.zeros(len(columns.values[position]) + 1, dtype=np.bool_)
+            allowed[[columns.index[position][v] for v in values if v in columns.index[position]]] = True
+            return allowed[columns.codes[position][rids]]
         multi = cache.multi(conn, changes, item.field)
         member = np.zeros(columns.size, dtype=np.bool_)
         for value in values:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
@@ -86,25 +87,24 @@ def highlight(
         return []
     original = unicodedata.normalize("NFC", original)
     if len(original.lower()) == len(original):  # the usual case: one folded character per character
-        spans = [(match.start(), match.end()) for match in _original_pattern(wanted).finditer(original)]
+        found: Iterable[tuple[int, int]] = (m.span() for m in _original_pattern(wanted).finditer(original))
     else:
-        spans = _spans_by_char(original, wanted)
-    if not spans:
-        return []
+        found = _spans_by_char(original, wanted)
     if len(original) <= fragment_size:
-        return [_mark(original, spans, 0, len(original), tag)]
-    fragments: list[str] = []
-    taken_until = -1
-    for start, _end in spans:
-        if start < taken_until:
-            continue
-        lo = max(0, start - fragment_size // 3)
-        hi = min(len(original), lo + fragment_size)
-        fragments.append(_mark(original, spans, lo, hi, tag))
-        taken_until = hi
-        if len(fragments) == max_fragments:
+        whole = list(found)
+        return [_mark(original, whole, 0, len(original), tag)] if whole else []
+    # windows around the first matches not already shown; the text is read only as far as the last
+    # window reaches (a long body with a common word is rarely read to its end)
+    spans: list[tuple[int, int]] = []
+    windows: list[tuple[int, int]] = []
+    for start, end in found:
+        if len(windows) == max_fragments and start >= windows[-1][1]:
             break
-    return fragments
+        spans.append((start, end))
+        if len(windows) < max_fragments and (not windows or start >= windows[-1][1]):
+            lo = max(0, start - fragment_size // 3)
+            windows.append((lo, min(len(original), lo + fragment_size)))
+    return [_mark(original, spans, lo, hi, tag) for lo, hi in windows]
 
 
 @lru_cache(maxsize=1)

@@ -50,3 +50,63 @@ def test_accents_and_case_of_the_text_are_kept_in_the_marks() -> None:
     ]
     assert highlight("Thuỷ và Thủy", parse_query("thuy")) == ["<em>Thuỷ</em> và <em>Thủy</em>"]
     assert highlight("Huếch", parse_query("hue")) == []  # a whole word only
+
+
+def reference_fragments(text: str, spans: list[tuple[int, int]], size: int, most: int) -> list[str]:
+    """Windows of `size` characters starting a third of a window before each match not yet shown."""
+    fragments, taken_until = [], -1
+    for start, _end in spans:
+        if start < taken_until:
+            continue
+        lo = max(0, start - size // 3)
+        hi = min(len(text), lo + size)
+        inside = [(s, e) for s, e in spans if s >= lo and e <= hi]
+        out, cursor = [], lo
+        for s, e in inside:
+            out.append(text[cursor:s] + "<em>" + text[s:e] + "</em>")
+            cursor = e
+        fragments.append(("".join(out) + text[cursor:hi]).strip())
+        taken_until = hi
+        if len(fragments) == most:
+            break
+    return fragments
+
+
+WORDS = [
+    "Huế",
+    "huế",
+    "HUẾ",
+    "hue",
+    "Huệ",
+    "Huếch",
+    "bão",
+    "Bao",
+    "bảo",
+    "đà",
+    "Đà",
+    "da",
+    "nẵng",
+    "x",
+    "ab",
+    "1",
+]
+word_texts = st.lists(st.sampled_from(WORDS), min_size=5, max_size=80).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=word_texts,
+    query=st.sampled_from(WORDS),
+    size=st.integers(min_value=12, max_value=60),
+    most=st.integers(min_value=1, max_value=4),
+)
+def test_long_texts_come_back_as_windows_around_the_matches(
+    text: str, query: str, size: int, most: int
+) -> None:
+    clauses = parse_query(query)
+    tokens = {token for clause in clauses for token in clause.tokens}
+    expected = (
+        reference_fragments(text, reference_spans(text, tokens), size, most) if len(text) > size else []
+    )
+    if len(text) > size:
+        assert highlight(text, clauses, fragment_size=size, max_fragments=most) == expected
