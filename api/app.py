@@ -19,7 +19,7 @@ from api.errors import install_error_handlers
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
 from api.routes import keys, ops, press, security, watchlists
-from api.schemas import ArticleStats, Message
+from api.schemas import Message
 from api.sse import router as sse_router
 from store.protocol import Store
 from vigil import __version__
@@ -77,7 +77,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.state.key_cache = KeyCache()
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
     app.state.stopping = False
-    app.state.stats_cache = TtlCache[ArticleStats](settings.api.stats_cache_seconds)
+    app.state.stats_cache = TtlCache[bytes](settings.api.stats_cache_seconds)
     # encoded /articles pages keyed by (query, store generation): never stale, so no short TTL
     app.state.search_cache = TtlCache[bytes](ttl=3600, max_entries=1024)
 

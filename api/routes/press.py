@@ -130,12 +130,17 @@ def article_stats(
     store: StoreDep,
     filters: ArticleQueryDep,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> ArticleStats:
+) -> Response:
     """Volume per day, share of voice, tone trend, top topics and entities (answers reused for
-    `api.stats_cache_seconds`)."""
+    `api.stats_cache_seconds`). Encoded once here: handing FastAPI the model would validate and
+    encode its hundreds of per-day entries again on every request."""
     query = replace(filters.query, size=0)
-    cache: TtlCache[ArticleStats] = request.app.state.stats_cache
-    return cache.get_or_compute((query, top), lambda: compute_stats(store, query, top))
+    cache: TtlCache[bytes] = request.app.state.stats_cache
+    return _json(
+        cache.get_or_compute(
+            (query, top), lambda: compute_stats(store, query, top).model_dump_json().encode()
+        )
+    )
 
 
 def compute_stats(store: Store, query: SearchQuery, top: int) -> ArticleStats:
