@@ -284,7 +284,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--workers", type=int, default=2, help="API processes sharing the port")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="API processes sharing the port (default: api.workers default)"
+    )
     parser.add_argument("--serve", nargs=3, metavar=("DB", "DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
