@@ -6,8 +6,10 @@ match's row to test its filters and count its facets: ~1 µs a match, and a comm
 syllable matches half of the articles. Held as arrays, the same filters and counts are a few vector
 operations over the matches. Elasticsearch keeps such doc values in memory for the same reason.
 
-What is held, per kind and per process, rebuilt when the kind's documents change (a counter in
-`meta` that every write bumps in its transaction; other kinds' writes leave it alone):
+What is held, per kind and per process, brought up to date when the kind's documents change (two
+counters in `meta`, bumped in the writing transaction: every write, and writes that replaced stored
+documents; other kinds' writes leave them alone). New documents only (the usual case: crawls and
+log ingestion append) are read alone and appended; a replaced document means a full reload.
 - `Columns`: time (`ts`) and each facet as integer codes, by rid;
 - `MultiColumn`: one multi-valued keyword field (entities.text, watchlists …), loaded on first use;
 - the rids matching a full-text expression (most recent queries, bounded in total size).
@@ -28,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from store.query import Kind
-from store.sqlite_query import FACETS, NULL_DESC
+from store.sqlite_query import FACETS, NULL_DESC, multi_in
 
 MAX_ROWS = 2_000_000  # above this many documents (by highest rid) a kind is searched in SQL only
 MAX_CACHED_MATCHES = 4_000_000  # matches kept over all cached text queries (16 bytes each)
@@ -37,21 +39,44 @@ MIN_BM25_READ = 2048  # bm25 is first read for this many of a text's most recent
 IntArray = npt.NDArray[np.int64]
 
 
+Version = tuple[int, int]  # (writes, rewrites) of one kind
+
+
 def changes_key(kind: Kind) -> str:
     """The `meta` key counting writes to the kind's documents (bumped by `sqlite_write`)."""
     return f"changes:{kind.value}"
 
 
-def read_changes(conn: sqlite3.Connection, kind: Kind) -> int:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (changes_key(kind),)).fetchone()
-    return int(row[0]) if row else 0
+def rewrites_key(kind: Kind) -> str:
+    """The `meta` key counting writes that replaced (or renumbered) stored documents of the kind."""
+    return f"rewrites:{kind.value}"
+
+
+def bump(conn: sqlite3.Connection, kind: Kind, replaced: bool) -> None:
+    """Count a write of the kind's documents (in the writer's transaction); `replaced`: it replaced
+    or renumbered stored documents, so what readers hold must be read again, not extended."""
+    keys = [changes_key(kind), rewrites_key(kind)] if replaced else [changes_key(kind)]
+    for key in keys:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
+            (key,),
+        )
+
+
+def read_version(conn: sqlite3.Connection, kind: Kind) -> Version:
+    found = dict(
+        conn.execute(
+            "SELECT key, value FROM meta WHERE key IN (?, ?)", (changes_key(kind), rewrites_key(kind))
+        ).fetchall()
+    )
+    return int(found.get(changes_key(kind), 0)), int(found.get(rewrites_key(kind), 0))
 
 
 @dataclass(frozen=True)
 class Columns:
     """Time and facets of one kind, by rid (`present[rid]` is False for rids with no document)."""
 
-    changes: int
+    version: Version
     present: npt.NDArray[np.bool_]
     ts: npt.NDArray[np.float64]  # NULL_DESC where the document has no time
     codes: tuple[npt.NDArray[np.int32], ...]  # per facet (FACETS order): a code per rid, -1 if missing
@@ -67,7 +92,8 @@ class Columns:
 class MultiColumn:
     """One multi-valued field: (rid, code) pairs in rid order, and the rids of each code (postings)."""
 
-    changes: int
+    version: Version
+    top: int  # the highest rid read
     pair_rids: IntArray
     pair_codes: npt.NDArray[np.int32]
     values: list[Any]
@@ -126,41 +152,49 @@ class ColumnCache:
         self.kind = kind
         self._lock = threading.Lock()
         self._columns: Columns | None = None
-        self._too_big_at: int | None = None  # the `changes` at which the kind had too many rows
+        self._too_big_at: Version | None = None  # the version at which the kind had too many rows
         self._multi: dict[str, MultiColumn] = {}
-        self._texts: OrderedDict[tuple[str, int], TextMatch] = OrderedDict()
+        self._texts: OrderedDict[tuple[str, Version], TextMatch] = OrderedDict()
         self._text_size = 0
 
-    def columns(self, conn: sqlite3.Connection, changes: int) -> Columns | None:
-        """The columns as of `changes`, loaded if stale; None when the kind is too big to hold."""
+    def columns(self, conn: sqlite3.Connection, version: Version) -> Columns | None:
+        """The columns as of `version`, brought up to date if stale; None when the kind is too big."""
         current = self._columns
-        if current is not None and current.changes == changes:
+        if current is not None and current.version == version:
             return current
-        if self._too_big_at == changes:
+        if self._too_big_at == version:
             return None
         with self._lock:
-            if self._columns is not None and self._columns.changes == changes:
-                return self._columns
-            loaded = _load_columns(conn, self.kind, changes)
+            base = self._columns
+            if base is not None and base.version == version:
+                return base
+            if base is not None and base.version[1] != version[1]:
+                base = None  # documents were replaced: read everything again
+            loaded = _load_columns(conn, self.kind, version, base)
             if loaded is None:
-                self._too_big_at = changes
+                self._too_big_at = version
+                self._columns = None
                 return None
             self._columns = loaded
-            self._multi = {name: multi for name, multi in self._multi.items() if multi.changes == changes}
             return loaded
 
-    def multi(self, conn: sqlite3.Connection, changes: int, field: str) -> MultiColumn:
+    def multi(self, conn: sqlite3.Connection, version: Version, field: str) -> MultiColumn:
         current = self._multi.get(field)
-        if current is not None and current.changes == changes:
+        if current is not None and current.version == version:
             return current
         with self._lock:
-            loaded = _load_multi(conn, self.kind, changes, field)
+            base = self._multi.get(field)
+            if base is not None and base.version == version:
+                return base
+            if base is not None and base.version[1] != version[1]:
+                base = None
+            loaded = _load_multi(conn, self.kind, version, field, base)
             self._multi[field] = loaded
             return loaded
 
-    def text(self, conn: sqlite3.Connection, changes: int, match: str) -> TextMatch:
+    def text(self, conn: sqlite3.Connection, version: Version, match: str) -> TextMatch:
         """The matches of the FTS5 expression `match`."""
-        key = (match, changes)
+        key = (match, version)
         with self._lock:
             found = self._texts.get(key)
             if found is not None:
@@ -178,73 +212,100 @@ class ColumnCache:
         return text
 
 
-def _load_columns(conn: sqlite3.Connection, kind: Kind, changes: int) -> Columns | None:
+def _load_columns(
+    conn: sqlite3.Connection, kind: Kind, version: Version, base: Columns | None
+) -> Columns | None:
+    """The columns at `version`: `base` plus the documents after its highest rid (all without a base)."""
     k = kind.value
     top = conn.execute(f"SELECT max(rid) FROM {k}").fetchone()[0] or 0
     if top > MAX_ROWS:
         return None
+    after = base.size - 1 if base is not None else 0
     facets = "".join(f", f{index}" for index in range(len(FACETS[kind])))
-    rows = conn.execute(f"SELECT rid, ts{facets} FROM {k} INDEXED BY {k}_by_rid").fetchall()
-    size = top + 1
+    # up to `top`, read first: a document committed meanwhile is left for the next refresh
+    rows = conn.execute(
+        f"SELECT rid, ts{facets} FROM {k} INDEXED BY {k}_by_rid WHERE rid > ? AND rid <= ?", (after, top)
+    ).fetchall()
+    size = max(top, after) + 1
     present = np.zeros(size, dtype=np.bool_)
     ts = np.full(size, NULL_DESC, dtype=np.float64)
+    if base is not None:
+        present[: base.size] = base.present
+        ts[: base.size] = base.ts
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in range(2 + len(FACETS[kind]))]
+    rids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
+    present[rids] = True
+    ts[rids] = np.array([NULL_DESC if value is None else value for value in columns[1]], dtype=np.float64)
     codes: list[npt.NDArray[np.int32]] = []
     values: list[list[Any]] = []
     indexes: list[dict[Any, int]] = []
-    if rows:
-        columns = list(zip(*rows, strict=True))
-        rids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
-        present[rids] = True
-        ts[rids] = np.array([NULL_DESC if value is None else value for value in columns[1]], dtype=np.float64)
-        facet_columns = columns[2:]
-    else:
-        rids = np.zeros(0, dtype=np.int64)
-        facet_columns = [() for _ in FACETS[kind]]
-    for column in facet_columns:
-        index: dict[Any, int] = {}
-        setdefault = index.setdefault
-        coded = [setdefault(value, len(index)) for value in column]
-        by_code = np.fromiter(coded, dtype=np.int32, count=len(coded))
-        missing = index.pop(None, None)
-        ordered = sorted(index, key=index.__getitem__)
-        renumber = np.arange(len(ordered) + (missing is not None), dtype=np.int32)
-        if missing is not None:  # codes above the missing one shift down; missing becomes -1
-            renumber[missing] = -1
-            renumber[missing + 1 :] -= 1
+    for position, column in enumerate(columns[2:]):
+        index = dict(base.index[position]) if base is not None else {}
+        known = list(base.values[position]) if base is not None else []
         full = np.full(size, -1, dtype=np.int32)
-        full[rids] = renumber[by_code] if len(by_code) else by_code
+        if base is not None:
+            full[: base.size] = base.codes[position]
+        full[rids] = np.fromiter(
+            (_code(value, index, known) for value in column), dtype=np.int32, count=len(rows)
+        )
         codes.append(full)
-        values.append(ordered)
-        indexes.append({value: code for code, value in enumerate(ordered)})
-    return Columns(changes, present, ts, tuple(codes), tuple(values), tuple(indexes))
+        values.append(known)
+        indexes.append(index)
+    return Columns(version, present, ts, tuple(codes), tuple(values), tuple(indexes))
 
 
-def _load_multi(conn: sqlite3.Connection, kind: Kind, changes: int, field: str) -> MultiColumn:
-    # k_kv's primary key (field, value, rid): the pairs come grouped by value, rids ascending
-    rows = conn.execute(f"SELECT value, rid FROM {kind.value}_kv WHERE field = ?", (field,)).fetchall()
-    values: list[Any] = []
-    index: dict[Any, int] = {}
-    starts: list[int] = []
-    coded: list[int] = []
-    for position, (value, _rid) in enumerate(rows):
-        code = index.get(value)
-        if code is None:
-            code = index[value] = len(values)
-            values.append(value)
-            starts.append(position)
-        coded.append(code)
-    starts.append(len(rows))
-    postings = np.fromiter((rid for _value, rid in rows), dtype=np.int64, count=len(rows))
-    codes = np.fromiter(coded, dtype=np.int32, count=len(coded))
-    order = np.argsort(postings, kind="stable")
+def _code(value: Any, index: dict[Any, int], values: list[Any]) -> int:
+    """The code of `value` (-1 for a missing one), added to `index`/`values` when new."""
+    if value is None:
+        return -1
+    code = index.get(value)
+    if code is None:
+        code = index[value] = len(values)
+        values.append(value)
+    return code
+
+
+def _load_multi(
+    conn: sqlite3.Connection, kind: Kind, version: Version, field: str, base: MultiColumn | None
+) -> MultiColumn:
+    """The field at `version`: `base` plus the pairs of documents after its highest rid."""
+    k = kind.value
+    # up to `top`, read first: a document committed meanwhile is left for the next refresh
+    top = int(conn.execute(f"SELECT max(rid) FROM {k}").fetchone()[0] or 0)
+    if base is None:  # the primary key (field, value, rid): all of the field's pairs
+        rows = conn.execute(
+            f"SELECT value, rid FROM {k}_kv WHERE field = ? AND rid <= ?", (field, top)
+        ).fetchall()
+    else:  # the partial index (rid, field, value) of multi-valued fields: only the new documents
+        rows = conn.execute(
+            f"SELECT value, rid FROM {k}_kv INDEXED BY {k}_kv_multi "
+            f"WHERE rid > ? AND rid <= ? AND field = ? AND field IN ({multi_in()})",
+            (base.top, top, field),
+        ).fetchall()
+    index = dict(base.index) if base is not None else {}
+    values = list(base.values) if base is not None else []
+    new_rids = np.fromiter((rid for _value, rid in rows), dtype=np.int64, count=len(rows))
+    new_codes = np.fromiter(
+        (_code(value, index, values) for value, _rid in rows), dtype=np.int32, count=len(rows)
+    )
+    order = np.argsort(new_rids, kind="stable")
+    pair_rids, pair_codes = new_rids[order], new_codes[order]
+    if base is not None:
+        pair_rids = np.concatenate([base.pair_rids, pair_rids])
+        pair_codes = np.concatenate([base.pair_codes, pair_codes])
+    by_code = np.argsort(pair_codes, kind="stable")  # stable: rids stay ascending within a code
+    starts = np.searchsorted(pair_codes[by_code], np.arange(len(values) + 1))
+    if base is not None:
+        top = max(top, base.top)
     return MultiColumn(
-        changes,
-        pair_rids=postings[order],
-        pair_codes=codes[order],
+        version,
+        top,
+        pair_rids=pair_rids,
+        pair_codes=pair_codes,
         values=values,
         index=index,
-        postings_rids=postings,
-        postings_start=np.array(starts, dtype=np.int64),
+        postings_rids=pair_rids[by_code],
+        postings_start=starts.astype(np.int64),
     )
 
 
@@ -252,9 +313,8 @@ def _fts_rids(conn: sqlite3.Connection, kind: Kind, match: str) -> IntArray:
     """Rids matching `match`: concatenated in SQLite (one string) and parsed by numpy, which is
     ~3x faster than one Python tuple per match."""
     k = kind.value
-    text = conn.execute(
-        f"SELECT group_concat(rowid) FROM {k}_fts WHERE {k}_fts MATCH ?", (match,)
-    ).fetchone()[0]
+    sql = f"SELECT group_concat(rowid) FROM {k}_fts WHERE {k}_fts MATCH ?"
+    text = conn.execute(sql, (match,)).fetchone()[0]
     if not text:
         return np.zeros(0, dtype=np.int64)
     with warnings.catch_warnings():

@@ -31,7 +31,7 @@ from store.query import (
     TermsAgg,
 )
 from store.sqlite_aggs import _sort_key
-from store.sqlite_columns import ColumnCache, Columns, IntArray, TextMatch, read_changes
+from store.sqlite_columns import ColumnCache, Columns, IntArray, TextMatch, Version, read_version
 from store.sqlite_query import (
     FACETS,
     MULTI_FACETS,
@@ -55,7 +55,7 @@ class Selection:
     rids: IntArray
     columns: Columns
     cache: ColumnCache
-    changes: int
+    version: Version
     match: str | None  # the FTS5 expression, for text queries
     text: TextMatch | None  # its matches (cached)
 
@@ -96,13 +96,13 @@ def select(
     conn: sqlite3.Connection, cache: ColumnCache, kind: Kind, query: SearchQuery, match: str | None
 ) -> Selection | None:
     """The rids `query` selects, or None when the kind is too big to hold in memory."""
-    changes = read_changes(conn, kind)
-    columns = cache.columns(conn, changes)
+    version = read_version(conn, kind)
+    columns = cache.columns(conn, version)
     if columns is None:
         return None
     text = None
     if match is not None:
-        text = cache.text(conn, changes, match)
+        text = cache.text(conn, version, match)
         rids = text.rids[text.rids < columns.size]  # a match committed after the columns were read
         rids = rids[columns.present[rids]]
     else:
@@ -110,14 +110,14 @@ def select(
     for item in query.filters:
         if not len(rids):
             break
-        rids = rids[_mask(conn, cache, changes, columns, kind, item, rids)]
-    return Selection(rids, columns, cache, changes, match, text)
+        rids = rids[_mask(conn, cache, version, columns, kind, item, rids)]
+    return Selection(rids, columns, cache, version, match, text)
 
 
 def _mask(
     conn: sqlite3.Connection,
     cache: ColumnCache,
-    changes: int,
+    version: Version,
     columns: Columns,
     kind: Kind,
     item: Filter,
@@ -131,7 +131,7 @@ def _mask(
             allowed = np.zeros(len(columns.values[position]) + 1, dtype=np.bool_)
             allowed[[columns.index[position][v] for v in values if v in columns.index[position]]] = True
             return allowed[columns.codes[position][rids]]
-        multi = cache.multi(conn, changes, item.field)
+        multi = cache.multi(conn, version, item.field)
         member = np.zeros(columns.size, dtype=np.bool_)
         for value in values:
             code = multi.index.get(value)
@@ -262,7 +262,7 @@ def _terms(conn: sqlite3.Connection, selection: Selection, kind: Kind, agg: Term
         codes = columns.codes[position][selection.rids]
         counts = np.bincount(codes[codes >= 0], minlength=len(columns.values[position]))
         return _top(counts, columns.values[position], agg.size)
-    multi = selection.cache.multi(conn, selection.changes, agg.field)
+    multi = selection.cache.multi(conn, selection.version, agg.field)
     member = np.zeros(columns.size, dtype=np.bool_)
     member[selection.rids] = True
     inside = multi.pair_rids < columns.size

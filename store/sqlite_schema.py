@@ -21,6 +21,7 @@ import orjson
 
 from store.errors import StoreError
 from store.query import Kind
+from store.sqlite_columns import bump
 from store.sqlite_rows import DERIVATION, META, RECORDS, schema
 from store.sqlite_write import write_documents
 
@@ -101,6 +102,7 @@ def migrate(conn: sqlite3.Connection, path: Path, version: int) -> None:
         k = kind.value
         for batch in _old_documents(conn, kind, separate=source.endswith("_doc")):
             write_documents(conn, kind, batch, _as_is)
+        bump(conn, kind, replaced=True)  # new rids: a process holding the old ones reads all again
         conn.execute(f"DROP TABLE IF EXISTS vigil_old_{k}_doc")
         conn.execute(f"DROP TABLE vigil_old_{k}")
 

@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any
 
 from store.query import Kind
-from store.sqlite_columns import changes_key
+from store.sqlite_columns import bump
 from store.sqlite_rows import delete_sql, derive, insert_sql
 
 _CHUNK = 1000
@@ -87,11 +87,8 @@ def _write(conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, Any]], t
     statements = insert_sql(kind)
     for start in range(0, len(planned), _CHUNK):
         _insert(conn, statements, _derive_chunk(kind, planned[start : start + _CHUNK], to_doc))
-    # in the same transaction: readers holding the kind's columns in memory see that they are stale
-    conn.execute(
-        "INSERT INTO meta(key, value) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
-        (changes_key(kind),),
-    )
+    # in the same transaction: readers holding the kind's columns in memory see what changed
+    bump(conn, kind, replaced=bool(existing))
     return len(latest)
 
 

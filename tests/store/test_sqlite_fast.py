@@ -223,3 +223,43 @@ def test_a_write_is_seen_by_the_next_query(tmp_path: Path) -> None:
     assert [(b.key, b.count) for b in aggs["outlets"].buckets] == [("vnexpress", 1)]
     store.close()
     other.close()
+
+
+def test_the_columns_follow_appends_and_rewrites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New documents are appended to what is held (not read again); a replaced document means a
+    full reload. Either way, answers stay those of SQL, batch after batch."""
+    loads: list[bool] = []  # one per load of the columns: True when extending what was held
+    load_columns = sqlite_columns._load_columns
+
+    def counted(*args: Any) -> Any:
+        loads.append(args[-1] is not None)
+        return load_columns(*args)
+
+    monkeypatch.setattr(sqlite_columns, "_load_columns", counted)
+    path = tmp_path / "store.sqlite3"
+    writer = SqliteStore(path)
+    writer.init()
+    fast, sql = SqliteStore(path, rank_window=30), SqliteStore(path, rank_window=30, hold_columns=False)
+    rng = random.Random(5)
+    articles = [make_article(rng, i) for i in range(400)]
+    aggs = [
+        TermsAgg("places", "entities.text"),
+        TermsAgg("tones", "tone"),
+        DateHistogramAgg("d", "published_at"),
+    ]
+    for step, start in enumerate(range(0, 400, 50)):
+        assert writer.index_articles(articles[start : start + 50]).ok
+        if step % 3 == 2:  # re-index 20 earlier articles with other facets and entities
+            changed = [
+                a.model_copy(update={"tone": "positive", "entities": []})
+                for a in articles[start - 20 : start]
+            ]
+            assert writer.index_articles(changed).ok
+        assert_same_pages(fast, sql, rng, 5)
+        everything = SearchQuery(size=0)
+        assert fast.aggregate(Kind.articles, everything, aggs) == sql.aggregate(
+            Kind.articles, everything, aggs
+        )
+    assert loads.count(True) >= 4 and loads.count(False) >= 3, loads
+    for one in (writer, fast, sql):
+        one.close()
