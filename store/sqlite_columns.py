@@ -23,6 +23,7 @@ import sqlite3
 import threading
 import warnings
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,24 +246,22 @@ def _load_columns(
         full = np.full(size, -1, dtype=np.int32)
         if base is not None:
             full[: base.size] = base.codes[position]
-        full[rids] = np.fromiter(
-            (_code(value, index, known) for value in column), dtype=np.int32, count=len(rows)
-        )
+        full[rids] = _codes(column, index, known)
         codes.append(full)
         values.append(known)
         indexes.append(index)
     return Columns(version, present, ts, tuple(codes), tuple(values), tuple(indexes))
 
 
-def _code(value: Any, index: dict[Any, int], values: list[Any]) -> int:
-    """The code of `value` (-1 for a missing one), added to `index`/`values` when new."""
-    if value is None:
-        return -1
-    code = index.get(value)
-    if code is None:
-        code = index[value] = len(values)
-        values.append(value)
-    return code
+def _codes(column: Sequence[Any], index: dict[Any, int], values: list[Any]) -> npt.NDArray[np.int32]:
+    """The code of each value (-1 for a missing one); new values are added to `index`/`values`.
+    Built with dict.fromkeys and map (C loops): a Python call per value was most of a full load."""
+    for value in dict.fromkeys(column):
+        if value is not None and value not in index:
+            index[value] = len(values)
+            values.append(value)
+    lookup = {**index, None: -1}
+    return np.fromiter(map(lookup.__getitem__, column), dtype=np.int32, count=len(column))
 
 
 def _load_multi(
@@ -285,9 +284,7 @@ def _load_multi(
     index = dict(base.index) if base is not None else {}
     values = list(base.values) if base is not None else []
     new_rids = np.fromiter((rid for _value, rid in rows), dtype=np.int64, count=len(rows))
-    new_codes = np.fromiter(
-        (_code(value, index, values) for value, _rid in rows), dtype=np.int32, count=len(rows)
-    )
+    new_codes = _codes([value for value, _rid in rows], index, values)
     order = np.argsort(new_rids, kind="stable")
     pair_rids, pair_codes = new_rids[order], new_codes[order]
     if base is not None:
