@@ -3,6 +3,7 @@ against 100,000 articles in the embedded (SQLite) store.
 
     .venv/bin/python bench/api.py                      # 100k articles, 20 clients, 3000 requests
     .venv/bin/python bench/api.py --articles 20000 --requests 1000
+    .venv/bin/python bench/api.py --warmup 0 --workers 1   # a cold start, one API process
 
 The articles are the store benchmark's (bench/store.py `generate`: real VNTC headlines and sentences,
 12 outlets, 10 topics, a year of dates, entities), built once and cached in bench/out/. The API runs
@@ -207,13 +208,19 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def drive(
-    port: int, key: str, clients: int, total: int, on_start: Callable[[], None] = lambda: None
+    port: int,
+    key: str,
+    clients: int,
+    total: int,
+    warmup: int,
+    on_start: Callable[[], None] = lambda: None,
 ) -> tuple[list[tuple[str, float, int]], float, float]:
-    """Run `total` requests from `clients` users; returns results, seconds, and this client's CPU."""
+    """`warmup` uncounted requests per user, then `total` requests from `clients` users; returns
+    results, seconds, and this client's CPU."""
     results: list[tuple[str, float, int]] = []
     users = [RawClient("127.0.0.1", port, key) for _ in range(clients)]
     warm = random.Random(1)
-    await asyncio.gather(*(client_loop(user, random.Random(warm.random()), 5, []) for user in users))
+    await asyncio.gather(*(client_loop(user, random.Random(warm.random()), warmup, []) for user in users))
     on_start()
     started, cpu_started = time.perf_counter(), time.process_time()
     per_client = total // clients
@@ -240,16 +247,17 @@ def server_cpu_seconds(pids: list[int]) -> float:
 def report(
     results: list[tuple[str, float, int]],
     elapsed: float,
-    clients: int,
-    articles: int,
-    workers: int,
+    args: argparse.Namespace,
     server_cpu: float,
     client_cpu: float,
 ) -> None:
     errors = sum(1 for _, _, status in results if status != 200)
+    workers = args.workers
     print(
-        f"\n/articles benchmark: {articles:,} articles (SQLite store), {clients} concurrent clients, "
-        f"{workers} API process(es), {os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.1f}"
+        f"\n/articles benchmark: {args.articles:,} articles (SQLite store), "
+        f"{args.clients} concurrent clients, {workers} API process(es), {os.cpu_count()} CPU(s), "
+        f"load average {os.getloadavg()[0]:.1f}, "
+        f"after {args.warmup * args.clients:,} uncounted warm-up requests"
     )
     print(f"{'kind':<24}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
     kinds = sorted({name for name, _, _ in results})
@@ -285,7 +293,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument(
-        "--workers", type=int, default=1, help="API processes sharing the port (default: api.workers default)"
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="API processes sharing the port (default: one per CPU, as vigil.example.toml advises)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=25,
+        help="uncounted requests per client first (default 25: the columns loaded and each query word "
+        "read, as in a server that has run a while; 0 measures a cold start)",
     )
     parser.add_argument("--serve", nargs=3, metavar=("DB", "DATA_DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -322,6 +340,7 @@ def main() -> None:
                 key,
                 args.clients,
                 args.requests,
+                args.warmup,
                 on_start=lambda: cpu_at_start.append(server_cpu_seconds(pids)),
             )
         )
@@ -331,7 +350,7 @@ def main() -> None:
             server.terminate()
         for server in servers:
             server.wait(timeout=20)
-    report(results, elapsed, args.clients, args.articles, args.workers, server_cpu, client_cpu)
+    report(results, elapsed, args, server_cpu, client_cpu)
 
 
 def _answers(port: int) -> bool:
