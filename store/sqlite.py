@@ -3,7 +3,9 @@
 Several processes may use the file at once (the crawler writes from a child process while the API
 reads): WAL lets readers run beside one writer, writes take the lock up front (BEGIN IMMEDIATE) and
 wait up to `busy_timeout` for it. Each thread (and each forked process) gets its own connection.
-The table layout is described in `store.sqlite_query`.
+The table layout is described in `store.sqlite_query`. Searches, counts and aggregations that
+the in-memory columns can answer (`store.sqlite_columns`, `store.sqlite_fast`) are answered there;
+everything else in SQL, with the same results.
 """
 
 from __future__ import annotations
