@@ -13,8 +13,8 @@ log ingestion append) are read alone and appended; a replaced document means a f
 - `Columns`: time (`ts`) and each facet as integer codes, by rid;
 - `MultiColumn`: one multi-valued keyword field (entities.text, watchlists …), loaded on first use;
 - the rids matching a full-text expression (most recent queries, bounded in total size).
-Kinds with more than MAX_ROWS documents are not held (security events can be tens of millions):
-their searches run in SQL only.
+Only the kinds in `sqlite_fast.HELD_KINDS` (articles) are held, and not beyond MAX_ROWS documents:
+other searches run in SQL.
 """
 
 from __future__ import annotations

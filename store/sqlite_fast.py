@@ -44,6 +44,12 @@ from store.sqlite_query import (
     zone_offset,
 )
 
+# The kinds whose columns are held: articles, searched and charted all day by press officers.
+# Security events can number millions and are re-read whenever a log is ingested again (replaced
+# documents mean a full reload, seconds at that size, holding up the API process): they stay in SQL,
+# as do incidents, few and rewritten at every update.
+HELD_KINDS = frozenset({Kind.articles})
+
 # the multi-valued fields the columns hold (loaded on first use): the keyword lists people filter on
 HELD_MULTI = {"entities.text", "entities.type", "tags", "authors", "watchlists", "event.category", "rule.id"}
 
@@ -62,6 +68,8 @@ class Selection:
 
 def plan(kind: Kind, query: SearchQuery, match: str | None, aggregations: Sequence[Aggregation] = ()) -> bool:
     """Whether the columns can answer `query` (and `aggregations`) exactly as SQL would."""
+    if kind not in HELD_KINDS:
+        return False
     if len(query.sort) > 1 or (match is None and any(item.field == "_score" for item in query.sort)):
         return False
     for item in query.sort:
