@@ -18,6 +18,7 @@ from store.query import TIME_FIELD, Aggregation, AggResult, AvgAgg, Bucket, Date
 from store.sqlite_query import (
     FACETS,
     MULTI_FACETS,
+    MULTI_INDEXED,
     NULL_DESC,
     bucket_key,
     bucket_sql,
@@ -94,7 +95,12 @@ def _terms(conn: sqlite3.Connection, kind: Kind, source: Source, agg: TermsAgg) 
             "GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?"
         )
         params: list[Any] = [*source.params, agg.size]
-    elif source.temp and agg.field in MULTI_FACETS and _few(conn, kind, Source("temp.vigil_m")):
+    elif (
+        source.temp
+        and agg.field in MULTI_FACETS
+        and kind in MULTI_INDEXED
+        and _few(conn, kind, Source("temp.vigil_m"))
+    ):
         # the literal field names let SQLite use the partial index k_kv_multi(rid, field, value)
         sql = (
             f"SELECT k.value, count(*) AS n FROM temp.vigil_m m "
@@ -103,7 +109,12 @@ def _terms(conn: sqlite3.Connection, kind: Kind, source: Source, agg: TermsAgg) 
             "GROUP BY k.value ORDER BY n DESC, k.value LIMIT ?"
         )
         params = [agg.size]
-    elif agg.field in MULTI_FACETS and source.where != "1" and _few(conn, kind, source):
+    elif (
+        agg.field in MULTI_FACETS
+        and kind in MULTI_INDEXED
+        and source.where != "1"
+        and _few(conn, kind, source)
+    ):
         # a selective filter: look up each filtered document's values (not: scan every value, probe)
         sql = (
             f"SELECT k.value, count(*) AS n FROM (SELECT t.rid AS rid FROM {source.from_sql} "

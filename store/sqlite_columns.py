@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from store.query import Kind
-from store.sqlite_query import FACETS, NULL_DESC, multi_in
+from store.sqlite_query import FACETS, NULL_DESC
 
 MAX_ROWS = 2_000_000  # above this many documents (by highest rid) a kind is searched in SQL only
 MAX_CACHED_MATCHES = 4_000_000  # matches kept over all cached text queries (16 bytes each)
@@ -275,11 +275,9 @@ def _load_multi(
         rows = conn.execute(
             f"SELECT value, rid FROM {k}_kv WHERE field = ? AND rid <= ?", (field, top)
         ).fetchall()
-    else:  # the partial index (rid, field, value) of multi-valued fields: only the new documents
+    else:  # only the new documents (the field's part of the key is read, ~10 ms per 100,000 pairs)
         rows = conn.execute(
-            f"SELECT value, rid FROM {k}_kv INDEXED BY {k}_kv_multi "
-            f"WHERE rid > ? AND rid <= ? AND field = ? AND field IN ({multi_in()})",
-            (base.top, top, field),
+            f"SELECT value, rid FROM {k}_kv WHERE field = ? AND rid > ? AND rid <= ?", (field, base.top, top)
         ).fetchall()
     index = dict(base.index) if base is not None else {}
     values = list(base.values) if base is not None else []

@@ -19,6 +19,7 @@ from store.sqlite_query import (
     FACETS,
     INDEXED_FACETS,
     LONG_TEXT,
+    MULTI_INDEXED,
     NULL_DESC,
     multi_in,
     text_columns,
@@ -45,10 +46,13 @@ def schema(kind: Kind) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {k}_by_rid ON {k}(rid, ts{facets})",
         f"CREATE TABLE IF NOT EXISTS {k}_kv (field TEXT NOT NULL, value NOT NULL, num REAL, "
         "rid INTEGER NOT NULL, PRIMARY KEY (field, value, rid)) WITHOUT ROWID",
-        f"CREATE INDEX IF NOT EXISTS {k}_kv_multi ON {k}_kv(rid, field, value) WHERE field IN ({multi})",
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {k}_fts USING fts5({', '.join(text_columns(kind))}, "
         "content = '', tokenize = 'unicode61 remove_diacritics 2')",
     ]
+    if kind in MULTI_INDEXED:
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS {k}_kv_multi ON {k}_kv(rid, field, value) WHERE field IN ({multi})"
+        )
     statements += [
         f"CREATE INDEX IF NOT EXISTS {k}_f{i} ON {k}(f{i}) WHERE f{i} IS NOT NULL"
         for i, name in enumerate(COLUMNS[kind])

@@ -26,8 +26,8 @@ from store.sqlite_rows import DERIVATION, META, RECORDS, schema
 from store.sqlite_write import write_documents
 
 # 1: documents inside the main table; 2: documents in k_doc, facet columns f0…; 3: layout checked;
-# 4: STORED columns after the facets (see store.sqlite_query)
-SCHEMA_VERSION = 4
+# 4: STORED columns after the facets (see store.sqlite_query); 5: k_kv_multi only for MULTI_INDEXED kinds
+SCHEMA_VERSION = 5
 _OURS = {"meta", "records"} | {f"{kind.value}{suffix}" for kind in Kind for suffix in ("", "_doc", "_kv")}
 _CHUNK = 2000
 
