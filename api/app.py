@@ -6,6 +6,8 @@ then does not close).
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,6 +27,8 @@ from store.protocol import Store
 from vigil import __version__
 from vigil.config import Settings
 
+log = logging.getLogger(__name__)
+
 _AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Message, "description": "missing or unknown API key"},
     403: {"model": Message, "description": "the key's role may not use this route"},
@@ -36,6 +40,22 @@ _ITEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": Message, "description": "conflicting change"},
     503: {"model": Message, "description": "the store is unavailable"},
 }
+
+
+def _warm_in_background(store: Store) -> None:
+    """Let a store that holds data in memory for searches (the embedded one) load it now, beside
+    the first requests rather than inside them. A failure here only means a slower first search."""
+    warm = getattr(store, "warm", None)
+    if warm is None:
+        return
+
+    def run() -> None:
+        try:
+            warm()
+        except Exception as exc:  # the store closed under it, or is unreachable: searches will say so
+            log.info("warming the store's search data failed: %s", exc)
+
+    threading.Thread(target=run, name="vigil-warm-store", daemon=True).start()
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -51,6 +71,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if owns_store:
             the_store.init()
+        _warm_in_background(the_store)
         try:
             yield
         finally:

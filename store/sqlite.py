@@ -361,6 +361,16 @@ class SqliteStore:
 
     # -- the in-memory columns (store.sqlite_fast) ---------------------------------------------
 
+    def warm(self) -> None:
+        """Load what article searches hold in memory (time and facet columns, the entity and
+        watchlist lists) now, so that the first search after a start does not wait for it
+        (~0.6 s per 100,000 articles). The API calls it in a background thread at start."""
+        query = SearchQuery()
+        selection = self._select(Kind.articles, query, compile_query(Kind.articles, query))
+        if selection is not None:
+            for name in ("entities.text", "watchlists"):
+                selection.cache.multi(self._conn(), selection.version, name)
+
     def _select(
         self, kind: Kind, query: SearchQuery, compiled: Compiled, aggregations: Sequence[Aggregation] = ()
     ) -> sqlite_fast.Selection | None:

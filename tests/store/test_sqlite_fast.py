@@ -263,3 +263,15 @@ def test_the_columns_follow_appends_and_rewrites(tmp_path: Path, monkeypatch: py
     assert loads.count(True) >= 4 and loads.count(False) >= 3, loads
     for one in (writer, fast, sql):
         one.close()
+
+
+def test_warm_loads_what_article_searches_hold(stores: tuple[SqliteStore, SqliteStore]) -> None:
+    fast, sql = stores
+    fresh = SqliteStore(fast.path)
+    fresh.warm()
+    assert fresh._columns is not None
+    cache = fresh._columns[1][Kind.articles]
+    assert cache._columns is not None and set(cache._multi) == {"entities.text", "watchlists"}
+    query = SearchQuery(filters=(Term("entities.text", ("Huế",)),), size=0)
+    assert fresh.count(Kind.articles, query) == sql.count(Kind.articles, query) > 0
+    fresh.close()
