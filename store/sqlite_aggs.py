@@ -235,7 +235,7 @@ def _one_pass(
         if isinstance(agg, TermsAgg):
             position = 1 + FACETS[kind].index(agg.field)
             counts = Counter(row[position] for row in rows if row[position] is not None)
-            top = sorted(counts.items(), key=lambda item: (-item[1], _sort_key(item[0])))[: agg.size]
+            top = sorted(counts.items(), key=lambda item: (-item[1], sqlite_order(item[0])))[: agg.size]
             out[agg.name] = AggResult(buckets=[Bucket(key=str(value), count=n) for value, n in top])
         elif isinstance(agg, DateHistogramAgg):
             zone = zone_offset(agg.time_zone)
@@ -257,6 +257,6 @@ def _one_pass(
     return out
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def sqlite_order(value: Any) -> tuple[int, Any]:
     """SQLite's order: numbers before text."""
     return (0, value) if isinstance(value, int | float) else (1, str(value))

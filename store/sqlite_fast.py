@@ -2,8 +2,8 @@
 
 Only for queries whose every filter, sort and aggregation the columns hold (`plan` says which);
 anything else runs in SQL (`store.sqlite_query`, `store.sqlite_aggs`), whose results these must
-equal: tests/store/test_sqlite_fast.py compares the two on random queries. Relevance is still
-ranked by FTS5's bm25 in SQLite, over the window of matches these arrays select.
+equal: tests/store/test_sqlite_fast.py compares the two on random queries. Relevance is FTS5's
+bm25, read from SQLite once per text and kept with its matches (`sqlite_columns.TextMatch`).
 """
 
 from __future__ import annotations
@@ -30,17 +30,17 @@ from store.query import (
     Term,
     TermsAgg,
 )
-from store.sqlite_aggs import _sort_key
+from store.sqlite_aggs import sqlite_order
 from store.sqlite_columns import ColumnCache, Columns, IntArray, TextMatch, Version, read_version
 from store.sqlite_query import (
     FACETS,
     MULTI_FACETS,
     NULL_DESC,
-    _bound,
-    _scalar,
     bucket_key,
     bucket_start,
     decode_cursor,
+    range_bound,
+    term_value,
     zone_offset,
 )
 
@@ -51,7 +51,7 @@ from store.sqlite_query import (
 HELD_KINDS = frozenset({Kind.articles})
 
 # the multi-valued fields the columns hold (loaded on first use): the keyword lists people filter on
-HELD_MULTI = {"entities.text", "entities.type", "tags", "authors", "watchlists", "event.category", "rule.id"}
+HELD_MULTI = frozenset({"entities.text", "entities.type", "tags", "authors", "watchlists"})
 
 
 @dataclass
@@ -132,7 +132,7 @@ def _mask(
     rids: IntArray,
 ) -> npt.NDArray[np.bool_]:
     if isinstance(item, Term):
-        values = [_scalar(value) for value in item.values]
+        values = [term_value(value) for value in item.values]
         if item.field in FACETS[kind]:
             position = FACETS[kind].index(item.field)
             # a lookup table by code; the extra last entry (False) is what a missing value, -1, reads
@@ -153,7 +153,7 @@ def _mask(
     bounds = [(">=", item.gte), ("<=", item.lte), (">", item.gt), ("<", item.lt)]
     lower = False
     for op, value in bounds:
-        bound = _bound(value)
+        bound = range_bound(value)
         if bound is None:
             continue
         if op == ">=":
@@ -258,7 +258,7 @@ def aggregate(
 def _top(counts: npt.NDArray[np.int64], values: list[Any], size: int) -> AggResult:
     found = np.flatnonzero(counts)
     ranked = sorted(
-        ((int(counts[code]), values[code]) for code in found), key=lambda p: (-p[0], _sort_key(p[1]))
+        ((int(counts[code]), values[code]) for code in found), key=lambda p: (-p[0], sqlite_order(p[1]))
     )
     return AggResult(buckets=[Bucket(key=str(value), count=n) for n, value in ranked[:size]])
 
@@ -313,7 +313,7 @@ def _histogram(selection: Selection, kind: Kind, agg: DateHistogramAgg) -> AggRe
         width = len(columns.values[position])
         pairs = np.bincount(inverse[has] * width + split_codes[has], minlength=len(unique_starts) * width)
         values = columns.values[position]
-        by_value = sorted(range(width), key=lambda code: _sort_key(values[code]))  # SQL's GROUP BY order
+        by_value = sorted(range(width), key=lambda code: sqlite_order(values[code]))  # SQL's GROUP BY order
         grid = pairs.reshape(len(unique_starts), width)
         for bucket, row in zip(buckets, grid, strict=True):
             for code in by_value:

@@ -149,13 +149,15 @@ def compile_query(kind: Kind, query: SearchQuery) -> Compiled:
     return compiled
 
 
-def _scalar(value: Any) -> Any:
+def term_value(value: Any) -> Any:
+    """A Term value as stored (booleans are stored as 0/1)."""
     if isinstance(value, bool):
         return int(value)
     return value
 
 
-def _bound(value: datetime | float | None) -> float | None:
+def range_bound(value: datetime | float | None) -> float | None:
+    """A Range bound as stored: epoch seconds for a (timezone-aware) datetime, else the number."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -178,7 +180,7 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
         if not item.values:
             return "0", []
         marks = ",".join("?" * len(item.values))
-        values = [_scalar(value) for value in item.values]
+        values = [term_value(value) for value in item.values]
         if item.field == "id":
             return f"t.id IN ({marks})", values
         column = facet_column(kind, item.field)
@@ -195,7 +197,7 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
         ]
     if isinstance(item, Range):
         ops = [(">=", item.gte), ("<=", item.lte), (">", item.gt), ("<", item.lt)]
-        bounds = [(op, _bound(value)) for op, value in ops if value is not None]
+        bounds = [(op, range_bound(value)) for op, value in ops if value is not None]
         if item.field == TIME_FIELD[kind]:
             # a missing time is stored as NULL_DESC (so k_ts_order sorts it last); it is never in a range
             conditions = [f"t.ts {op} ?" for op, _ in bounds]
