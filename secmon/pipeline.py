@@ -11,9 +11,9 @@ import fnmatch
 import itertools
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 from typing import Any
 
 from secmon.assets import AssetIndex
@@ -24,12 +24,13 @@ from secmon.incidents import IncidentManager
 from secmon.inputs import FileFollower, Line, read_once
 from secmon.notify import WebhookNotifier
 from secmon.parsers import FORMATS, detect_format, parse_line
+from secmon.parsers.ecs import tz_from_offset
 from secmon.ruleset import VERSION_RECORD, RuleMetadata
 from store.errors import StoreError
 from store.models import SecurityEvent
 from store.protocol import Store
 from store.query import RecordKind
-from vigil.config import Settings
+from vigil.config import LogSource, Settings
 
 SNIFF_LINES = 50
 Progress = Callable[[str, int], None]  # (path, bytes consumed)
@@ -129,13 +130,23 @@ class Processor:
         return True
 
     def parse(
-        self, lines: list[Line], formats: dict[str, str], summary: IngestSummary
+        self,
+        lines: list[Line],
+        formats: dict[str, str],
+        summary: IngestSummary,
+        zones: Mapping[str, timezone] | None = None,
     ) -> list[SecurityEvent]:
+        """Events of `lines`; `zones` (by path) reads the timestamps that carry no zone (default UTC)."""
         received = datetime.now(UTC)
         events = []
         for line in lines:
             event = parse_line(
-                line.text, formats[line.path], origin=line.origin, offset=line.offset, received_at=received
+                line.text,
+                formats[line.path],
+                origin=line.origin,
+                offset=line.offset,
+                received_at=received,
+                tz=zones.get(line.path, UTC) if zones else UTC,
             )
             doc = event.doc
             meta = doc.get("event") or {}
@@ -151,9 +162,15 @@ class Processor:
             events.append(event)
         return events
 
-    def handle(self, lines: list[Line], formats: dict[str, str], summary: IngestSummary) -> bool:
+    def handle(
+        self,
+        lines: list[Line],
+        formats: dict[str, str],
+        summary: IngestSummary,
+        zones: Mapping[str, timezone] | None = None,
+    ) -> bool:
         """Process one batch; True when the store acknowledged every event (safe to commit offsets)."""
-        events = self.parse(lines, formats, summary)
+        events = self.parse(lines, formats, summary, zones)
         detections: list[Detection] = []
         for event in events:
             detections.extend(self.engine.process(event))
@@ -311,12 +328,24 @@ class Ingester:
             [source.path for source in self.sources], settings.state_path("secmon", "registry.json")
         )
         self.formats: dict[str, str] = {}
+        self.zones: dict[str, timezone] = {}
 
-    def _configured(self, path: str) -> str:
+    def _source(self, path: str) -> LogSource | None:
         for source in self.sources:
             if path == source.path or fnmatch.fnmatch(path, source.path):
-                return source.format
-        return "auto"
+                return source
+        return None
+
+    def _configured(self, path: str) -> str:
+        source = self._source(path)
+        return source.format if source else "auto"
+
+    def _zones(self, lines: list[Line]) -> dict[str, timezone]:
+        """The configured zone of each path (for timestamps written without one)."""
+        for path in {line.path for line in lines} - set(self.zones):
+            source = self._source(path)
+            self.zones[path] = tz_from_offset(source.timezone.replace("UTC", "Z")) if source else UTC
+        return self.zones
 
     def run_once(self, max_batches: int = 100) -> IngestSummary:
         """Read what is new (up to `max_batches` batches), process it, commit, deliver notifications."""
@@ -331,7 +360,7 @@ class Ingester:
             _assign_formats(lines, self.formats, self._configured)
             summary.formats.update(self.formats)
             try:
-                acknowledged = self.processor.handle(lines, self.formats, summary)
+                acknowledged = self.processor.handle(lines, self.formats, summary, self._zones(lines))
             except StoreError:
                 self.follower.rewind()  # nothing committed: the next run reads this batch again
                 raise

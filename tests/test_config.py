@@ -93,3 +93,14 @@ def test_cli_reports_broken_toml(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "not valid TOML" in result.stderr
+
+
+def test_a_log_source_zone_must_be_an_offset(tmp_path: Path) -> None:
+    path = tmp_path / "vigil.toml"
+    path.write_text(
+        '[[secmon.logs]]\npath = "/var/log/auth.log"\ntimezone = "Asia/Hanoi"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as error:
+        load_settings(path)
+    message = str(error.value)
+    assert "secmon.logs.0.timezone" in message and "Asia/Hanoi" in message and "+07:00" in message

@@ -8,6 +8,7 @@ This module is a leaf: every part may import it, it imports none of them.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -76,6 +77,18 @@ class AssetSettings(Section):
 class LogSource(Section):
     path: str
     format: Literal["auto", "eve", "fastlog", "syslog", "nginx", "apache"] = "auto"
+    timezone: str = Field(
+        default="UTC",
+        description="zone of timestamps written without one (RFC 3164 syslog, fast.log, error logs): "
+        'UTC or an offset such as "+07:00" (Vietnam)',
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _offset(cls, value: str) -> str:
+        if not re.fullmatch(r"UTC|Z|[+-](0\d|1[0-4]):?[0-5]\d", value.strip()):
+            raise ValueError('use UTC or an offset such as "+07:00"')
+        return value.strip()
 
 
 class WebhookSettings(Section):

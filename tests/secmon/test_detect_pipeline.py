@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,23 @@ def test_a_batch_the_store_refused_is_read_again_on_the_next_run(tmp_path: Path)
     restarted.close()
     assert store.stats()["events"] == 5
     store.close()
+
+
+@pytest.mark.parametrize(("zone", "hour_utc"), [("UTC", 10), ("+07:00", 3), ("-0500", 15)])
+def test_a_log_source_zone_reads_timestamps_written_without_one(
+    tmp_path: Path, store: SqliteStore, zone: str, hour_utc: int
+) -> None:
+    """RFC 3164 syslog carries no zone: a Vietnamese server writes its local time (+07:00)."""
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "Mar  1 10:00:00 gov-web sshd[811]: Failed password for root from 203.0.113.9 port 40000 ssh2\n"
+    )
+    source = {"path": str(log), "format": "syslog", "timezone": zone}
+    settings = Settings.model_validate({"data_dir": str(tmp_path / "data"), "secmon": {"logs": [source]}})
+    ingester = Ingester(settings, store)
+    assert ingester.run_once().lines_read == 1
+    ingester.close()
+    store.refresh()
+    [hit] = store.search(Kind.events, SearchQuery(size=1)).hits
+    stamp = datetime.fromisoformat(hit.source["@timestamp"]).astimezone(UTC)
+    assert (stamp.month, stamp.day, stamp.hour, stamp.minute) == (3, 1, hour_utc, 0), stamp
