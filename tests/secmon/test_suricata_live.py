@@ -84,10 +84,16 @@ def closed_port_range(count: int) -> int:
 
 
 def capture(pcap: Path, bpf: str, probe_port: int) -> subprocess.Popen[bytes]:
-    """Start tcpdump and wait until it really records (a probe request shows up in the file)."""
+    """Start tcpdump and wait until it really records (a probe request shows up in the file).
+
+    A 64 MB capture buffer and 64 KB snapshots: with tcpdump's defaults (2 MB, 256 KB snapshots) the
+    kernel's ring holds only a few packets, and a port sweep's burst was sometimes dropped in part.
+    """
     proc = subprocess.Popen(
-        ["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-n", "-w", str(pcap), bpf], stderr=subprocess.PIPE
-    )
+        ["tcpdump", "-i", "lo", "--immediate-mode", "-U", "-n", "-B", "65536", "-s", "65535",
+         "-w", str(pcap), bpf],
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
     assert proc.stderr is not None
     line = proc.stderr.readline().decode()  # "tcpdump: listening on lo, …"
     if "listening" not in line:
