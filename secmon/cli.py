@@ -45,10 +45,22 @@ def ingest_command(
     fmt: str = typer.Option("auto", "--format", "-f", help=FORMAT_HELP),
     follow: bool = typer.Option(False, "--follow", help="keep following the files (Ctrl-C to stop)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON on stdout"),
+    zone_text: str = typer.Option(
+        "UTC",
+        "--timezone",
+        help='zone of timestamps written without one (syslog, fast.log, error logs): UTC or e.g. "+07:00"',
+    ),
 ) -> None:
     """Parse, detect and index logs; end with a summary (lines, events, errors, detections, incidents)."""
+    from secmon.parsers.ecs import LineError, tz_from_offset
     from secmon.pipeline import ingest_paths
 
+    try:
+        zone = tz_from_offset("Z" if zone_text.strip().upper() == "UTC" else zone_text.strip())
+    except (LineError, ValueError, IndexError):
+        raise typer.BadParameter(
+            f'{zone_text!r} is not a zone: use UTC or an offset such as "+07:00"', param_hint="--timezone"
+        ) from None
     settings = settings_from(ctx)
     store = _store(settings)
     sizes = {p: os.path.getsize(p) for p in paths if p != "-" and os.path.isfile(p) and not p.endswith(".gz")}
@@ -64,7 +76,9 @@ def ingest_command(
                     task = tasks[path] = bar.add_task(Path(path).name, total=None)
                 bar.advance(task, consumed)
 
-            summary = ingest_paths(settings, store, paths, fmt=fmt, follow=follow, progress=advance)
+            summary = ingest_paths(
+                settings, store, paths, fmt=fmt, follow=follow, progress=advance, zone=zone
+            )
     finally:
         store.close()
     if as_json:

@@ -237,8 +237,10 @@ def ingest_paths(
     stop: Callable[[], bool] | None = None,
     notifier: WebhookNotifier | None = None,
     poll_interval: float = 1.0,
+    zone: timezone = UTC,
 ) -> IngestSummary:
-    """Ingest files (or "-" for stdin) once, or follow them (`follow=True`) until `stop()` or Ctrl-C."""
+    """Ingest files (or "-" for stdin) once, or follow them (`follow=True`) until `stop()` or Ctrl-C;
+    `zone` reads the timestamps the lines write without one."""
     if follow and "-" in paths:
         raise InputError("stdin (-) cannot be followed; drop --follow or give file paths")
     started = time.monotonic()
@@ -249,7 +251,9 @@ def ingest_paths(
         if follow:
             follower = FileFollower(paths, settings.state_path("secmon", "registry.json"))
             try:
-                _follow(processor, follower, fmt, summary, batch_size, progress, stop, poll_interval)
+                _follow(
+                    processor, follower, fmt, summary, batch_size, progress, stop, poll_interval, zone=zone
+                )
             finally:
                 follower.close()
         else:
@@ -257,7 +261,7 @@ def ingest_paths(
                 chosen, lines = _sniff(read_once(path), fmt, path)
                 summary.formats[path] = chosen
                 for batch in _batches(lines, batch_size):
-                    processor.handle(batch, {path: chosen}, summary)
+                    processor.handle(batch, {path: chosen}, summary, {path: zone})
                     if progress is not None:
                         progress(path, sum(max(0, line.end - line.offset) for line in batch))
         processor.deliver(summary, max_wait=0.0)
@@ -277,6 +281,7 @@ def _follow(
     stop: Callable[[], bool] | None,
     poll_interval: float,
     format_for: Callable[[str], str] | None = None,
+    zone: timezone = UTC,
 ) -> None:
     formats: dict[str, str] = {}
     try:
@@ -291,7 +296,7 @@ def _follow(
             _assign_formats(lines, formats, format_for or (lambda _path: fmt))
             summary.formats.update(formats)
             try:
-                acknowledged = processor.handle(lines, formats, summary)
+                acknowledged = processor.handle(lines, formats, summary, {line.path: zone for line in lines})
             except StoreError:
                 follower.rewind()
                 raise

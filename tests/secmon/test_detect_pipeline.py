@@ -265,3 +265,19 @@ def test_a_log_source_zone_reads_timestamps_written_without_one(
     [hit] = store.search(Kind.events, SearchQuery(size=1)).hits
     stamp = datetime.fromisoformat(hit.source["@timestamp"]).astimezone(UTC)
     assert (stamp.month, stamp.day, stamp.hour, stamp.minute) == (3, 1, hour_utc, 0), stamp
+
+
+def test_cli_ingest_reads_zone_less_times_in_the_zone_given(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "Mar  1 10:00:00 gov-web sshd[811]: Failed password for root from 203.0.113.9 port 40000 ssh2\n"
+    )
+    bad = run_cli(tmp_path, "logs", "ingest", "--timezone", "Asia/Hanoi", str(log))
+    assert bad.returncode == 2 and "+07:00" in bad.stderr and "Traceback" not in bad.stderr
+    ingest = run_cli(tmp_path, "logs", "ingest", "--timezone", "+07:00", str(log))
+    assert ingest.returncode == 0, ingest.stderr
+    store = SqliteStore(tmp_path / "data" / "store" / "vigil.sqlite3")
+    [hit] = store.search(Kind.events, SearchQuery(size=1)).hits
+    store.close()
+    stamp = datetime.fromisoformat(hit.source["@timestamp"]).astimezone(UTC)
+    assert (stamp.month, stamp.day, stamp.hour) == (3, 1, 3), stamp
