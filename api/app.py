@@ -23,9 +23,9 @@ from api.ratelimit import RateLimiter
 from api.routes import keys, ops, press, security, watchlists
 from api.schemas import Message
 from api.sse import router as sse_router
+from core import __version__
+from core.config import Settings
 from store.protocol import Store
-from vigil import __version__
-from vigil.config import Settings
 
 log = logging.getLogger(__name__)
 

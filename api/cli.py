@@ -10,8 +10,8 @@ import httpx
 import typer
 
 from api.auth import Role, create_key, list_keys, revoke_key
-from vigil.clictx import console, settings_from
-from vigil.errors import VigilError
+from core.console import console, settings_from
+from core.errors import VigilError
 
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 kibana_app = typer.Typer(help="Kibana saved objects.", no_args_is_help=True)

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import ApiKey, Role, authenticate
 from api.ratelimit import RateLimiter
+from core.config import Settings
 from store.protocol import Store
-from vigil.config import Settings
 
 API_KEY_HEADER = "X-API-Key"
 _AUTH_CACHE_SECONDS = 5.0

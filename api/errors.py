@@ -1,11 +1,12 @@
-"""Errors of the API layer and the one place they become HTTP responses.
+"""Errors of the API layer and the one place errors become HTTP responses.
 
 ApiError (VigilError)           base
 └── BadParameter                a query parameter Vigil cannot use → 422 with a message for the user
 
-Errors from the parts are translated here too: store NotFound → 404, Conflict → 409,
-InvalidQuery → 422, StoreUnavailable → 503; secmon InvalidTransition → 409. Nothing else in
-api/ catches broadly.
+Every part's errors derive from `core.errors.VigilError` and carry their `http_status` (store NotFound
+404, Conflict 409, InvalidQuery 422, StoreUnavailable 503, secmon InvalidTransition 409, …) and,
+where there is one, the offending `key`; the handler below maps them by those attributes. Nothing else
+in api/ catches broadly.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from store.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
-from vigil.errors import VigilError
+from core.errors import VigilError
+from store.errors import Conflict, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +29,10 @@ class ApiError(VigilError):
 class BadParameter(ApiError):
     """A parameter that parsed but cannot be used (bad range, unbalanced quote, unknown cursor)."""
 
+    http_status = 422
+
     def __init__(self, parameter: str, message: str, location: str = "query") -> None:
-        super().__init__(f"{parameter}: {message}")
+        super().__init__(f"{parameter}: {message}", key=parameter)
         self.parameter = parameter
         self.message = message
         self.location = location
@@ -42,35 +45,28 @@ def _detail(status: int, message: str, loc: list[str] | None = None) -> JSONResp
     return JSONResponse(status_code=status, content=body)
 
 
+def error_response(exc: VigilError) -> JSONResponse:
+    """The HTTP answer for a domain error, chosen by its attributes."""
+    status = exc.http_status
+    if status >= 500:
+        if isinstance(exc, StoreUnavailable):
+            log.warning("store unavailable: %s", exc)
+            return _detail(status, "the index is unavailable; retry shortly")
+        log.error("internal error: %s", exc)
+        return _detail(status, "internal error; the server log has the details")
+    if isinstance(exc, BadParameter):
+        return _detail(status, exc.message, [exc.location, exc.parameter])
+    message = str(exc) or "the request cannot be served"
+    if isinstance(exc, Conflict):
+        message = f"{str(exc) or 'changed concurrently'}; reload and retry"
+    if status == 422:
+        return _detail(status, message, [exc.key or "query"])
+    return _detail(status, message)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the translation of domain errors into HTTP statuses."""
 
-    @app.exception_handler(BadParameter)
-    async def _bad_parameter(request: Request, exc: BadParameter) -> JSONResponse:
-        return _detail(422, exc.message, [exc.location, exc.parameter])
-
-    @app.exception_handler(InvalidQuery)
-    async def _invalid_query(request: Request, exc: InvalidQuery) -> JSONResponse:
-        return _detail(422, str(exc) or "the query cannot be run", ["query"])
-
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> JSONResponse:
-        return _detail(404, str(exc) or "not found")
-
-    @app.exception_handler(Conflict)
-    async def _conflict(request: Request, exc: Conflict) -> JSONResponse:
-        return _detail(409, f"{exc or 'changed concurrently'}; reload and retry")
-
-    @app.exception_handler(StoreUnavailable)
-    async def _unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
-        log.warning("store unavailable: %s", exc)
-        return _detail(503, "the index is unavailable; retry shortly")
-
-    try:
-        from secmon.errors import InvalidTransition
-    except ImportError:  # secmon not installed: nothing to translate
-        return
-
-    @app.exception_handler(InvalidTransition)
-    async def _transition(request: Request, exc: InvalidTransition) -> JSONResponse:
-        return _detail(409, str(exc))
+    @app.exception_handler(VigilError)
+    async def _vigil_error(request: Request, exc: VigilError) -> JSONResponse:
+        return error_response(exc)

@@ -16,10 +16,10 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.config import Settings
 from store.errors import StoreError
 from store.protocol import Store
 from store.query import Kind, SearchQuery, Term, TermsAgg
-from vigil.config import Settings
 
 
 class StoreCollector(Collector):

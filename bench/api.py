@@ -91,8 +91,8 @@ def serve(db: str, data_dir: str, port: int) -> None:
     import uvicorn
 
     from api.app import create_app
+    from core.config import Settings
     from store.sqlite import SqliteStore
-    from vigil.config import Settings
 
     settings = Settings.model_validate({"data_dir": data_dir, "api": {"rate_limit_per_minute": 10_000_000}})
     store = SqliteStore(db)

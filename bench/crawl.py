@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from core.config import load_settings
 from crawlers.runner import run_crawl
 from crawlers.snapshots import SnapshotSite
 from store.factory import open_store
 from store.query import Kind, SearchQuery
-from vigil.config import load_settings
 
 
 def main() -> int:

@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from secmon_parse import bench_decode_msgspec, bench_decode_orjson, bench_parse, make_eve_file  # noqa: E402
 
+from core.config import AssetSettings  # noqa: E402
 from secmon.assets import AssetIndex  # noqa: E402
 from secmon.detect import DetectionEngine, ThreatIntel, load_rules  # noqa: E402
 from store.models import SecurityEvent  # noqa: E402
-from vigil.config import AssetSettings  # noqa: E402
 
 PAGE_MIB = os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 SAMPLE_EVERY = 50_000

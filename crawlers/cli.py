@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from vigil.clictx import console, settings_from
+from core.console import console, settings_from
 
 crawl_app = typer.Typer(
     help="Crawl the press outlets (`vigil crawl`), or debug a parser on a saved page (`vigil crawl parse`).",

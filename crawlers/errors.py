@@ -1,6 +1,6 @@
 """Errors of the crawling part.
 
-VigilError (vigil.errors)
+VigilError (core.errors)
 └── CrawlError          something about crawling the press went wrong
     ├── UnknownOutlet   a name given with --outlet is not in the registry
     ├── ExtractionError a saved page holds no article (no title or no body)
@@ -10,7 +10,7 @@ VigilError (vigil.errors)
 
 from __future__ import annotations
 
-from vigil.errors import VigilError
+from core.errors import VigilError
 
 
 class CrawlError(VigilError):

@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from core.config import Settings
 from crawlers.registry import OUTLETS
 from store.protocol import Store
 from store.query import Kind, Range, RecordKind, SearchQuery, Term
-from vigil.config import Settings
 
 WINDOW_DAYS = 7  # articles per day are averaged over this window
 BASELINE_DAYS = 30  # an outlet "usually publishes" when it published in this window

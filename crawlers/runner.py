@@ -13,10 +13,10 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.config import Settings
 from crawlers.errors import CrawlFailed
 from crawlers.outlet import Outlet
 from crawlers.registry import select_outlets
-from vigil.config import Settings
 
 CHILD_GRACE_SECONDS = 30.0
 
@@ -132,7 +132,7 @@ class _Progress:
     """Pages and articles so far, on stderr."""
 
     def __init__(self, outlets: int) -> None:
-        from vigil.clictx import progress
+        from core.console import progress
 
         self.bar = progress()
         self.bar.start()

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core.config import Settings
 from crawlers.pipelines import PIPELINES
-from vigil.config import Settings
 
 BOT_NAME = "vigil"
 SPIDER_MODULES = ["crawlers.spiders"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
+from core.console import console, progress, settings_from
 from nlp.errors import TrainingDataError
 from nlp.watchlists import Watchlist
-from vigil.clictx import console, progress, settings_from
 
 app = typer.Typer(help="Vietnamese NLP: train and apply the topic and tone models.", no_args_is_help=True)
 

@@ -1,6 +1,6 @@
 """Errors of the NLP part; each message says what to do.
 
-VigilError (vigil.errors)
+VigilError (core.errors)
 └── NlpError                 base of this package
     ├── ModelNotFound        no model file for a task in the model directory
     ├── ModelLoadError       a model file is corrupt or holds types we do not trust
@@ -9,7 +9,7 @@ VigilError (vigil.errors)
 
 from __future__ import annotations
 
-from vigil.errors import VigilError
+from core.errors import VigilError
 
 
 class NlpError(VigilError):

@@ -11,9 +11,9 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from core.config import AssetSettings
 from secmon.fieldpath import getter
 from store.models import SEVERITY_RANK, Severity
-from vigil.config import AssetSettings
 
 _RANK_TO_SEVERITY = {rank: severity for severity, rank in SEVERITY_RANK.items()}
 _CRITICALITY_SHIFT = {"low": -1, "medium": 0, "high": 1, "critical": 2}

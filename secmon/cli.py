@@ -10,10 +10,10 @@ import orjson
 import typer
 from rich.table import Table
 
+from core.config import Settings
+from core.console import console, progress, settings_from
 from secmon.parsecli import parse_command
 from store.protocol import Store
-from vigil.clictx import console, progress, settings_from
-from vigil.config import Settings
 
 logs_app = typer.Typer(help="Ingest and parse security logs.", no_args_is_help=True)
 rules_app = typer.Typer(help="Suricata rulesets and Vigil detections.", no_args_is_help=True)

@@ -1,6 +1,6 @@
 """Errors of the security-monitoring part (secmon/).
 
-VigilError                    (vigil.errors) printed by the CLI without a stack trace
+VigilError                    (core.errors) printed by the CLI without a stack trace
 └── SecmonError               base of every secmon error
     ├── UnknownFormat         a log's format could not be recognised; pass --format
     ├── InputError            a log file cannot be read, or the input registry is corrupt
@@ -12,7 +12,7 @@ VigilError                    (vigil.errors) printed by the CLI without a stack 
 
 from __future__ import annotations
 
-from vigil.errors import VigilError
+from core.errors import VigilError
 
 
 class SecmonError(VigilError):
@@ -29,6 +29,8 @@ class InputError(SecmonError):
 
 class InvalidTransition(SecmonError):
     """The requested incident status change is not allowed by the lifecycle."""
+
+    http_status = 409
 
 
 class RuleError(SecmonError):

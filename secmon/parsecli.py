@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import orjson
 import typer
 
+from core.console import console
 from secmon.errors import UnknownFormat
 from secmon.inputs import Line, read_once
 from secmon.parsers import FORMATS, detect_format, parse_line
-from vigil.clictx import console
 
 _SNIFF_LINES = 50
 

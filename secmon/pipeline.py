@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timezone
 from typing import Any
 
+from core.config import LogSource, Settings
 from secmon.assets import AssetIndex
 from secmon.detect import DetectionEngine, Suppressions, ThreatIntel, load_rules
 from secmon.detect.engine import Detection
@@ -30,7 +31,6 @@ from store.errors import StoreError
 from store.models import SecurityEvent
 from store.protocol import Store
 from store.query import RecordKind
-from vigil.config import LogSource, Settings
 
 SNIFF_LINES = 50
 Progress = Callable[[str, int], None]  # (path, bytes consumed)

@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.config import Settings
 from secmon.errors import RulesetError
 from store.protocol import Store
 from store.query import RecordKind
-from vigil.config import Settings
 
 DATA = Path(__file__).resolve().parent / "data" / "suricata"
 BUNDLED_SOURCES = [

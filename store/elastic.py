@@ -15,6 +15,7 @@ from typing import Any
 
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
 
+from core.config import Settings
 from store.documents import (
     article_document,
     article_from,
@@ -50,7 +51,6 @@ from store.query import (
 )
 from store.spool import Spool
 from store.sqlite_query import zone_offset
-from vigil.config import Settings
 
 log = logging.getLogger(__name__)
 _logged: set[str] = set()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.config import Settings
 from store.protocol import Store
-from vigil.config import Settings
 
 
 def open_store(settings: Settings) -> Store:

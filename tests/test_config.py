@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vigil.config import Settings, load_settings
-from vigil.errors import ConfigError
+from core.config import Settings, load_settings
+from core.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,3 +1,4 @@
-"""Vigil: configuration and the `vigil` command that wires crawlers, nlp, secmon, store and api."""
+"""The top floor: the `vigil` command, `vigil run` and `vigil demo`, which wire every part together.
 
-__version__ = "0.1.0"
+Nothing below imports this package; the shared kernel (settings, errors, console) is `core/`.
+"""

@@ -9,13 +9,13 @@ from pathlib import Path
 import typer
 
 from api.cli import keys_app, kibana_app
+from core import __version__
+from core.console import CliState, console, settings_from
+from core.errors import VigilError
 from crawlers.cli import crawl_app, sources_app
 from nlp.cli import app as nlp_app
 from secmon.cli import incidents_app, logs_app, rules_app
 from store.errors import StoreError
-from vigil import __version__
-from vigil.clictx import CliState, console, settings_from
-from vigil.errors import VigilError
 from vigil.main_job import demo_command, run_command
 
 app = typer.Typer(
@@ -98,11 +98,9 @@ def main() -> None:
     try:
         app()
     except VigilError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        label = "store error" if isinstance(exc, StoreError) else "error"
+        console.print(f"[red]{label}:[/red] {exc}", highlight=False)
         sys.exit(exc.exit_code)
-    except StoreError as exc:
-        console.print(f"[red]store error:[/red] {exc}", highlight=False)
-        sys.exit(3)
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)

@@ -17,10 +17,10 @@ from typing import Literal
 
 import httpx
 
+from core.config import AssetSettings, LogSource, SecmonSettings, Settings, StoreSettings
+from core.console import console
+from core.errors import VigilError
 from store.protocol import Store
-from vigil.clictx import console
-from vigil.config import AssetSettings, LogSource, SecmonSettings, Settings, StoreSettings
-from vigil.errors import VigilError
 from vigil.main_job import Service, open_ready_store
 
 PARTS = {

@@ -23,10 +23,10 @@ from typing import Any
 import typer
 import uvicorn
 
+from core.config import Settings
+from core.console import console, settings_from
+from core.errors import VigilError
 from store.protocol import Store
-from vigil.clictx import console, settings_from
-from vigil.config import Settings
-from vigil.errors import VigilError
 
 log = logging.getLogger("vigil.run")
 

@@ -12,8 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import AnyKey, SecurityKey, SettingsDep, StoreDep
 from api.schemas import HealthPublic, ReadyPublic
+from core import __version__
 from store.errors import StoreError
-from vigil import __version__
 
 router = APIRouter(tags=["ops"])
 

@@ -16,8 +16,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet.defer import Deferred
 
+from core.config import Settings
 from crawlers.pipelines import to_article
-from vigil.config import Settings
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = 3

@@ -9,12 +9,12 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from core.config import Settings
 from crawlers.pipelines import to_article
 from crawlers.state import CrawlState
 from store.models import Article
 from store.protocol import Store
 from store.query import BulkResult
-from vigil.config import Settings
 
 log = logging.getLogger(__name__)
 

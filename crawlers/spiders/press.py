@@ -93,7 +93,7 @@ class PressSpider(scrapy.Spider):
 
             outlets = select_outlets([name for name in (outlets or "").split(",") if name] or None)
         if state_path is None:
-            from vigil.config import load_settings
+            from core.config import load_settings
 
             state_path = str(load_settings().state_path("crawl", "state.sqlite3"))
         self.outlets = {outlet.name: outlet for outlet in outlets}

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from core.config import AssetSettings
 from secmon.assets import AssetIndex
 from secmon.detect.engine import DetectionEngine
 from secmon.detect.intel import ThreatIntel
 from secmon.detect.schema import DetectionRule
-from vigil.config import AssetSettings
 
 
 @dataclass

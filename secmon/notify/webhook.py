@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import orjson
 
+from core.config import Settings, WebhookSettings
 from secmon.incidents import incident_summary
 from secmon.notify.outbox import Message, Outbox
 from store.ids import stable_id
 from store.models import SEVERITY_RANK, Incident, Severity
-from vigil.config import Settings, WebhookSettings
 
 SIGNATURE_HEADER = "X-Vigil-Signature"
 DELIVERY_HEADER = "X-Vigil-Delivery"

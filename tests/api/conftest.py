@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from api.app import create_app
+from core.config import Settings
 from store.protocol import Store
 from tests.api.live import LiveServer
 from tests.api.seed import seed
-from vigil.config import Settings
 
 
 @dataclass

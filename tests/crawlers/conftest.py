@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from core.config import Settings, load_settings
 from crawlers.snapshots import SnapshotSite
-from vigil.config import Settings, load_settings
 
 
 def make_settings(tmp_path: Path, **crawl: Any) -> Settings:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import Settings
 from crawlers.health import outlet_health
 from crawlers.registry import OUTLETS
 from crawlers.runner import CrawlSummary, run_crawl
@@ -16,7 +17,6 @@ from store.factory import open_store
 from store.models import Article
 from store.query import Kind, RecordKind, SearchQuery, Term
 from tests.crawlers.conftest import make_settings
-from vigil.config import Settings
 
 pytestmark = pytest.mark.slow
 

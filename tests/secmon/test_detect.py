@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
+from core.config import AssetSettings
 from secmon.assets import AssetIndex, severity_for
 from secmon.detect import DetectionEngine, DetectionRule, Suppressions, ThreatIntel, load_rules
 from secmon.detect import engine as engine_module
 from secmon.errors import RuleError
 from store.models import SecurityEvent, Severity
-from vigil.config import AssetSettings
 
 T0 = datetime(2026, 10, 10, 6, 0, tzinfo=UTC)
 SERIAL = itertools.count()

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from core.config import Settings
 from secmon.errors import InputError
 from secmon.pipeline import Ingester, ingest_paths
 from store.models import Incident
 from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
-from vigil.config import Settings
 
 SSH_FAIL = (
     "Dec 10 06:{m:02d}:{s:02d} gw-portal sshd[2420{i}]: Failed password for {u} from {ip} port {p} ssh2"

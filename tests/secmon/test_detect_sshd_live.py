@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from core.config import Settings
 from secmon.pipeline import ingest_paths
 from store.models import Incident, Severity
 from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
 from tests.secmon.live_sshd import Sshd, needs_sshd, running_sshd
-from vigil.config import Settings
 
 pytestmark = [pytest.mark.slow, *needs_sshd]
 

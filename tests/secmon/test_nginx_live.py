@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from core.config import Settings
 from secmon.pipeline import ingest_paths
 from store.models import Incident
 from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
 from tests.helpers import free_port
-from vigil.config import Settings
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = [pytest.mark.skipif(NGINX is None, reason="nginx is not installed")]

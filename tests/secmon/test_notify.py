@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from core.config import WebhookSettings
 from secmon.notify import SIGNATURE_HEADER, WebhookNotifier, verify
 from store.models import Incident, Severity
 from tests.helpers import free_port
-from vigil.config import WebhookSettings
 
 SECRET = "s3cret-for-tests"
 

@@ -173,8 +173,8 @@ def test_a_real_background_traffic_run_raises_nothing() -> None:
 
 
 def test_fast_log_alerts_on_a_critical_asset_also_raise_the_suricata_rule() -> None:
+    from core.config import AssetSettings
     from secmon.assets import AssetIndex
-    from vigil.config import AssetSettings
 
     assets = AssetIndex(
         [AssetSettings(name="portal", agency="UBND", criticality="critical", cidrs=["10.20.0.0/24"])]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from core.config import Settings
 from secmon.errors import RulesetError
 from secmon.ruleset import VERSION_RECORD, RuleMetadata, RulesetPaths, current_version, update_ruleset
 from store.query import RecordKind
 from store.sqlite import SqliteStore
-from vigil.config import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "secmon" / "suricata"
 ET_SNAPSHOT = (

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from core.config import Settings
 from secmon.inputs import read_once
 from secmon.notify import SIGNATURE_HEADER, verify
 from secmon.parsers import parse_line
@@ -33,7 +34,6 @@ from store.factory import open_store
 from store.models import Incident, Severity
 from store.query import Kind, SearchQuery
 from tests.secmon.test_notify import SECRET, Receiver
-from vigil.config import Settings
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "secmon" / "suricata"
 MISSING = [name for name in ("suricata", "tcpdump", "curl") if shutil.which(name) is None]

@@ -63,7 +63,7 @@ def test_a_rejected_document_is_reported_and_the_rest_indexed(elastic: ElasticSt
 
 
 def test_from_settings_spools_under_the_data_dir(es_url: str, es_prefix: str, tmp_path: Path) -> None:
-    from vigil.config import load_settings
+    from core.config import load_settings
 
     settings = load_settings(
         None,

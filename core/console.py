@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from vigil.config import Settings, load_settings
+from core.config import Settings, load_settings
 
 console = Console(stderr=True)
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from vigil.errors import ConfigError
+from core.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = Path("vigil.toml")
 
