@@ -9,7 +9,7 @@ document has a deterministic `_id`, so a batch sent twice is still one document 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,8 @@ from store.sqlite_query import zone_offset
 
 log = logging.getLogger(__name__)
 _logged: set[str] = set()
+# Elasticsearch's default index.max_result_window: `from + size` of one search may not exceed it.
+MAX_RESULT_WINDOW = 10_000
 
 
 def _log_once(key: str, message: str) -> None:
@@ -64,6 +66,8 @@ def _log_once(key: str, message: str) -> None:
 
 class ElasticStore:
     """The `Store` protocol over an Elasticsearch cluster; call `init()` once after opening."""
+
+    page_size = 1000  # documents per request when reading an unbounded set (search_after over a PIT)
 
     def __init__(
         self,
@@ -203,8 +207,8 @@ class ElasticStore:
             raise
         except ApiError as exc:
             if exc.meta.status == 400:
-                raise InvalidQuery(f"Elasticsearch rejected the query: {exc.message}") from exc
-            raise StoreUnavailable(f"Elasticsearch answered {exc.meta.status}: {exc.message}") from exc
+                raise InvalidQuery(f"Elasticsearch rejected the query: {_reason(exc)}") from exc
+            raise StoreUnavailable(f"Elasticsearch answered {exc.meta.status}: {_reason(exc)}") from exc
         except TransportError as exc:
             raise StoreUnavailable(f"Elasticsearch is unreachable: {exc}") from exc
 
@@ -306,9 +310,16 @@ class ElasticStore:
             raise InvalidQuery("size and offset must not be negative")
         if query.track_total_hits is not None and query.track_total_hits < 0:
             raise InvalidQuery("track_total_hits must not be negative")
+        if not query.cursor and query.offset + query.size > MAX_RESULT_WINDOW:
+            raise InvalidQuery(
+                f"offset + size may not exceed {MAX_RESULT_WINDOW:,}; page further with the cursor "
+                "of the previous page instead of an offset"
+            )
         dsl, clauses = build_query(kind, query)
         sort = build_sort(kind, query, bool(clauses))
-        body: dict[str, Any] = {"query": dsl, "sort": sort, "size": query.size + 1}
+        # one more than asked tells whether there is a next page, unless that crosses the result window
+        probe = 1 if query.cursor or query.offset + query.size < MAX_RESULT_WINDOW else 0
+        body: dict[str, Any] = {"query": dsl, "sort": sort, "size": query.size + probe}
         body["track_total_hits"] = True if query.track_total_hits is None else query.track_total_hits
         if query.cursor:
             body["search_after"] = decode_cursor(query.cursor, len(sort))
@@ -327,7 +338,10 @@ class ElasticStore:
             )
         )
         raw_hits = response["hits"]["hits"]
-        more = len(raw_hits) > query.size
+        total = response["hits"]["total"]
+        more = len(raw_hits) > query.size or (
+            not probe and len(raw_hits) == query.size and query.offset + query.size < int(total["value"])
+        )
         raw_hits = raw_hits[: query.size]
         hits = [
             Hit(
@@ -339,7 +353,6 @@ class ElasticStore:
             for hit in raw_hits
         ]
         cursor = encode_cursor(raw_hits[-1]["sort"]) if more and raw_hits else None
-        total = response["hits"]["total"]
         return SearchPage(
             hits=hits,
             total=int(total["value"]),
@@ -409,16 +422,48 @@ class ElasticStore:
         return doc["doc"] if doc is not None else None
 
     def list_records(self, kind: RecordKind, limit: int = 1000) -> list[dict[str, Any]]:
-        response = self._call(
-            lambda: self.client.search(
-                index=self.layout.index("records"),
-                query={"term": {"kind": kind.value}},
-                sort=[{"id": {"order": "asc"}}],
-                size=limit,
-                ignore_unavailable=True,
-            )
-        )
-        return [hit["_source"]["doc"] for hit in response["hits"]["hits"]]
+        """Up to `limit` records in id order, read `page_size` at a time (any limit, no result window)."""
+        hits = self.scan(self.layout.index("records"), {"term": {"kind": kind.value}}, [{"id": "asc"}], limit)
+        return [hit["_source"]["doc"] for hit in hits]
+
+    def scan(
+        self, index: str, query: dict[str, Any], sort: list[Any], limit: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every hit of `query` (up to `limit`) in `sort` order, by search_after over a point in time.
+
+        The point in time keeps the pages consistent while others write; it is closed at the end.
+        """
+        try:
+            opened = self._call(lambda: self.client.open_point_in_time(index=index, keep_alive="1m"))
+        except NotFoundError:
+            return
+        pit = opened["id"]
+        after: list[Any] | None = None
+        left = limit
+        try:
+            while left is None or left > 0:
+                size = self.page_size if left is None else min(self.page_size, left)
+                body: dict[str, Any] = {"pit": {"id": pit, "keep_alive": "1m"}, "size": size}
+                if after is not None:
+                    body["search_after"] = after
+                response = self._call(
+                    lambda body=body: self.client.search(
+                        query=query, sort=sort, track_total_hits=False, **body
+                    )
+                )
+                pit = response.get("pit_id", pit)
+                hits = response["hits"]["hits"]
+                yield from hits
+                if left is not None:
+                    left -= len(hits)
+                if len(hits) < size:
+                    return
+                after = hits[-1]["sort"]
+        finally:
+            try:
+                self.client.close_point_in_time(id=pit)
+            except (ApiError, TransportError) as exc:  # it expires on its own after keep_alive
+                log.debug("could not close a point in time: %s", exc)
 
     def delete_record(self, kind: RecordKind, record_id: str) -> bool:
         try:
@@ -442,6 +487,18 @@ def _public(kind: Kind, source: dict[str, Any]) -> dict[str, Any]:
     if kind is Kind.events and "vigil" in source:
         source = {key: value for key, value in source.items() if key != "vigil"}
     return source
+
+
+def _reason(exc: ApiError) -> str:
+    """The root cause Elasticsearch gives (e.g. "Result window is too large…"), not only its type."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error")
+    if isinstance(error, dict):
+        causes = error.get("root_cause") or [error]
+        reason = causes[0].get("reason") if isinstance(causes[0], dict) else None
+        if reason:
+            return f"{exc.message}: {reason}"
+    return str(exc.message)
 
 
 def _histogram_key(epoch_ms: int | float, time_zone: str) -> str:
