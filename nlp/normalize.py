@@ -32,6 +32,7 @@ _HSPACE = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?%)\]}…])")
 _SPACE_AFTER_OPEN = re.compile(r"([(\[{]) +")
+_MAX_PASSES = 8  # a repair removes most of its evidence, so two or three passes are the most seen
 
 
 def _traditional_tones(text: str) -> str:
@@ -46,30 +47,30 @@ def _traditional_tones(text: str) -> str:
     return unicodedata.normalize("NFC", _NEW_STYLE.sub(move, decomposed))
 
 
-def _normalize_once(text: str) -> tuple[str, bool]:
-    """One pass of every step; also says whether the encoding repair changed anything."""
+def _normalize_once(text: str) -> str:
+    """One pass of every step (the encoding repair first: TCVN3's "ư" is the byte of a soft hyphen)."""
     text = unicodedata.normalize("NFC", text)
-    repaired = repair_mojibake(text)
-    changed_encoding = repaired != text
-    text = _INVISIBLE.sub("", repaired)
+    text = _INVISIBLE.sub("", repair_mojibake(text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub(" ", text)
     text = _HSPACE.sub(" ", text)
     text = _BLANK_LINES.sub("\n", text).strip()
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = _SPACE_AFTER_OPEN.sub(r"\1", text)
-    return _traditional_tones(text), changed_encoding
+    return _traditional_tones(text)
 
 
 def normalize(text: str) -> str:
     """Canonical form of Vietnamese text: NFC, traditional tone marks, repaired encoding, clean spacing."""
-    # One pass is idempotent (each step is, and none undoes another: property-tested); only a repaired
-    # encoding can expose new work (e.g. a decoded "oà"), so repeat while the repair changes the text.
+    # Each clean-up step is idempotent, but the encoding repair can be unlocked by a clean-up (a soft
+    # hyphen, which is TCVN3's "ư", removed; spaces collapsed) or expose new work (a decoded "oà"), so
+    # passes repeat until the text no longer changes: the result is a fixed point, normalize(x) is final.
     current = text
-    for _ in range(4):
-        current, repaired = _normalize_once(current)
-        if not repaired:
+    for _ in range(_MAX_PASSES):
+        following = _normalize_once(current)
+        if following == current:
             break
+        current = following
     return current
 
 
