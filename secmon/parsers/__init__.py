@@ -20,6 +20,7 @@ from secmon.errors import UnknownFormat
 from secmon.parsers.ecs import LineError, error_event, make_event
 from secmon.parsers.eve import parse_eve
 from secmon.parsers.fastlog import parse_fastlog
+from secmon.parsers.state import ParseState
 from secmon.parsers.syslog import parse_syslog
 from secmon.parsers.weblog import _ACCESS, _APACHE_ERROR, _NGINX_ERROR, _unwrap, parse_weblog
 from store.models import SecurityEvent
@@ -33,7 +34,7 @@ DATASETS = {
     "apache": "apache.access",
 }
 
-__all__ = ["DATASETS", "FORMATS", "detect_format", "parse_line"]
+__all__ = ["DATASETS", "FORMATS", "ParseState", "detect_format", "parse_line"]
 
 
 def parse_line(
@@ -45,11 +46,14 @@ def parse_line(
     received_at: datetime | None = None,
     path: str | None = None,
     tz: timezone = UTC,
+    state: ParseState | None = None,
 ) -> SecurityEvent:
     """Parse one line (without its newline) of format `fmt` into an ECS event; never raises on bad input.
 
     `received_at` dates pipeline errors and anchors the year of syslog lines; `tz` is the zone of formats
     whose timestamps carry none (RFC 3164 syslog, fast.log, error logs). `path` fills `log.file.path`.
+    `state` (one per stream of lines, e.g. per ingester) lets multi-line families be correlated: sshd
+    lines without an address get it from earlier lines of the same host and pid.
     An unknown `fmt` is a caller bug and raises UnknownFormat.
     """
     if fmt == "auto":
@@ -69,7 +73,7 @@ def parse_line(
         if fmt == "eve":
             timestamp, doc = parse_eve(line)
         elif fmt == "syslog":
-            timestamp, doc = parse_syslog(line, received_at, tz)
+            timestamp, doc = parse_syslog(line, received_at, tz, state)
         elif fmt == "nginx" or fmt == "apache":
             timestamp, doc = parse_weblog(line, fmt, tz)
         elif fmt == "fastlog":

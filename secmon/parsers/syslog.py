@@ -14,27 +14,30 @@ from typing import Any
 
 from secmon.parsers.auth import enrich_auth, is_auth_program
 from secmon.parsers.ecs import MONTHS, LineError, infer_year
+from secmon.parsers.state import ParseState
 
 SYSLOG_DATASET = "system.syslog"
 AUTH_DATASET = "system.auth"
 
 _PRI = r"(?:<(\d{1,3})>)?"
+_TAG = r"(?:([^\s:\[]+?(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?)?"  # program[pid]: (optional)
 _RFC3164 = re.compile(
-    _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?)(?: (\d{4}))? "
-    r"(\S+) (?:([^\s:\[]+?(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?)?(.*)$"
+    _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?)(?: (\d{4}))? (\S+) " + _TAG + r"(.*)$"
 )
 _RFC3164_LOCAL = re.compile(  # as syslog(3) sends it to /dev/log: no host name, the tag right after the time
-    _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d) ([^\s:\[]+)\[(\d+)\]: ?(.*)$"
+    _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) ([^\s:\[]+(?:\([^)\s]*\))?)\[(\d+)\]: ?(.*)$"
 )
-_ISO_SYSLOG = re.compile(  # rsyslog's RSYSLOG_FileFormat: ISO timestamp instead of "Mmm dd hh:mm:ss"
-    _PRI + r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) "
-    r"(\S+) (?:([^\s:\[]+?(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?)?(.*)$"
+_YEAR_FIRST = re.compile(  # syslog-ng templates that start with the year: "2026 Oct 10 13:00:00 host …"
+    _PRI + r"(\d{4}) ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) (\S+) " + _TAG + r"(.*)$"
 )
-_RFC5424 = re.compile(
-    r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (.*))?$", re.DOTALL
+_ISO_SYSLOG = re.compile(  # rsyslog's RSYSLOG_FileFormat, journalctl -o short-iso, syslog-ng ISODATE
+    _PRI + r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) " + _TAG + r"(.*)$"
 )
-_SD_ELEMENT = re.compile(r"\[([^\s\]=]+)((?:\s+[^\s=\]]+=\"(?:[^\"\\]|\\.)*\")*)\]")
-_SD_PARAM = re.compile(r"([^\s=\]]+)=\"((?:[^\"\\]|\\.)*)\"")
+_NO_TIME = re.compile(  # journalctl -o cat/with-unit exports and bare "host prog[pid]: msg" lines: no timestamp
+    _PRI + r"(?:([\w.-]+) )?([^\s:\[]+(?:\([^)\s]*\))?)\[(\d+)\]: ?(.*)$"
+)
+_RFC5424_HEAD = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) ")
+_SD_PARAM = re.compile(r"([^\s=\]]+)=\"((?:[^\"\\]|\\.)*)\"", re.DOTALL)
 _SEVERITIES = ("emergency", "alert", "critical", "error", "warning", "notice", "informational", "debug")
 
 
@@ -53,7 +56,13 @@ def _syslog_meta(pri: str | None) -> dict[str, Any]:
 
 
 def _base(
-    hostname: str, program: str | None, pid: str | None, message: str, syslog: dict[str, Any]
+    hostname: str,
+    program: str | None,
+    pid: str | None,
+    message: str,
+    syslog: dict[str, Any],
+    state: ParseState | None = None,
+    raw: str = "",
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "event": {"kind": "event", "dataset": SYSLOG_DATASET, "module": "system"},
@@ -68,9 +77,18 @@ def _base(
         doc["process"] = process
     if syslog:
         doc["log"] = {"syslog": syslog}
+
     if program and is_auth_program(program, message):
         doc["event"]["dataset"] = AUTH_DATASET
-        enrich_auth(program, doc["message"], doc)
+        enrich_auth(
+            program,
+            doc["message"],
+            doc,
+            host=hostname,
+            pid=int(pid) if pid else None,
+            sessions=state.sshd if state is not None else None,
+            raw=raw,
+        )
     return doc
 
 
@@ -93,39 +111,86 @@ def _dated(
 
 
 def parse_syslog(
-    line: str, received_at: datetime | None = None, tz: timezone = UTC
+    line: str, received_at: datetime | None = None, tz: timezone = UTC, state: ParseState | None = None
 ) -> tuple[datetime, dict[str, Any]]:
-    """One syslog line (3164, 5424 or rsyslog ISO) → (timestamp, ECS doc)."""
+    """One syslog line (RFC 3164 with or without host name, year-first, ISO timestamps, RFC 5424, or a
+    journal export without timestamp) → (timestamp, ECS doc)."""
     if line.startswith("<") and ">1 " in line[:6]:
-        return _parse_5424(line)
+        return _parse_5424(line, state)
     match = _RFC3164_LOCAL.match(line)
     if match is not None:
         pri, month, day, clock, program, pid, message = match.groups()
         return _dated(month, day, clock, None, received_at, tz), _base(
-            "", program, pid, message, _syslog_meta(pri)
+            "", program, pid, message, _syslog_meta(pri), state, line
         )
     match = _RFC3164.match(line)
     if match is not None:
         pri, month, day, clock, year, host, program, pid, message = match.groups()
         return _dated(month, day, clock, year, received_at, tz), _base(
-            host, program, pid, message, _syslog_meta(pri)
+            host, program, pid, message, _syslog_meta(pri), state, line
+        )
+    match = _YEAR_FIRST.match(line)
+    if match is not None:
+        pri, year, month, day, clock, host, program, pid, message = match.groups()
+        return _dated(month, day, clock, year, received_at, tz), _base(
+            host, program, pid, message, _syslog_meta(pri), state, line
         )
     match = _ISO_SYSLOG.match(line)
     if match is not None:
         pri, iso, host, program, pid, message = match.groups()
         try:
-            stamp = datetime.fromisoformat(iso.replace("z", "Z"))
+            stamp = datetime.fromisoformat(iso.replace("z", "Z").replace(",", "."))
         except ValueError as exc:
             raise LineError(f"bad syslog timestamp: {exc}") from None
-        return stamp, _base(host, program, pid, message, _syslog_meta(pri))
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=tz)
+        return stamp, _base(host, program, pid, message, _syslog_meta(pri), state, line)
+    match = _NO_TIME.match(line)
+    if match is not None:
+        pri, host, program, pid, message = match.groups()
+        doc = _base(host or "", program, pid, message, _syslog_meta(pri), state, line)
+        doc["tags"] = ["timestamp_missing"]  # the line has none: dated when received
+        return received_at or datetime.now(UTC), doc
     raise LineError("not an RFC 3164 or RFC 5424 syslog line")
 
 
-def _parse_5424(line: str) -> tuple[datetime, dict[str, Any]]:
-    match = _RFC5424.match(line)
+def _structured_data(text: str) -> tuple[dict[str, dict[str, str]], str]:
+    r"""RFC 5424 STRUCTURED-DATA at the start of `text` → ({id: {param: value}}, the rest).
+
+    Read with a small scanner, not a regex: inside a quoted value `\]`, `\"` and `\\` are escapes, and an
+    unescaped `]` (which some senders write) is still part of the value; an element ends at the first `]`
+    outside quotes.
+    """
+    data: dict[str, dict[str, str]] = {}
+    pos = 0
+    while pos < len(text) and text[pos] == "[":
+        quoted = False
+        end = pos + 1
+        while end < len(text):
+            char = text[end]
+            if quoted and char == "\\":
+                end += 2
+                continue
+            if char == '"':
+                quoted = not quoted
+            elif char == "]" and not quoted:
+                break
+            end += 1
+        if end >= len(text):
+            raise LineError("RFC 5424 structured data is not closed")
+        element = text[pos + 1 : end]
+        sd_id, _, params = element.partition(" ")
+        data[sd_id] = {k: re.sub(r"\\(.)", r"\1", v) for k, v in _SD_PARAM.findall(params)}
+        pos = end + 1
+    return data, text[pos:]
+
+
+def _parse_5424(line: str, state: ParseState | None = None) -> tuple[datetime, dict[str, Any]]:
+    match = _RFC5424_HEAD.match(line)
     if match is None:
         raise LineError("malformed RFC 5424 syslog line")
-    pri, stamp_text, host, app, procid, msgid, structured, message = match.groups()
+    pri, stamp_text, host, app, procid, msgid = match.groups()
+    rest = line[match.end() :]
     if stamp_text == "-":
         raise LineError("RFC 5424 line without a timestamp")
     try:
@@ -134,7 +199,14 @@ def _parse_5424(line: str) -> tuple[datetime, dict[str, Any]]:
         raise LineError(f"bad RFC 5424 timestamp: {exc}") from None
     if stamp.tzinfo is None:
         raise LineError("RFC 5424 timestamp without a zone")
-    message = (message or "").removeprefix("\ufeff")
+    structured: dict[str, dict[str, str]] | None = None
+    if rest.startswith("-"):
+        message = rest[1:]
+    elif rest.startswith("["):
+        structured, message = _structured_data(rest)
+    else:
+        raise LineError("RFC 5424 line without structured data or '-'")
+    message = message.removeprefix(" ").removeprefix("\ufeff")
     syslog = _syslog_meta(pri)
     syslog["version"] = "1"
     if app != "-":
@@ -143,12 +215,8 @@ def _parse_5424(line: str) -> tuple[datetime, dict[str, Any]]:
         syslog["procid"] = procid
     if msgid != "-":
         syslog["msgid"] = msgid
-    if structured != "-":
-        data: dict[str, dict[str, str]] = {}
-        for element in _SD_ELEMENT.finditer(structured):
-            params = {k: re.sub(r"\\(.)", r"\1", v) for k, v in _SD_PARAM.findall(element.group(2))}
-            data[element.group(1)] = params
-        syslog["structured_data"] = data
+    if structured is not None:
+        syslog["structured_data"] = structured
     program = None if app == "-" else app
     pid = procid if procid.isdigit() else None
-    return stamp, _base(host if host != "-" else "", program, pid, message, syslog)
+    return stamp, _base(host if host != "-" else "", program, pid, message, syslog, state, line)
