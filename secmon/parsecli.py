@@ -17,7 +17,7 @@ import typer
 from core.console import console
 from secmon.errors import UnknownFormat
 from secmon.inputs import Line, read_once
-from secmon.parsers import FORMATS, detect_format, parse_line
+from secmon.parsers import FORMATS, ParseState, detect_format, parse_line
 
 _SNIFF_LINES = 50
 
@@ -40,12 +40,19 @@ def parse_command(
     received_at = datetime.now(UTC)
     option = orjson.OPT_INDENT_2 if pretty else 0
     counts: Counter[str] = Counter()
+    state = ParseState()
     out = sys.stdout.buffer
     for line in itertools.chain(head, lines):
         if not line.text.strip():
             continue
         event = parse_line(
-            line.text, fmt, origin=line.origin, offset=line.offset, received_at=received_at, path=line.path
+            line.text,
+            fmt,
+            origin=line.origin,
+            offset=line.offset,
+            received_at=received_at,
+            path=line.path,
+            state=state,
         )
         counts["lines"] += 1
         if event.doc["event"].get("kind") == "pipeline_error":

@@ -24,7 +24,7 @@ from secmon.errors import InputError
 from secmon.incidents import IncidentManager
 from secmon.inputs import FileFollower, Line, read_once
 from secmon.notify import WebhookNotifier
-from secmon.parsers import FORMATS, detect_format, parse_line
+from secmon.parsers import FORMATS, ParseState, detect_format, parse_line
 from secmon.parsers.ecs import tz_from_offset
 from secmon.ruleset import VERSION_RECORD, RuleMetadata
 from store.errors import StoreError
@@ -109,6 +109,7 @@ class Processor:
         self._ruleset_version = self._stored_ruleset_version()
         self._checked_at = time.monotonic()
         self.incidents = IncidentManager(store, settings.secmon.incident_window_minutes)
+        self.parse_state = ParseState()  # multi-line correlation (sshd lines by host and pid)
         self.notifier = notifier
         if self.notifier is None and settings.secmon.webhooks:
             self.notifier = WebhookNotifier.from_settings(settings)
@@ -147,6 +148,7 @@ class Processor:
                 offset=line.offset,
                 received_at=received,
                 tz=zones.get(line.path, UTC) if zones else UTC,
+                state=self.parse_state,
             )
             doc = event.doc
             meta = doc.get("event") or {}

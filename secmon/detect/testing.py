@@ -29,12 +29,13 @@ class RuleTestResult:
 
 
 def _run(rule: DetectionRule, lines: list[str], label: str, result: RuleTestResult) -> int:
-    from secmon.parsers import parse_line
+    from secmon.parsers import ParseState, parse_line
 
     assets = AssetIndex([AssetSettings.model_validate(a) for a in rule.tests.assets])
     engine = DetectionEngine([rule], ThreatIntel(rule.tests.threat_intel), assets)
     received = datetime(2026, 12, 31, tzinfo=UTC)
     fired = 0
+    state = ParseState()
     for offset, line in enumerate(lines):
         event = parse_line(
             line,
@@ -42,6 +43,7 @@ def _run(rule: DetectionRule, lines: list[str], label: str, result: RuleTestResu
             origin=f"rule-test:{rule.id}:{label}",
             offset=offset,
             received_at=received,
+            state=state,
         )
         if event.get("event.kind") == "pipeline_error":
             result.problems.append(f"{label} line {offset + 1} does not parse: {event.get('error.message')}")

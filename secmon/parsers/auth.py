@@ -13,7 +13,17 @@ from typing import Any
 
 from secmon.parsers.sshd import SSHD_PROGRAMS, SshdSessions, enrich_sshd
 
-_AUTH_PROGRAMS = (*SSHD_PROGRAMS, "sudo", "su", "login", "gdm", "passwd", "useradd", "groupadd", "systemd-logind")
+_AUTH_PROGRAMS = (
+    *SSHD_PROGRAMS,
+    "sudo",
+    "su",
+    "login",
+    "gdm",
+    "passwd",
+    "useradd",
+    "groupadd",
+    "systemd-logind",
+)
 
 Match = re.Match[str]
 

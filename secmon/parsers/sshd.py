@@ -99,10 +99,20 @@ FAMILIES: tuple[Family, ...] = (
         r"^(?:[Ii]nvalid|Illegal) user (?P<user>.*) from " + ADDR + r"(?: port " + PORT + r")?$",
         AUTH_FAILURE, "invalid_user",
     ),
-    _f("invalid_user_noaddr", r"^input_userauth_request: invalid user (?P<user>.*)$", AUTH_FAILURE, "invalid_user"),
+    _f(
+        "invalid_user_noaddr",
+        r"^input_userauth_request: invalid user (?P<user>.*)$",
+        AUTH_FAILURE, "invalid_user",
+    ),
     _f(
         "user_not_allowed",
         r"^User (?P<user>.*) from " + ADDR + r" not allowed because " + NOT_ALLOWED_REASONS + r"$",
+        AUTH_FAILURE, "ssh_user_not_allowed",
+    ),
+    _f(
+        "user_not_allowed_noaddr",
+        r"^User (?P<user>.*) not allowed because "
+        r"(?:account is locked|shell \S+ (?:does not exist|is not executable)|\S+ exists)$",
         AUTH_FAILURE, "ssh_user_not_allowed",
     ),
     _f(
@@ -139,7 +149,11 @@ FAMILIES: tuple[Family, ...] = (
         + r" port " + PORT + r"$",
         AUTH_FAILURE, "ssh_connection_prohibited",
     ),
-    _f("username_too_long", r"^Username too long from " + ADDR + r" port " + PORT + r"$", AUTH_FAILURE, "ssh_username_too_long"),
+    _f(
+        "username_too_long",
+        r"^Username too long from " + ADDR + r" port " + PORT + r"$",
+        AUTH_FAILURE, "ssh_username_too_long",
+    ),
     # PAM as sshd reports it (auth-pam.c "PAM: %s for %s%.100s from %.100s"; BSD/macOS add " via <addr>")
     _f(
         "pam_sshd",
@@ -147,7 +161,8 @@ FAMILIES: tuple[Family, ...] = (
         + r"(?: port " + PORT + r")?(?: via \S+)?$",
         AUTH_FAILURE, "pam_authentication_failure",
     ),
-    # Linux-PAM pam_unix: "authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s  user=%s"
+    # Linux-PAM pam_unix: "authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s
+    # user=%s" (the user, which a client chooses, comes last; rhost is read from the left)
     _f(
         "pam_unix_failure",
         r"^(?:pam_unix\([^)]*\): )?authentication failure; " + PAM_FIELDS + r"$",
@@ -170,7 +185,8 @@ FAMILIES: tuple[Family, ...] = (
     ),
     _f(
         "pam_faillock",
-        r"^(?:pam_faillock\([^)]*\): )?Consecutive login failures for user (?P<user>.*) account temporarily locked$",
+        r"^(?:pam_faillock\([^)]*\): )?Consecutive login failures for user (?P<user>.*) "
+        r"account temporarily locked$",
         AUTH_FAILURE, "pam_account_locked", POST,
     ),
     # Connection ends (packet.c sshpkt_fatal / serverloop.c)
@@ -182,12 +198,13 @@ FAMILIES: tuple[Family, ...] = (
     ),
     _f(
         "closed_old",
-        r"^(?P<verb>Connection closed by|Connection reset by|Disconnected from) (?P<addr>[^\s:]+|[0-9a-fA-F:.]+)$",
+        r"^(?P<verb>Connection closed by|Connection reset by|Disconnected from) "
+        r"(?P<addr>[^\s:]+|[0-9a-fA-F:.]+)$",
         CLOSED, "ssh_disconnect", POST,
     ),
     _f(
         "received_disconnect",
-        r"^Received disconnect from " + ADDR + r" port " + PORT + r":(?P<code>\d+): ?(?P<reason>.*)$",
+        r"^Received disconnect from " + ADDR + r" port " + PORT + r":(?:(?P<code>\d+):)? ?(?P<reason>.*)$",
         CLOSED, "ssh_disconnect", POST,
     ),
     _f(
@@ -223,26 +240,35 @@ FAMILIES: tuple[Family, ...] = (
     ),
     _f(
         "kex_noaddr_plain",
-        r"^(?P<reason>Connection timed out during banner exchange|Protocol major versions differ: \d+ vs\. \d+"
+        r"^(?P<reason>Connection timed out during banner exchange"
+        r"|Protocol major versions differ: \d+ vs\. \d+"
         r"|Unable to negotiate a key exchange method|no matching \w+ found: client .* server .*"
         r"|client sent invalid protocol identifier \".*\"|banner line contains invalid characters"
-        r"|banner line too long)$",
+        r"|banner line too long|Bad remote protocol version identification: '.*'"
+        r"|Connection closed by remote host|read: .*)$",
         PROTOCOL_FAILURE, "ssh_kex_failed",
     ),
     _f(
         "negotiate",
-        r"^Unable to negotiate with " + ADDR + r"(?: port " + PORT + r")?: (?P<reason>no matching [\w -]+ found)"
-        r"\. Their offer: (?P<offer>.*)$",
+        r"^Unable to negotiate with " + ADDR + r"(?: port " + PORT + r")?: "
+        r"(?P<reason>no matching [\w -]+ found)\. Their offer: (?P<offer>.*)$",
         PROTOCOL_FAILURE, "ssh_negotiation_failed",
     ),
     _f(
-        "packet_fatal",  # sshpkt_fatal: "<tag>: Connection from <id>: <ssh_err>" (banner exchange, dispatch …)
-        r"^(?P<tag>[\w ]+): Connection (?:from|to) " + WHO + r"?" + ADDR + r" port " + PORT + r": (?P<reason>.*)$",
+        "packet_fatal",  # sshpkt_fatal: "[<tag>: ]Connection from <id>: <ssh_err>" (banner exchange …)
+        r"^(?:(?P<tag>[\w ]+): )?Connection (?:from|to) " + WHO + r"?" + ADDR + r" port " + PORT
+        + r": (?P<reason>.*)$",
         PROTOCOL_FAILURE, "ssh_kex_failed", POST,
     ),
     _f(
+        "packet_timeout",
+        r"^Connection (?:from|to) " + WHO + r"?" + ADDR + r" port " + PORT + r" timed out$",
+        CLOSED, "ssh_disconnect", POST,
+    ),
+    _f(
         "preauth_timeout",
-        r"^Timeout before authentication for " + ADDR + r"(?: port " + PORT + r")?(?:, pid = \d+)?(?: \(early\))?$",
+        r"^Timeout before authentication for " + ADDR + r"(?: port " + PORT + r")?"
+        r"(?:, pid = \d+)?(?: \(early\))?$",
         PROTOCOL_FAILURE, "ssh_preauth_timeout", POST,
     ),
     _f(
@@ -252,7 +278,8 @@ FAMILIES: tuple[Family, ...] = (
     ),
     _f(
         "probed",
-        r"^(?:probed|scanned) from " + ADDR + r"(?: port " + PORT + r")? with (?P<software>.*)\.  Don't panic\.$",
+        r"^(?:probed|scanned) from " + ADDR + r"(?: port " + PORT + r")? "
+        r"with (?P<software>.*)\.  Don't panic\.$",
         PROTOCOL_FAILURE, "ssh_scanner_probe",
     ),
     # Context lines
@@ -404,6 +431,8 @@ def enrich_sshd(
     correlated = False
 
     if conn is not None:
+        if domain and not ip and conn.ip:  # PAM's rhost is the resolved name: the connection knows the IP
+            ip, correlated = conn.ip, True
         if ip or domain:
             conn.ip, conn.domain = ip, domain
             if port is not None:
@@ -424,10 +453,8 @@ def enrich_sshd(
         elif preauth:
             kind = PROTOCOL_FAILURE
             action = "ssh_preauth_disconnect"
-    if family.name == "failed" and groups.get("method") == "none":
-        when = PRE  # "Failed none" opens a connection's attempts; the next "Failed password" is the same one
-    else:
-        when = family.when
+    # "Failed none" opens a connection's attempts: the next "Failed password" is the same attempt
+    when = PRE if family.name == "failed" and groups.get("method") == "none" else family.when
 
     event = doc["event"]
     ssh: dict[str, Any] = {"family": family.name}

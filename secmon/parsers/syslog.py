@@ -20,12 +20,13 @@ SYSLOG_DATASET = "system.syslog"
 AUTH_DATASET = "system.auth"
 
 _PRI = r"(?:<(\d{1,3})>)?"
+_PROGRAM = r"([^\s:\[]+(?:\([^)\s]*\))?)"  # sshd, sshd-session, sshd(pam_unix)
 _TAG = r"(?:([^\s:\[]+?(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?)?"  # program[pid]: (optional)
 _RFC3164 = re.compile(
     _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?)(?: (\d{4}))? (\S+) " + _TAG + r"(.*)$"
 )
 _RFC3164_LOCAL = re.compile(  # as syslog(3) sends it to /dev/log: no host name, the tag right after the time
-    _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) ([^\s:\[]+(?:\([^)\s]*\))?)\[(\d+)\]: ?(.*)$"
+    _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) " + _PROGRAM + r"\[(\d+)\]: ?(.*)$"
 )
 _YEAR_FIRST = re.compile(  # syslog-ng templates that start with the year: "2026 Oct 10 13:00:00 host …"
     _PRI + r"(\d{4}) ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?) (\S+) " + _TAG + r"(.*)$"
@@ -33,8 +34,10 @@ _YEAR_FIRST = re.compile(  # syslog-ng templates that start with the year: "2026
 _ISO_SYSLOG = re.compile(  # rsyslog's RSYSLOG_FileFormat, journalctl -o short-iso, syslog-ng ISODATE
     _PRI + r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) " + _TAG + r"(.*)$"
 )
-_NO_TIME = re.compile(  # journalctl -o cat/with-unit exports and bare "host prog[pid]: msg" lines: no timestamp
-    _PRI + r"(?:([\w.-]+) )?([^\s:\[]+(?:\([^)\s]*\))?)\[(\d+)\]: ?(.*)$"
+_NO_TIME = (
+    re.compile(  # journalctl -o cat/with-unit exports and bare "host prog[pid]: msg" lines: no timestamp
+        _PRI + r"(?:([\w.-]+) )?([^\s:\[]+(?:\([^)\s]*\))?)\[(\d+)\]: ?(.*)$"
+    )
 )
 _RFC5424_HEAD = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) ")
 _SD_PARAM = re.compile(r"([^\s=\]]+)=\"((?:[^\"\\]|\\.)*)\"", re.DOTALL)

@@ -145,7 +145,9 @@ def test_loghub_openssh_parses_into_authentication_events() -> None:
     logins = Counter(d["event"]["outcome"] for _, d in parsed if d["event"].get("action") == "ssh_login")
     assert logins == {"failure": len(failed) + _repeated_failures(path), "success": len(accepted)}
     invalid = [
-        line for line, _ in parsed if re.search(r"\]: (Invalid user .* from |input_userauth_request: invalid user )", line)
+        line
+        for line, _ in parsed
+        if re.search(r"\]: (Invalid user .* from |input_userauth_request: invalid user )", line)
     ]
     assert len(invalid) == sum(1 for _, d in parsed if d["event"].get("action") == "invalid_user")
 
