@@ -1,7 +1,6 @@
-"""`create_app(settings, store=None)`: the FastAPI service, built from settings (nothing at import time).
+"""`create_app(settings, store)`: the FastAPI service, built from settings (nothing at import time).
 
-Tests and `vigil run` pass their own settings, and optionally an already-open store (which the app
-then does not close).
+Tests and `vigil run` pass their own settings and an open store, which they close.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from api.schemas import Message
 from api.sse import router as sse_router
 from core import __version__
 from core.config import Settings
-from store.protocol import Store
+from store.protocol import Store, Warmable
 
 log = logging.getLogger(__name__)
 
@@ -45,39 +44,29 @@ _ITEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 def _warm_in_background(store: Store) -> None:
     """Let a store that holds data in memory for searches (the embedded one) load it now, beside
     the first requests rather than inside them. A failure here only means a slower first search."""
-    warm = getattr(store, "warm", None)
-    if warm is None:
+    if not isinstance(store, Warmable):
         return
 
     def run() -> None:
         try:
-            warm()
+            store.warm()
         except Exception as exc:  # the store closed under it, or is unreachable: searches will say so
             log.info("warming the store's search data failed: %s", exc)
 
     threading.Thread(target=run, name="vigil-warm-store", daemon=True).start()
 
 
-def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
-    """Build the API; opens (and later closes) the configured store unless one is given."""
-    owns_store = store is None
-    if store is None:
-        from store.factory import open_store
-
-        store = open_store(settings)
-    the_store: Store = store
+def create_app(settings: Settings, store: Store) -> FastAPI:
+    """Build the API over an open store, which the caller closes (`with open_store(settings)`)."""
+    the_store = store
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if owns_store:
-            the_store.init()
         _warm_in_background(the_store)
         try:
             yield
         finally:
             app.state.stopping = True
-            if owns_store:
-                the_store.close()
 
     app = FastAPI(
         title="Vigil",

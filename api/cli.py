@@ -12,6 +12,7 @@ import typer
 from api.auth import Role, create_key, list_keys, revoke_key
 from core.console import console, settings_from
 from core.errors import VigilError
+from store.factory import open_store
 
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 kibana_app = typer.Typer(help="Kibana saved objects.", no_args_is_help=True)
@@ -24,14 +25,8 @@ def keys_create(
     name: str = typer.Option("", "--name", help="who uses the key (shown in audit trails)"),
 ) -> None:
     """Create an API key; the key is printed once on stdout and never stored in clear."""
-    from store.factory import open_store
-
-    store = open_store(settings_from(ctx))
-    try:
-        store.init()
+    with open_store(settings_from(ctx)) as store:
         record, raw = create_key(store, name=name or f"{role.value}-key", role=role)
-    finally:
-        store.close()
     typer.echo(raw)
     console.print(
         f"[green]created[/green] key {record.id} ({record.role}, {record.name!r}): "
@@ -42,15 +37,10 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(ctx: typer.Context) -> None:
     """List keys (id, role, name, creation time); the keys themselves are not stored."""
-    from store.factory import open_store
-
-    store = open_store(settings_from(ctx))
-    try:
-        store.init()
-        for record in list_keys(store):
-            typer.echo(f"{record.id}  {record.role:<8}  {record.created_at:%Y-%m-%d %H:%M}  {record.name}")
-    finally:
-        store.close()
+    with open_store(settings_from(ctx)) as store:
+        records = list_keys(store)
+    for record in records:
+        typer.echo(f"{record.id}  {record.role:<8}  {record.created_at:%Y-%m-%d %H:%M}  {record.name}")
 
 
 @keys_app.command("revoke")
@@ -58,15 +48,10 @@ def keys_revoke(
     ctx: typer.Context, key_id: str = typer.Argument(..., help="the key id (see `keys list`)")
 ) -> None:
     """Revoke a key: it stops working within seconds."""
-    from store.factory import open_store
-
-    store = open_store(settings_from(ctx))
-    try:
-        store.init()
-        if not revoke_key(store, key_id):
-            raise VigilError(f"no key with id {key_id!r} (see `vigil keys list`)")
-    finally:
-        store.close()
+    with open_store(settings_from(ctx)) as store:
+        revoked = revoke_key(store, key_id)
+    if not revoked:
+        raise VigilError(f"no key with id {key_id!r} (see `vigil keys list`)")
     console.print(f"[green]revoked[/green] {key_id}")
 
 

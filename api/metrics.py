@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.config import Settings
 from store.errors import StoreError
-from store.protocol import Store
+from store.protocol import Spooling, Store
 from store.query import Kind, SearchQuery, Term, TermsAgg
 
 
@@ -32,9 +32,8 @@ class StoreCollector(Collector):
     def queue_depths(self) -> dict[str, int]:
         """Work accepted but not yet done: the ES spool (documents) and the webhook outbox (messages)."""
         depths: dict[str, int] = {}
-        spool = getattr(self.store, "spool", None)
-        if spool is not None and hasattr(spool, "pending_documents"):
-            depths["store_spool_documents"] = int(spool.pending_documents())
+        if isinstance(self.store, Spooling):
+            depths["store_spool_documents"] = self.store.pending_documents()
         outbox = self.settings.data_dir / "secmon" / "outbox"
         depths["notification_outbox"] = len(list(outbox.glob("*.json"))) if outbox.is_dir() else 0
         dead = outbox / "dead"

@@ -49,12 +49,8 @@ def main() -> int:
             wall = time.perf_counter() - started
         child = resource.getrusage(resource.RUSAGE_CHILDREN)
         server = resource.getrusage(resource.RUSAGE_SELF)
-        store = open_store(settings)
-        try:
-            store.init()
+        with open_store(settings) as store:
             stored = store.count(Kind.articles, SearchQuery())
-        finally:
-            store.close()
     crawl_seconds = summary.elapsed_seconds or wall
     pages_per_second = summary.pages / crawl_seconds
     peak_mb = child.ru_maxrss / 1024

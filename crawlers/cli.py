@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from core.console import console, settings_from
+from store.factory import open_store
 
 crawl_app = typer.Typer(
     help="Crawl the press outlets (`vigil crawl`), or debug a parser on a saved page (`vigil crawl parse`).",
@@ -128,15 +129,10 @@ def sources_list(as_json: bool = typer.Option(False, "--json", help="Machine-rea
 def sources_check(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     """Per outlet: last successful fetch, articles per day, SILENT when an active outlet stopped."""
     from crawlers.health import outlet_health
-    from store.factory import open_store
 
     settings = settings_from(ctx)
-    store = open_store(settings)
-    try:
-        store.init()
+    with open_store(settings) as store:
         report = outlet_health(store, settings)
-    finally:
-        store.close()
     if as_json:
         typer.echo(json.dumps([h.to_json() for h in report], ensure_ascii=False, indent=2))
         return

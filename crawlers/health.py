@@ -13,6 +13,7 @@ from typing import Any
 
 from core.config import Settings
 from crawlers.registry import OUTLETS
+from crawlers.state import CrawlState
 from store.protocol import Store
 from store.query import Kind, Range, RecordKind, SearchQuery, Term
 
@@ -45,16 +46,9 @@ def _when(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def record_health(settings: Settings, outlets: list[str], stats: dict[str, Any]) -> None:
+def record_health(store: Store, state: CrawlState, outlets: list[str], stats: dict[str, Any]) -> None:
     """Write this crawl's per-outlet fetch times and error counts into the store's records."""
-    from crawlers.state import CrawlState
-    from store.factory import open_store
-
-    state = CrawlState(settings.state_path("crawl", "state.sqlite3"))
-    try:
-        known = state.outlets()
-    finally:
-        state.close()
+    known = state.outlets()
     records: dict[str, dict[str, Any]] = {}
     for name in outlets:
         entry = known.get(name, {})
@@ -66,16 +60,11 @@ def record_health(settings: Settings, outlets: list[str], stats: dict[str, Any])
             "articles_indexed": entry.get("articles", 0),
             "last_errors": errors,
         }
-    store = open_store(settings)
-    try:
-        store.init()
-        previous = {name: store.get_record(RecordKind.outlet_health, name) or {} for name in records}
-        for name, record in records.items():
-            if record["last_success"] is None:
-                record["last_success"] = previous[name].get("last_success")
-        store.put_records(RecordKind.outlet_health, records)
-    finally:
-        store.close()
+    previous = {name: store.get_record(RecordKind.outlet_health, name) or {} for name in records}
+    for name, record in records.items():
+        if record["last_success"] is None:
+            record["last_success"] = previous[name].get("last_success")
+    store.put_records(RecordKind.outlet_health, records)
 
 
 def outlet_health(store: Store, settings: Settings, now: datetime | None = None) -> list[OutletHealth]:

@@ -10,13 +10,24 @@ from __future__ import annotations
 import multiprocessing
 import queue as queue_module
 import shutil
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+
 from core.config import Settings
+from core.console import progress as progress_bar
+from crawlers.context import CrawlContext
 from crawlers.errors import CrawlFailed
+from crawlers.health import record_health
 from crawlers.outlet import Outlet
 from crawlers.registry import select_outlets
+from crawlers.settings import scrapy_settings
+from crawlers.spiders.press import PressSpider
+from crawlers.state import CrawlState
+from store.factory import open_store
 
 CHILD_GRACE_SECONDS = 30.0
 
@@ -132,9 +143,7 @@ class _Progress:
     """Pages and articles so far, on stderr."""
 
     def __init__(self, outlets: int) -> None:
-        from core.console import progress
-
-        self.bar = progress()
+        self.bar = progress_bar()
         self.bar.start()
         self.task = self.bar.add_task(f"crawling {outlets} outlet(s)", total=None)
 
@@ -174,15 +183,35 @@ def _crawl_in_this_process(
     overrides: dict[str, Any],
     channel: Any,
 ) -> dict[str, Any]:
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
+    indexing = bool(overrides.pop("VIGIL_INDEX", True))
+    with (
+        CrawlState(settings.state_path("crawl", "state.sqlite3")) as state,
+        open_store(settings) if indexing else nullcontext(None) as store,
+    ):
+        context = CrawlContext(settings, state, store)
+        stats, values = _run_scrapy(context, outlets, limit, base_url, overrides, channel)
+        if store is not None:
+            record_health(store, state, [outlet.name for outlet in outlets], stats)
+    if stats.get("finish_reason") == "finished" and values.get("JOBDIR"):
+        # JOBDIR is for resuming an interrupted crawl; after a complete one it would only suppress
+        # the next run's requests, so it is cleared.
+        shutil.rmtree(values["JOBDIR"], ignore_errors=True)
+    for key, value in list(stats.items()):
+        if not isinstance(value, int | float | str):
+            stats[key] = str(value)
+    return stats
 
-    from crawlers.health import record_health
-    from crawlers.settings import scrapy_settings
-    from crawlers.spiders.press import PressSpider
 
-    state_path = settings.state_path("crawl", "state.sqlite3")
-    values = scrapy_settings(settings, state_path=state_path, **overrides)
+def _run_scrapy(
+    context: CrawlContext,
+    outlets: list[Outlet],
+    limit: int | None,
+    base_url: str | None,
+    overrides: dict[str, Any],
+    channel: Any,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One Scrapy crawl over the context's state and store: (its stats, the Scrapy settings used)."""
+    values = scrapy_settings(context, **overrides)
     process = CrawlerProcess(values)
     crawler = process.create_crawler(PressSpider)
     counts = {"pages": 0, "articles": 0}
@@ -197,18 +226,8 @@ def _crawl_in_this_process(
 
     crawler.signals.connect(on_response, signal=signals.response_received)
     crawler.signals.connect(on_item, signal=signals.item_scraped)
-    process.crawl(crawler, outlets=outlets, state_path=str(state_path), base_url=base_url, limit=limit)
+    process.crawl(crawler, outlets=outlets, base_url=base_url, limit=limit)
     process.start()
     assert crawler.stats is not None
-    stats = dict(crawler.stats.get_stats())
     channel.put(("progress", dict(counts)))
-    if stats.get("finish_reason") == "finished" and values.get("JOBDIR"):
-        # JOBDIR is for resuming an interrupted crawl; after a complete one it would only suppress
-        # the next run's requests, so it is cleared.
-        shutil.rmtree(values["JOBDIR"], ignore_errors=True)
-    if values.get("VIGIL_INDEX", True):
-        record_health(settings, [outlet.name for outlet in outlets], stats)
-    for key, value in list(stats.items()):
-        if not isinstance(value, int | float | str):
-            stats[key] = str(value)
-    return stats
+    return dict(crawler.stats.get_stats()), values

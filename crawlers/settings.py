@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import Settings
+from crawlers.context import CrawlContext
 from crawlers.pipelines import PIPELINES
 
 BOT_NAME = "vigil"
@@ -39,10 +40,9 @@ def job_dir(settings: Settings, name: str = "press") -> Path:
     return settings.state_path("crawl", "jobs", name, "x").parent
 
 
-def scrapy_settings(
-    settings: Settings, *, state_path: Path, job: str | None = "press", **extra: Any
-) -> dict[str, Any]:
+def scrapy_settings(context: CrawlContext, *, job: str | None = "press", **extra: Any) -> dict[str, Any]:
     """Scrapy settings for one crawl; `extra` overrides (tests shorten retries, the bench widens slots)."""
+    settings = context.settings
     crawl = settings.crawl
     values: dict[str, Any] = {
         "BOT_NAME": BOT_NAME,
@@ -76,8 +76,8 @@ def scrapy_settings(
         "SPIDER_MIDDLEWARES": SPIDER_MIDDLEWARES,
         "EXTENSIONS": EXTENSIONS,
         "ITEM_PIPELINES": dict(PIPELINES),
-        "VIGIL_SETTINGS": settings,
-        "VIGIL_STATE_PATH": str(state_path),
+        "VIGIL_CRAWL": context,
+        "VIGIL_INDEX": context.store is not None,
         "VIGIL_ENRICH": crawl.enrich,
         "VIGIL_ALLOW_PRIVATE_HOSTS": list(crawl.allow_private_hosts),
     }

@@ -46,6 +46,12 @@ class CrawlState:
     def close(self) -> None:
         self._db.close()
 
+    def __enter__(self) -> CrawlState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # feeds ---------------------------------------------------------------------------------
     def validators(self, url: str) -> tuple[str | None, str | None]:
         row = self._db.execute("SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)).fetchone()

@@ -10,10 +10,9 @@ import orjson
 import typer
 from rich.table import Table
 
-from core.config import Settings
 from core.console import console, progress, settings_from
 from secmon.parsecli import parse_command
-from store.protocol import Store
+from store.factory import open_store
 
 logs_app = typer.Typer(help="Ingest and parse security logs.", no_args_is_help=True)
 rules_app = typer.Typer(help="Suricata rulesets and Vigil detections.", no_args_is_help=True)
@@ -21,14 +20,6 @@ incidents_app = typer.Typer(help="Security incidents.", no_args_is_help=True)
 logs_app.command("parse")(parse_command)
 
 FORMAT_HELP = "auto, eve, fastlog, syslog, nginx or apache"
-
-
-def _store(settings: Settings) -> Store:
-    from store.factory import open_store
-
-    store = open_store(settings)
-    store.init()
-    return store
 
 
 def _emit_json(data: object) -> None:
@@ -62,25 +53,17 @@ def ingest_command(
             f'{zone_text!r} is not a zone: use UTC or an offset such as "+07:00"', param_hint="--timezone"
         ) from None
     settings = settings_from(ctx)
-    store = _store(settings)
     sizes = {p: os.path.getsize(p) for p in paths if p != "-" and os.path.isfile(p) and not p.endswith(".gz")}
-    try:
-        with progress() as bar:
-            tasks = {
-                p: bar.add_task(Path(p).name if p != "-" else "stdin", total=sizes.get(p)) for p in paths
-            }
+    with open_store(settings) as store, progress() as bar:
+        tasks = {p: bar.add_task(Path(p).name if p != "-" else "stdin", total=sizes.get(p)) for p in paths}
 
-            def advance(path: str, consumed: int) -> None:
-                task = tasks.get(path)
-                if task is None:
-                    task = tasks[path] = bar.add_task(Path(path).name, total=None)
-                bar.advance(task, consumed)
+        def advance(path: str, consumed: int) -> None:
+            task = tasks.get(path)
+            if task is None:
+                task = tasks[path] = bar.add_task(Path(path).name, total=None)
+            bar.advance(task, consumed)
 
-            summary = ingest_paths(
-                settings, store, paths, fmt=fmt, follow=follow, progress=advance, zone=zone
-            )
-    finally:
-        store.close()
+        summary = ingest_paths(settings, store, paths, fmt=fmt, follow=follow, progress=advance, zone=zone)
     if as_json:
         _emit_json(summary.as_dict())
         return
@@ -119,18 +102,14 @@ def rules_update(
     from secmon.ruleset import RulesetPaths, update_ruleset
 
     settings = settings_from(ctx)
-    store = _store(settings)
-    try:
-        with console.status("building the ruleset with suricata-update…"):
-            record = update_ruleset(
-                settings,
-                store,
-                sources=source or None,
-                local=local or None,
-                suricata=None if no_test else "auto",
-            )
-    finally:
-        store.close()
+    with open_store(settings) as store, console.status("building the ruleset with suricata-update…"):
+        record = update_ruleset(
+            settings,
+            store,
+            sources=source or None,
+            local=local or None,
+            suricata=None if no_test else "auto",
+        )
     console.print(
         f"[green]ruleset {record.version}[/green]: {record.rules_enabled:,} enabled of "
         f"{record.rules_total:,} rules, tested with {record.tested_with or 'nothing (no suricata binary)'}; "
@@ -238,11 +217,8 @@ def incidents_list(
         sort=(SortField("last_seen", True),),
         size=limit,
     )
-    store = _store(settings_from(ctx))
-    try:
+    with open_store(settings_from(ctx)) as store:
         page = store.search(Kind.incidents, query)
-    finally:
-        store.close()
     incidents = [Incident.model_validate(hit.source) for hit in page.hits]
     if as_json:
         _emit_json([incident_summary(i) for i in incidents])
@@ -270,15 +246,12 @@ def incidents_update(
     """Change an incident's status or assignee, or add a note (audited)."""
     from secmon.incidents import add_note, change_incident
 
-    store = _store(settings_from(ctx))
-    try:
+    with open_store(settings_from(ctx)) as store:
         incident = None
         if status is not None or assignee is not None:
             incident = change_incident(store, incident_id, actor=actor, status=status, assignee=assignee)
         if note:
             incident = add_note(store, incident_id, actor=actor, text=note)
-    finally:
-        store.close()
     if incident is not None:
         console.print(f"incident {incident.id}: {incident.status.value}, assignee {incident.assignee or '-'}")
 
@@ -291,11 +264,8 @@ def incidents_show(
     """One incident as JSON: evidence event ids, entities, notes and the audit trail."""
     from store.errors import NotFound
 
-    store = _store(settings_from(ctx))
-    try:
+    with open_store(settings_from(ctx)) as store:
         incident = store.get_incident(incident_id)
-    finally:
-        store.close()
     if incident is None:
         raise NotFound(f"no incident {incident_id} (list them with `vigil incidents list`)")
     _emit_json(incident.model_dump(mode="json"))

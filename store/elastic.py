@@ -233,6 +233,10 @@ class ElasticStore:
         actions = [action("index", index, doc_id, doc) for doc_id, doc in map(incident_document, incidents)]
         return self.writer.write("incidents", actions)
 
+    def pending_documents(self) -> int:
+        """How many documents wait in the spool (`store.protocol.Spooling`)."""
+        return self.spool.pending_documents()
+
     def replay_spool(self) -> int:
         """Send spooled batches in order, each marked done once acknowledged; raises if still down."""
         return self.writer.replay()

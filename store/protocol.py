@@ -58,3 +58,31 @@ class Store(Protocol):
 
     def stats(self) -> dict[str, int]:
         """Document count per kind."""
+
+
+# -- abilities some backends have: the API asks with isinstance, and the type checker knows what it gets
+
+
+@runtime_checkable
+class Warmable(Protocol):
+    """A store that holds search data in memory (the embedded one) and can load it ahead of searches."""
+
+    def warm(self) -> None:
+        """Load what searches hold in memory now; safe to call from a background thread."""
+
+
+@runtime_checkable
+class Generational(Protocol):
+    """A store that can tell cheaply whether anything was written since an answer was computed."""
+
+    def generation(self) -> int:
+        """A number that changes whenever any writer (in any process) commits; answers cached under
+        the current generation are still the store's answers."""
+
+
+@runtime_checkable
+class Spooling(Protocol):
+    """A store that spools writes to disk while its backend is unreachable (Elasticsearch)."""
+
+    def pending_documents(self) -> int:
+        """How many documents wait in the spool."""

@@ -16,6 +16,7 @@ from crawlers.cli import crawl_app, sources_app
 from nlp.cli import app as nlp_app
 from secmon.cli import incidents_app, logs_app, rules_app
 from store.errors import StoreError
+from store.factory import open_store
 from vigil.main_job import demo_command, run_command
 
 app = typer.Typer(
@@ -53,29 +54,19 @@ def config_check(ctx: typer.Context) -> None:
 @store_app.command("init")
 def store_init(ctx: typer.Context) -> None:
     """Create the tables or index templates (idempotent)."""
-    from store.factory import open_store
-
     settings = settings_from(ctx)
-    store = open_store(settings)
-    try:
-        store.init()
-    finally:
-        store.close()
+    with open_store(settings):
+        pass
     console.print(f"[green]store ready[/green] ({settings.store.backend})")
 
 
 @store_app.command("stats")
 def store_stats(ctx: typer.Context) -> None:
     """Document counts per collection."""
-    from store.factory import open_store
-
-    store = open_store(settings_from(ctx))
-    try:
-        store.init()
-        for kind, count in store.stats().items():
-            typer.echo(f"{kind:<12} {count:>10,}")
-    finally:
-        store.close()
+    with open_store(settings_from(ctx)) as store:
+        counts = store.stats()
+    for kind, count in counts.items():
+        typer.echo(f"{kind:<12} {count:>10,}")
 
 
 app.add_typer(config_app, name="config")

@@ -7,7 +7,6 @@ what to try. Everything lives in `<data dir>/demo`, so the demo never touches a 
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import socket
 import threading
@@ -17,18 +16,18 @@ from typing import Literal
 
 import httpx
 
+import secmon
+from api.auth import Role, create_key
 from core.config import AssetSettings, LogSource, SecmonSettings, Settings, StoreSettings
 from core.console import console
 from core.errors import VigilError
+from crawlers.runner import run_crawl
+from crawlers.snapshots import SnapshotSite
+from secmon.pipeline import Ingester
+from store.factory import open_store
 from store.protocol import Store
-from vigil.main_job import Service, open_ready_store
+from vigil.main_job import Service
 
-PARTS = {
-    "crawlers.runner": "the crawlers part (crawls outlets)",
-    "crawlers.snapshots": "the bundled outlet snapshots",
-    "secmon.pipeline": "the security-monitoring part (log ingest and detection)",
-    "api.app": "the API",
-}
 SAMPLE_SUFFIXES = {".log", ".json", ".jsonl"}
 # The sample file names say what produced them; "auto" sniffs the rest.
 LogFormat = Literal["auto", "eve", "fastlog", "syslog", "nginx", "apache"]
@@ -41,25 +40,7 @@ FORMAT_HINTS: tuple[tuple[str, LogFormat], ...] = (
 )
 
 
-def check_parts() -> None:
-    """Fail with one clear message naming every part the demo needs and cannot import."""
-    missing = []
-    for module, what in PARTS.items():
-        try:
-            importlib.import_module(module)
-        except ImportError as exc:
-            missing.append(f"{what} ({module}: {exc})")
-    if missing:
-        raise VigilError(
-            "vigil demo cannot run, parts are missing: "
-            + "; ".join(missing)
-            + ". Reinstall with `make install`."
-        )
-
-
 def sample_logs() -> list[Path]:
-    import secmon
-
     folder = Path(secmon.__file__).resolve().parent / "samples"
     files = (
         sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in SAMPLE_SUFFIXES)
@@ -150,8 +131,6 @@ def copy_samples(samples: list[Path], target: Path) -> list[Path]:
 
 def ingest_everything(settings: Settings, store: Store) -> tuple[int, int]:
     """Follow the sample logs until nothing new: returns (lines, incidents opened)."""
-    from secmon.pipeline import Ingester
-
     ingester = Ingester(settings, store)
     lines = opened = 0
     try:
@@ -203,19 +182,13 @@ def self_check(base_url: str, key: str) -> dict[str, int]:
 
 
 def run_demo(base: Settings, *, once: bool, port: int) -> None:
-    check_parts()
-    from api.auth import Role, create_key
-    from crawlers.runner import run_crawl
-    from crawlers.snapshots import SnapshotSite
-
     started = time.monotonic()
     samples = sample_logs()
     port = free_port(port)
     probe = demo_settings(base, [], port)
     settings = demo_settings(base, copy_samples(samples, probe.data_dir / "sample-logs"), port)
-    store = open_ready_store(settings)
     console.print(f"[bold]vigil demo[/bold]: state in {settings.data_dir} (embedded store)")
-    with SnapshotSite() as site:
+    with open_store(settings) as store, SnapshotSite() as site:
         console.print(f"crawling the bundled outlet snapshots served at {site.base_url} …")
         crawl = run_crawl(settings, base_url=site.base_url)
         console.print(f"  {crawl.pages} pages, {crawl.articles} new articles, {crawl.errors} errors")

@@ -4,8 +4,8 @@
 child process, see crawlers.runner), log following with detection and notifications
 (secmon.pipeline.Ingester, polled every second), and the API (uvicorn) in the main thread. SIGTERM
 or Ctrl-C stops the API, lets the in-flight log batch finish, commits its offsets and closes the
-store; a crawl in progress is given `CRAWL_GRACE_SECONDS` to finish (it writes its own batches, and
-an interrupted crawl is simply resumed at the next run).
+store (`with open_store`); a crawl in progress is given `CRAWL_GRACE_SECONDS` to finish (it writes its
+own batches, and an interrupted crawl is simply resumed at the next run).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import uvicorn
 from core.config import Settings
 from core.console import console, settings_from
 from core.errors import VigilError
+from store.factory import open_store
 from store.protocol import Store
 
 log = logging.getLogger("vigil.run")
@@ -144,7 +145,6 @@ class Service:
             thread.join(timeout=grace)
             if thread.is_alive():
                 log.warning("%s still busy after %.0f s; exiting anyway", thread.name, grace)
-        self.store.close()
 
     def serve(self, host: str, port: int) -> None:
         """Run until SIGTERM/SIGINT, then shut down in order.
@@ -203,18 +203,11 @@ def api_worker(settings: Settings, host: str, port: int) -> None:
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     sock = listen_socket(host, port, shared=True)
-    config = uvicorn.Config(
-        create_app(settings), log_level="warning", lifespan="on", timeout_graceful_shutdown=5
-    )
-    uvicorn.Server(config).run(sockets=[sock])
-
-
-def open_ready_store(settings: Settings) -> Store:
-    from store.factory import open_store
-
-    store = open_store(settings)
-    store.init()
-    return store
+    with open_store(settings) as store:
+        config = uvicorn.Config(
+            create_app(settings, store), log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+        )
+        uvicorn.Server(config).run(sockets=[sock])
 
 
 def run_command(
@@ -227,15 +220,16 @@ def run_command(
     """Run everything on a schedule: crawl, enrich, follow logs, detect, notify, serve the API."""
     settings = settings_from(ctx)
     logging.getLogger("vigil").setLevel(settings.log_level)
-    store = open_ready_store(settings)
-    service = Service(settings, store, crawl=crawl, logs=logs)
     bind_host, bind_port = host or settings.api.host, port or settings.api.port
-    console.print(
-        f"[bold]vigil run[/bold]: {settings.store.backend} store, crawl every "
-        f"{settings.crawl.interval_minutes} min{'' if crawl else ' (off)'}, "
-        f"{len(settings.secmon.logs)} log source(s), API on http://{bind_host}:{bind_port} — Ctrl-C to stop"
-    )
-    service.serve(bind_host, bind_port)
+    with open_store(settings) as store:
+        service = Service(settings, store, crawl=crawl, logs=logs)
+        console.print(
+            f"[bold]vigil run[/bold]: {settings.store.backend} store, crawl every "
+            f"{settings.crawl.interval_minutes} min{'' if crawl else ' (off)'}, "
+            f"{len(settings.secmon.logs)} log source(s), API on http://{bind_host}:{bind_port}"
+            " — Ctrl-C to stop"
+        )
+        service.serve(bind_host, bind_port)
     console.print("stopped cleanly (log offsets committed)")
 
 

@@ -26,7 +26,8 @@ from api.schemas import (
     StoryArticle,
     ToneDay,
 )
-from store.protocol import Store
+from crawlers.health import outlet_health
+from store.protocol import Generational, Store
 from store.query import DateHistogramAgg, Hit, Kind, SearchQuery, SortField, Term, TermsAgg
 
 router = APIRouter(tags=["press"])
@@ -100,11 +101,10 @@ def search_articles(
         # of a common word cost ~30% of the server's CPU (Elasticsearch's default is the same)
         track_total_hits=request.app.state.settings.api.total_exact_up_to,
     )
-    generation = getattr(store, "generation", None)
-    if generation is None:
+    if not isinstance(store, Generational):
         return _json(_search_page(store, query))
     cache: TtlCache[bytes] = request.app.state.search_cache
-    cache_key = (query, generation())
+    cache_key = (query, store.generation())
     return _json(cache.get_or_compute(cache_key, lambda: _search_page(store, query)))
 
 
@@ -260,8 +260,4 @@ def get_article(key: PressKey, store: StoreDep, article_id: str) -> ArticleDetai
 
 @router.get("/outlets", response_model=list[OutletPublic], summary="Outlets and their crawl health")
 def list_outlets(key: PressKey, store: StoreDep, settings: SettingsDep) -> list[OutletPublic]:
-    try:
-        from crawlers.health import outlet_health
-    except ImportError:
-        raise HTTPException(503, "outlet health needs the crawlers part, which is not installed") from None
     return [OutletPublic.model_validate(h.to_json()) for h in outlet_health(store, settings)]

@@ -9,11 +9,11 @@ distinct outlets that carried it. Articles indexed earlier learn the new count t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
 
+from crawlers.context import crawl_context
 from crawlers.state import CrawlState
 from nlp.fingerprint import (
     SAME_STORY,
@@ -36,13 +36,12 @@ class StoryClusterPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoryClusterPipeline:
-        state = CrawlState(Path(crawler.settings.get("VIGIL_STATE_PATH")))
+        state = crawl_context(crawler).state
         return cls(crawler, state, crawler.settings.getfloat("VIGIL_SAME_STORY", SAME_STORY))
 
     def close_spider(self) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("clusters", len(self.clusters))
-        self.state.close()
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         article_id = stable_id("article", item["canonical_url"])

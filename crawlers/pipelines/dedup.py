@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawlers.context import crawl_context
 from crawlers.state import CrawlState, content_key, url_key
 from crawlers.urls import canonical_url
 from store.ids import stable_id
@@ -57,10 +57,7 @@ class ExactDedupPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExactDedupPipeline:
-        return cls(crawler, CrawlState(Path(crawler.settings.get("VIGIL_STATE_PATH"))))
-
-    def close_spider(self) -> None:
-        self.state.close()
+        return cls(crawler, crawl_context(crawler).state)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         item["content_hash"] = content_hash(item)

@@ -1,4 +1,4 @@
-"""Enrichment hook: topic, tone, entities and watchlists from nlp/, when it is installed and enabled.
+"""Enrichment: topic, tone, entities and watchlists from nlp/, when enabled (`crawl.enrich`).
 
 Watchlists are read once per crawl from the store (the API manages them); models come from
 `nlp.model_dir`. An enrichment failure never loses an article: it is indexed without enrichment,
@@ -17,7 +17,11 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet.defer import Deferred
 
 from core.config import Settings
+from crawlers.context import crawl_context
 from crawlers.pipelines import to_article
+from nlp.watchlists import as_watchlist
+from store.protocol import Store
+from store.query import RecordKind
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = 3
@@ -27,11 +31,16 @@ MAX_WAIT_SECONDS = 0.05
 
 class EnrichPipeline:
     def __init__(
-        self, crawler: Crawler, enrich_batch: Callable[..., list[Any]], settings: Settings | None
+        self,
+        crawler: Crawler,
+        enrich_batch: Callable[..., list[Any]],
+        settings: Settings | None,
+        store: Store | None = None,
     ) -> None:
         self.crawler = crawler
         self.enrich_batch = enrich_batch
         self.settings = settings
+        self.store = store
         self.watchlists: list[Any] = []
         self.failures = 0
         self.waiting: list[tuple[dict[str, Any], Deferred[dict[str, Any]]]] = []
@@ -41,28 +50,16 @@ class EnrichPipeline:
     def from_crawler(cls, crawler: Crawler) -> EnrichPipeline:
         if not crawler.settings.getbool("VIGIL_ENRICH", False):
             raise NotConfigured("enrichment switched off (crawl.enrich = false)")
-        try:
-            from nlp.enrich import enrich_batch
-        except ImportError as exc:
-            log.warning("nlp.enrich is not available (%s): articles are indexed without enrichment", exc)
-            raise NotConfigured("nlp.enrich not available") from exc
-        return cls(crawler, enrich_batch, crawler.settings.get("VIGIL_SETTINGS"))
+        # lazy: nlp.enrich loads scikit-learn and skops (~3 s), which a crawl without enrichment never needs
+        from nlp.enrich import enrich_batch
+
+        context = crawl_context(crawler)
+        return cls(crawler, enrich_batch, context.settings, context.store)
 
     def open_spider(self) -> None:
-        if self.settings is None:
-            return
-        from nlp.watchlists import as_watchlist
-        from store.factory import open_store
-        from store.query import RecordKind
-
-        store = open_store(self.settings)
-        try:
-            store.init()
-            self.watchlists = [
-                as_watchlist(r) for r in store.list_records(RecordKind.watchlists, limit=10_000)
-            ]
-        finally:
-            store.close()
+        if self.store is not None:
+            records = self.store.list_records(RecordKind.watchlists, limit=10_000)
+            self.watchlists = [as_watchlist(record) for record in records]
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         """Wait for a batch: items are classified together, up to BATCH_SIZE at a time or after

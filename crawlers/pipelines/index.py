@@ -1,15 +1,14 @@
-"""Batched indexing into the configured store (`store.factory.open_store`)."""
+"""Batched indexing into the crawl process's store (`crawlers.context`)."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from core.config import Settings
+from crawlers.context import crawl_context
 from crawlers.pipelines import to_article
 from crawlers.state import CrawlState
 from store.models import Article
@@ -26,29 +25,21 @@ class IndexPipeline:
     `story_outlets` count.
     """
 
-    def __init__(self, crawler: Crawler, settings: Settings) -> None:
+    def __init__(self, crawler: Crawler, store: Store, state: CrawlState, batch_size: int) -> None:
         self.crawler = crawler
-        self.settings = settings
-        self.batch_size = settings.store.batch_size
+        self.store = store
+        self.state = state
+        self.batch_size = batch_size
         self.pending: dict[str, Article] = {}
         self.updates: dict[str, Article] = {}
         self.new_per_outlet: dict[str, int] = {}
-        self.store: Store | None = None
-        self.state: CrawlState | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IndexPipeline:
-        settings = crawler.settings.get("VIGIL_SETTINGS")
-        if not crawler.settings.getbool("VIGIL_INDEX", True) or settings is None:
+        context = crawl_context(crawler)
+        if context.store is None:
             raise NotConfigured("indexing switched off")
-        return cls(crawler, settings)
-
-    def open_spider(self) -> None:
-        from store.factory import open_store
-
-        self.store = open_store(self.settings)
-        self.store.init()
-        self.state = CrawlState(Path(self.crawler.settings.get("VIGIL_STATE_PATH")))
+        return cls(crawler, context.store, context.state, context.settings.store.batch_size)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         article = to_article(item)
@@ -62,7 +53,6 @@ class IndexPipeline:
 
     def _update_story_count(self, article_id: str, outlets: int) -> None:
         """A story gained an outlet: its earlier articles get the new count (pending or stored)."""
-        assert self.store is not None
         if article_id in self.pending:
             current = self.pending[article_id]
             self.pending[article_id] = current.model_copy(update={"story_outlets": outlets})
@@ -75,9 +65,9 @@ class IndexPipeline:
         """Write new articles and re-write updated ones in one bulk call, rewrites last so they win.
         If the store fails, the new articles are forgotten by the crawl
         state so the next crawl fetches them again, and the error propagates (Scrapy logs it)."""
-        if self.store is None or not (self.pending or self.updates):
+        if not (self.pending or self.updates):
             return
-        assert self.crawler.stats is not None and self.state is not None
+        assert self.crawler.stats is not None
         new, updates = list(self.pending.values()), list(self.updates.values())
         self.pending.clear()
         self.updates.clear()
@@ -103,10 +93,4 @@ class IndexPipeline:
             log.warning("store rejected article %s: %s", article_id, reason)
 
     def close_spider(self) -> None:
-        try:
-            self.flush()
-        finally:
-            if self.store is not None:
-                self.store.close()
-            if self.state is not None:
-                self.state.close()
+        self.flush()

@@ -11,22 +11,26 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawlers.context import crawl_context
 from crawlers.dates import parse_vn_date
 from crawlers.decode import decode_html
 from crawlers.extract import parse_page
 from crawlers.outlet import Outlet
+from crawlers.registry import select_outlets
 from crawlers.state import CrawlState, url_key
 from crawlers.urls import canonical_url, to_fetch_url
 
@@ -47,9 +51,6 @@ _ERROR_NAMES = (
 
 def failure_reason(failure: Failure) -> str:
     """A short, stable name for why a request failed (used as a stats key)."""
-    from scrapy.exceptions import IgnoreRequest
-    from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
-
     error = failure.value
     if isinstance(error, HttpError):
         return f"http_{error.response.status}"
@@ -81,28 +82,27 @@ class PressSpider(scrapy.Spider):
     def __init__(
         self,
         outlets: list[Outlet] | str | None = None,
-        state_path: str | None = None,
         base_url: str | None = None,
         limit: int | str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Vigil passes Outlet entries; `scrapy crawl press -a outlets=vnexpress,trt -a limit=5` names."""
+        """Vigil passes Outlet entries; a comma-separated string names registry outlets."""
         super().__init__(**kwargs)
         if outlets is None or isinstance(outlets, str):
-            from crawlers.registry import select_outlets
-
             outlets = select_outlets([name for name in (outlets or "").split(",") if name] or None)
-        if state_path is None:
-            from core.config import load_settings
-
-            state_path = str(load_settings().state_path("crawl", "state.sqlite3"))
         self.outlets = {outlet.name: outlet for outlet in outlets}
         self.base_url = base_url
         self.limit = int(limit) if limit is not None else None
-        self.crawl_state = CrawlState(Path(state_path))
+        self.crawl_state: CrawlState  # the crawl process's, set by from_crawler
         self.scheduled: dict[str, int] = {name: 0 for name in self.outlets}
         self.requested: dict[str, str] = {}
         self.fetches: dict[str, tuple[str | None, str]] = {}  # outlet -> (last success, last attempt)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PressSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.crawl_state = crawl_context(crawler).state
+        return spider
 
     # discovery -----------------------------------------------------------------------------
     def _request(self, public_url: str, outlet: Outlet, kind: str, **kwargs: Any) -> scrapy.Request:
@@ -279,4 +279,3 @@ class PressSpider(scrapy.Spider):
             if success:
                 self.crawl_state.outlet_fetched(outlet, ok=True, at=success)
             self.crawl_state.outlet_fetched(outlet, ok=False, at=attempt)
-        self.crawl_state.close()

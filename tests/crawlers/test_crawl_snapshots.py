@@ -42,13 +42,9 @@ def crawled(
 
 
 def _articles(settings: Settings) -> list[Article]:
-    store = open_store(settings)
-    try:
-        store.init()
+    with open_store(settings) as store:
         ids = [hit.id for hit in store.search(Kind.articles, SearchQuery(size=500)).hits]
         found = [store.get_article(article_id) for article_id in ids]
-    finally:
-        store.close()
     return [article for article in found if article is not None]
 
 
@@ -116,17 +112,13 @@ def test_a_second_run_uses_conditional_get_and_indexes_nothing_new(crawled) -> N
 
 def test_outlet_health_after_a_crawl(crawled) -> None:  # type: ignore[no-untyped-def]
     settings, first, _, _ = crawled
-    store = open_store(settings)
-    try:
-        store.init()
+    with open_store(settings) as store:
         records = {r["name"]: r for r in store.list_records(RecordKind.outlet_health)}
         # "now" just after the newest snapshot article, so the outlets count as publishing
         newest = max(a.published_at for a in _articles(settings) if a.published_at)
         report = {h.name: h for h in outlet_health(store, settings, now=newest + timedelta(hours=1))}
         later = {h.name: h for h in outlet_health(store, settings, now=newest + timedelta(days=3))}
         per_outlet = store.count(Kind.articles, SearchQuery(filters=(Term("outlet", ("vnexpress",)),)))
-    finally:
-        store.close()
     assert set(records) == {outlet.name for outlet in OUTLETS}
     assert set(report) == {outlet.name for outlet in OUTLETS}
     assert all(h.last_success is not None and h.last_success <= datetime.now(UTC) for h in report.values())
@@ -148,12 +140,8 @@ def test_limit_and_outlet_selection(tmp_path: Path, snapshot_site: SnapshotSite)
 
 def test_enrichment_hook_never_loses_articles(tmp_path: Path, snapshot_site: SnapshotSite) -> None:
     settings = make_settings(tmp_path, enrich=True)
-    store = open_store(settings)
-    try:
-        store.init()
+    with open_store(settings) as store:
         store.put_records(RecordKind.watchlists, {"hue": {"id": "hue", "name": "Huế", "terms": ["Huế"]}})
-    finally:
-        store.close()
     summary = run_crawl(settings, outlets=["huengaynay"], base_url=snapshot_site.base_url)
     stats = summary.stats
     handled = sum(int(stats.get(f"pipeline/enrich/{key}", 0)) for key in ("items", "failed", "skipped"))

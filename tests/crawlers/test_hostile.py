@@ -27,12 +27,8 @@ def hostile_crawl(
             settings, [server.outlet()], scrapy_overrides={"RETRY_TIMES": 1, "REDIRECT_MAX_TIMES": 3}
         )
         hits = dict(server.hits)
-    store = open_store(settings)
-    try:
-        store.init()
+    with open_store(settings) as store:
         docs = [hit.source for hit in store.search(Kind.articles, SearchQuery(size=100)).hits]
-    finally:
-        store.close()
     return summary, hits, docs, tmp
 
 
@@ -139,12 +135,8 @@ def test_a_second_run_adds_nothing(hostile_crawl) -> None:  # type: ignore[no-un
     with HostileServer(slow_seconds=0.0) as server:
         # Same state, a new port: the good URLs differ, so dedup must come from content hashes.
         again = crawl_outlets(settings, [server.outlet()], scrapy_overrides={"RETRY_TIMES": 0})
-    store = open_store(settings)
-    try:
-        store.init()
+    with open_store(settings) as store:
         count = store.count(Kind.articles, SearchQuery())
-    finally:
-        store.close()
     assert again.finish_reason == "finished"
     assert count == len(docs) + 1  # only /slow, which timed out the first time, is new
     assert again.articles == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
+from crawlers.context import CrawlContext
 from crawlers.pipelines import PIPELINES
 from crawlers.pipelines.clusters import StoryClusterPipeline
 from crawlers.pipelines.dedup import CanonicalUrlPipeline, ExactDedupPipeline
@@ -16,10 +18,26 @@ from crawlers.pipelines.enrich import EnrichPipeline
 from crawlers.pipelines.index import IndexPipeline
 from crawlers.pipelines.text import NormalisePipeline, ValidatePipeline
 from crawlers.snapshots.corpus import load_corpus
+from crawlers.state import CrawlState
+from store.protocol import Store
+from tests.crawlers.conftest import make_settings
 
 
-def _crawler(tmp_path: Path, **settings: Any):  # type: ignore[no-untyped-def]
-    crawler = get_crawler(settings_dict={"VIGIL_STATE_PATH": str(tmp_path / "state.sqlite3"), **settings})
+@pytest.fixture
+def states(tmp_path: Path) -> Iterator[list[CrawlState]]:
+    """The crawl states the test's crawlers opened (one state file), closed at the end."""
+    opened: list[CrawlState] = []
+    yield opened
+    for state in opened:
+        state.close()
+
+
+def _crawler(tmp_path: Path, states: list[CrawlState], store: Store | None = None, **settings: Any):  # type: ignore[no-untyped-def]
+    """A Scrapy crawler holding the crawl context `crawlers.runner` gives a real crawl."""
+    state = CrawlState(tmp_path / "state.sqlite3")
+    states.append(state)
+    context = CrawlContext(make_settings(tmp_path), state, store)
+    crawler = get_crawler(settings_dict={"VIGIL_CRAWL": context, **settings})
     crawler.stats.open_spider()
     return crawler
 
@@ -57,8 +75,10 @@ def test_pipelines_run_in_the_documented_order() -> None:
 @pytest.mark.parametrize(
     ("fields", "reason"), [({"title": "  "}, "missing_title"), ({"body": "Ngắn."}, "missing_body")]
 )
-def test_validate_drops_with_a_counted_reason(tmp_path: Path, fields: dict[str, Any], reason: str) -> None:
-    crawler = _crawler(tmp_path)
+def test_validate_drops_with_a_counted_reason(
+    tmp_path: Path, states: list[CrawlState], fields: dict[str, Any], reason: str
+) -> None:
+    crawler = _crawler(tmp_path, states)
     pipeline = ValidatePipeline.from_crawler(crawler)
     with pytest.raises(DropItem, match=reason):
         pipeline.process_item(_item(**fields))
@@ -67,8 +87,8 @@ def test_validate_drops_with_a_counted_reason(tmp_path: Path, fields: dict[str, 
     assert crawler.stats.get_value("pipeline/validate/passed") == 1
 
 
-def test_normalise_applies_nfc_and_keeps_paragraphs(tmp_path: Path) -> None:
-    pipeline = NormalisePipeline.from_crawler(_crawler(tmp_path))
+def test_normalise_applies_nfc_and_keeps_paragraphs(tmp_path: Path, states: list[CrawlState]) -> None:
+    pipeline = NormalisePipeline.from_crawler(_crawler(tmp_path, states))
     decomposed = "Thu\u0309a Thie\u0302n Hue\u0302\u0301"
     item = pipeline.process_item(
         _item(title=f"  {decomposed}  ", body="Đoạn   một.\n\n\nĐoạn hai.", authors=["A", "A", " "])
@@ -78,8 +98,10 @@ def test_normalise_applies_nfc_and_keeps_paragraphs(tmp_path: Path) -> None:
     assert item["authors"] == ["A"]
 
 
-def test_canonical_prefers_a_same_site_rel_canonical_and_ignores_an_offsite_one(tmp_path: Path) -> None:
-    crawler = _crawler(tmp_path)
+def test_canonical_prefers_a_same_site_rel_canonical_and_ignores_an_offsite_one(
+    tmp_path: Path, states: list[CrawlState]
+) -> None:
+    crawler = _crawler(tmp_path, states)
     pipeline = CanonicalUrlPipeline.from_crawler(crawler)
     same = pipeline.process_item(_item(canonical_url="https://vnexpress.net/a-1.html"))
     assert same["canonical_url"] == "https://vnexpress.net/a-1.html"
@@ -88,12 +110,11 @@ def test_canonical_prefers_a_same_site_rel_canonical_and_ignores_an_offsite_one(
     assert crawler.stats.get_value("pipeline/canonical/offsite_ignored") == 1
 
 
-def test_exact_dedup_persists_across_crawler_instances(tmp_path: Path) -> None:
-    first = ExactDedupPipeline.from_crawler(_crawler(tmp_path))
+def test_exact_dedup_persists_across_crawler_instances(tmp_path: Path, states: list[CrawlState]) -> None:
+    first = ExactDedupPipeline.from_crawler(_crawler(tmp_path, states))
     item = _item(canonical_url="https://vnexpress.net/a-1.html")
     assert first.process_item(dict(item))["content_hash"]
-    first.close_spider()
-    crawler = _crawler(tmp_path)
+    crawler = _crawler(tmp_path, states)
     second = ExactDedupPipeline.from_crawler(crawler)  # a later run, same state file
     with pytest.raises(DropItem, match="duplicate_url"):
         second.process_item(dict(item))
@@ -106,8 +127,8 @@ def test_exact_dedup_persists_across_crawler_instances(tmp_path: Path) -> None:
     assert crawler.stats.get_value("duplicates") == 2
 
 
-def test_story_cluster_groups_copies_and_counts_outlets(tmp_path: Path) -> None:
-    pipeline = StoryClusterPipeline.from_crawler(_crawler(tmp_path))
+def test_story_cluster_groups_copies_and_counts_outlets(tmp_path: Path, states: list[CrawlState]) -> None:
+    pipeline = StoryClusterPipeline.from_crawler(_crawler(tmp_path, states))
     original = pipeline.process_item(_item(canonical_url="https://vnexpress.net/a-1.html"))
     copy = pipeline.process_item(
         _item(
@@ -130,11 +151,11 @@ def test_story_cluster_groups_copies_and_counts_outlets(tmp_path: Path) -> None:
     assert copy["_story_members"] == [original["story_cluster"]]
 
 
-def test_enrichment_is_not_configured_when_switched_off(tmp_path: Path) -> None:
+def test_enrichment_is_not_configured_when_switched_off(tmp_path: Path, states: list[CrawlState]) -> None:
     with pytest.raises(NotConfigured):
-        EnrichPipeline.from_crawler(_crawler(tmp_path, VIGIL_ENRICH=False))
+        EnrichPipeline.from_crawler(_crawler(tmp_path, states, VIGIL_ENRICH=False))
 
 
-def test_indexing_is_not_configured_without_settings(tmp_path: Path) -> None:
+def test_indexing_is_not_configured_without_a_store(tmp_path: Path, states: list[CrawlState]) -> None:
     with pytest.raises(NotConfigured):
-        IndexPipeline.from_crawler(_crawler(tmp_path))
+        IndexPipeline.from_crawler(_crawler(tmp_path, states))

@@ -34,10 +34,6 @@ def test_an_interrupted_crawl_resumes_and_completes(tmp_path: Path, snapshot_sit
     second = crawl_outlets(settings, outlets, base_url=snapshot_site.base_url)
     assert second.finish_reason == "finished"
     assert not jobs.exists()  # a complete crawl clears its job directory
-    store = open_store(settings)
-    try:
-        store.init()
+    with open_store(settings) as store:
         assert store.count(Kind.articles, SearchQuery()) == expected
-    finally:
-        store.close()
     assert first.articles + second.articles == expected

@@ -158,9 +158,7 @@ def test_real_traffic_through_suricata_raises_alerts_incidents_and_signed_webhoo
     record = current_version(RulesetPaths.from_settings(settings))
     assert record is not None and record.tested_with is not None  # `suricata -T` accepted it
     assert record.version in built.stderr
-    store = open_store(settings)  # the store `vigil rules update` wrote the rule metadata to
-    store.init()
-    try:
+    with open_store(settings) as store:  # the store `vigil rules update` wrote the rule metadata to
         sweep_base = closed_port_range(SWEEP)
         pcap = tmp_path / "capture.pcap"
         tcpdump = capture(pcap, f"tcp port {web} or tcp portrange {sweep_base}-{sweep_base + SWEEP}", web)
@@ -245,6 +243,4 @@ def test_real_traffic_through_suricata_raises_alerts_incidents_and_signed_webhoo
             assert verify(request["body"], SECRET, request["headers"][SIGNATURE_HEADER])
         notified = {b["incident"]["rule_id"] for b in receiver.bodies() if b["event"] == "incident.opened"}
         assert {"suricata-alert-critical-asset", "network-port-scan"} <= notified
-    finally:
-        store.close()
         receiver.close()

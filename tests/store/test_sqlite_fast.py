@@ -157,7 +157,7 @@ def test_the_columns_hold_the_queries_the_api_sends(stores: tuple[SqliteStore, S
         text="hue", filters=(Term("outlet", ("tuoitre",)),), sort=(SortField("published_at"),)
     )
     assert fast.search(Kind.articles, query).total > 0
-    cache = fast._columns
+    cache = fast.searcher._columns
     assert cache is not None and cache[1][Kind.articles]._columns is not None
 
 
@@ -269,8 +269,8 @@ def test_warm_loads_what_article_searches_hold(stores: tuple[SqliteStore, Sqlite
     fast, sql = stores
     fresh = SqliteStore(fast.path)
     fresh.warm()
-    assert fresh._columns is not None
-    cache = fresh._columns[1][Kind.articles]
+    assert fresh.searcher._columns is not None
+    cache = fresh.searcher._columns[1][Kind.articles]
     assert cache._columns is not None and set(cache._multi) == {"entities.text", "watchlists"}
     query = SearchQuery(filters=(Term("entities.text", ("Huế",)),), size=0)
     assert fresh.count(Kind.articles, query) == sql.count(Kind.articles, query) > 0
