@@ -231,7 +231,9 @@ class ElasticStore:
     def index_incidents(self, incidents: Sequence[Incident]) -> BulkResult:
         index = self.layout.index("incidents")
         actions = [action("index", index, doc_id, doc) for doc_id, doc in map(incident_document, incidents)]
-        return self.writer.write("incidents", actions)
+        # visible to searches on return, as in SQLite: another ingester (or this one after a restart)
+        # looks for the open incident by search, and would open a duplicate within the refresh interval
+        return self.writer.write("incidents", actions, visible=True)
 
     def pending_documents(self) -> int:
         """How many documents wait in the spool (`store.protocol.Spooling`)."""
@@ -263,6 +265,7 @@ class ElasticStore:
                     document=incident_document(updated)[1],
                     if_seq_no=current["_seq_no"],
                     if_primary_term=current["_primary_term"],
+                    refresh="wait_for",
                 )
             )
         except ConflictError:

@@ -49,7 +49,8 @@ class BulkWriter:
         self.max_retries = max_retries
         self.retry_backoff = retry_backoff
 
-    def write(self, kind: str, actions: list[Action]) -> BulkResult:
+    def write(self, kind: str, actions: list[Action], *, visible: bool = False) -> BulkResult:
+        """Send `actions`; with `visible`, searches see them when this returns (refresh=wait_for)."""
         if not actions:
             return BulkResult()
         if self.spool.batches_path.exists():
@@ -59,7 +60,7 @@ class BulkWriter:
                 self.spool.append(kind, actions)
                 return BulkResult(spooled=len(actions))
         try:
-            result, refused = self.send(actions)
+            result, refused = self.send(actions, visible=visible)
         except StoreUnavailable as exc:
             log.warning("Elasticsearch unreachable, spooling %d %s: %s", len(actions), kind, exc)
             self.spool.append(kind, actions)
@@ -70,7 +71,7 @@ class BulkWriter:
             result.spooled += len(refused)
         return result
 
-    def send(self, actions: list[Action]) -> tuple[BulkResult, list[Action]]:
+    def send(self, actions: list[Action], *, visible: bool = False) -> tuple[BulkResult, list[Action]]:
         """Bulk-send, retrying items refused for overload; returns (result, items still refused)."""
         self.ensure_ready()
         result = BulkResult()
@@ -82,7 +83,7 @@ class BulkWriter:
             for item in pending:
                 operations.extend((item["action"], item["source"]))
             try:
-                response = self.client.bulk(operations=operations)
+                response = self.client.bulk(operations=operations, refresh="wait_for" if visible else None)
             except ApiError as exc:
                 if exc.meta.status in RETRYABLE:
                     continue

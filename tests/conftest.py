@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -83,7 +84,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     the SQLite case of a contract test so marked still runs."""
     if item.get_closest_marker("requires_real_es") and not os.environ.get("VIGIL_TEST_REAL_ES"):
         callspec = getattr(item, "callspec", None)
-        if callspec is None or callspec.params.get("store") != "sqlite":
+        if callspec is None or "sqlite" not in (callspec.params.get("store"), callspec.params.get("backend")):
             pytest.skip("needs a real Elasticsearch cluster (set VIGIL_TEST_REAL_ES=1 and VIGIL_TEST_ES_URL)")
 
 
@@ -111,31 +112,96 @@ def es_prefix() -> str:
     return "t" + uuid.uuid4().hex[:10]
 
 
-def _sqlite_store(tmp_path: Path) -> Any:
-    from store.sqlite import SqliteStore
+@dataclass
+class Backend:
+    """One store backend as the tests use it: settings and environment that select it, and a store.
 
-    return SqliteStore(tmp_path / "store.sqlite3")
+    `name` is "sqlite" or "elastic"; Elasticsearch gets an index prefix of its own, removed at the end.
+    """
 
+    name: str
+    es_url: str | None = None
+    prefix: str | None = None
 
-def _elastic_store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    from store.elastic import ElasticStore
+    @property
+    def elastic(self) -> bool:
+        return self.name == "elastic"
 
-    url = request.getfixturevalue("es_url")
-    prefix = request.getfixturevalue("es_prefix")
-    return ElasticStore(hosts=[url], index_prefix=prefix, spool_dir=tmp_path / "spool")
+    def store_settings(self) -> dict[str, Any]:
+        """The `store` section selecting this backend (merge into Settings.model_validate values)."""
+        if not self.elastic:
+            return {"backend": "sqlite"}
+        return {
+            "backend": "elasticsearch",
+            "elasticsearch": {"hosts": [self.es_url], "index_prefix": self.prefix},
+        }
+
+    def settings(self, data_dir: Path, **values: Any) -> Any:
+        from core.config import Settings
+
+        return Settings.model_validate({"data_dir": str(data_dir), "store": self.store_settings(), **values})
+
+    def env(self) -> dict[str, str]:
+        """VIGIL_* variables selecting this backend, for a `vigil` subprocess."""
+        if not self.elastic:
+            return {"VIGIL_STORE__BACKEND": "sqlite"}
+        return {
+            "VIGIL_STORE__BACKEND": "elasticsearch",
+            "VIGIL_STORE__ELASTICSEARCH__HOSTS": f'["{self.es_url}"]',
+            "VIGIL_STORE__ELASTICSEARCH__INDEX_PREFIX": str(self.prefix),
+        }
+
+    def open(self, data_dir: Path) -> Any:
+        """The store `vigil` commands run with this backend and data directory would use, initialised."""
+        from store.factory import open_store
+
+        opened = open_store(self.settings(data_dir))
+        opened.init()
+        return opened
+
+    def drop(self) -> None:
+        if self.elastic:
+            from store.elastic import ElasticStore
+
+            leftover = ElasticStore(
+                hosts=[str(self.es_url)], index_prefix=str(self.prefix), spool_dir="/dev/null"
+            )
+            try:
+                leftover.drop_indices()
+            finally:
+                leftover.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("elastic", marks=pytest.mark.elastic)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """Each store backend in turn: the embedded store, and Elasticsearch (the stand-in over HTTP)."""
+    if request.param == "sqlite":
+        yield Backend("sqlite")
+        return
+    chosen = Backend("elastic", request.getfixturevalue("es_url"), request.getfixturevalue("es_prefix"))
+    try:
+        yield chosen
+    finally:
+        chosen.drop()
+
+
+@pytest.fixture
+def store(backend: Backend, tmp_path: Path) -> Iterator[Any]:
     """A freshly initialised store of each backend (Elasticsearch with a unique index prefix)."""
-    backend = request.param
-    opened = _sqlite_store(tmp_path) if backend == "sqlite" else _elastic_store(request, tmp_path)
+    if backend.elastic:
+        from store.elastic import ElasticStore
+
+        opened = ElasticStore(
+            hosts=[backend.es_url], index_prefix=backend.prefix, spool_dir=tmp_path / "spool"
+        )
+    else:
+        from store.sqlite import SqliteStore
+
+        opened = SqliteStore(tmp_path / "store.sqlite3")
     opened.init()
     try:
         yield opened
     finally:
-        if backend == "elastic":
-            opened.drop_indices()
         opened.close()
 
 

@@ -1,5 +1,6 @@
-"""The ingest pipeline end to end on real files and a real SQLite store: follow, restart, re-delivery,
-threat intel and suppressions from settings, and the `vigil incidents` CLI."""
+"""The ingest pipeline end to end on real files and each store backend (the `store` and `backend` fixtures
+of tests/conftest.py: SQLite, and Elasticsearch over HTTP): follow, restart, re-delivery, threat intel
+and suppressions from settings, and the `vigil incidents` CLI."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from core.config import Settings
 from secmon.errors import InputError
 from secmon.pipeline import Ingester, ingest_paths
 from store.models import Incident
+from store.protocol import Store
 from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
+from tests.conftest import Backend
 
 SSH_FAIL = (
     "Dec 10 06:{m:02d}:{s:02d} gw-portal sshd[2420{i}]: Failed password for {u} from {ip} port {p} ssh2"
@@ -35,22 +38,20 @@ def failures(ip: str, count: int, start: int = 0, users: tuple[str, ...] = ("roo
     return lines
 
 
-def incidents(store: SqliteStore) -> list[Incident]:
+def incidents(store: Store) -> list[Incident]:
     store.refresh()
     return [
         Incident.model_validate(h.source) for h in store.search(Kind.incidents, SearchQuery(size=100)).hits
     ]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SqliteStore:
-    db = SqliteStore(tmp_path / "store.sqlite3")
-    db.init()
-    return db
+def event_count(store: Store) -> int:
+    store.refresh()
+    return store.stats()["events"]
 
 
 def test_following_a_log_across_a_restart_indexes_each_line_once_and_updates_one_incident(
-    tmp_path: Path, store: SqliteStore
+    tmp_path: Path, store: Store
 ) -> None:
     log = tmp_path / "auth.log"
     settings = Settings.model_validate(
@@ -71,12 +72,12 @@ def test_following_a_log_across_a_restart_indexes_each_line_once_and_updates_one
     assert (summary.incidents_opened, summary.incidents_updated) == (0, 1)
     assert second.run_once().lines_read == 0
     second.close()
-    assert store.stats()["events"] == 16
+    assert event_count(store) == 16
     [incident] = incidents(store)
     assert incident.event_count == 16
 
 
-def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, store: SqliteStore) -> None:
+def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, store: Store) -> None:
     log = tmp_path / "auth.log"
     log.write_text("\n".join(failures("198.51.100.4", 9)) + "\n")
     settings = Settings(data_dir=tmp_path / "data")
@@ -88,10 +89,10 @@ def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path, store: Sq
     assert [(i.id, i.version, i.event_count) for i in after] == [
         (i.id, i.version, i.event_count) for i in before
     ]
-    assert store.stats()["events"] == 9
+    assert event_count(store) == 9
 
 
-def test_threat_intel_and_suppressions_come_from_settings(tmp_path: Path, store: SqliteStore) -> None:
+def test_threat_intel_and_suppressions_come_from_settings(tmp_path: Path, store: Store) -> None:
     intel = tmp_path / "intel.txt"
     intel.write_text("# C2 list\n185.220.101.0/24\n")
     suppressions = tmp_path / "suppressions.yml"
@@ -122,7 +123,7 @@ def test_threat_intel_and_suppressions_come_from_settings(tmp_path: Path, store:
     assert [i.source_ip for i in incidents(store)] == ["185.220.101.77"]
 
 
-def test_unparsable_lines_are_counted_and_kept_not_dropped(tmp_path: Path, store: SqliteStore) -> None:
+def test_unparsable_lines_are_counted_and_kept_not_dropped(tmp_path: Path, store: Store) -> None:
     log = tmp_path / "eve.json"
     good = (
         '{"timestamp":"2026-10-10T13:00:01.000000+0700","event_type":"dns",'
@@ -132,40 +133,42 @@ def test_unparsable_lines_are_counted_and_kept_not_dropped(tmp_path: Path, store
     summary = ingest_paths(Settings(data_dir=tmp_path / "data"), store, [str(log)], fmt="eve")
     assert summary.lines_read == 2 and summary.parse_errors == 1
     assert summary.events_by_type["pipeline_error"] == 1
-    assert store.stats()["events"] == 2
+    assert event_count(store) == 2
 
 
-def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(tmp_path: Path, *args: str, backend: Backend | None = None) -> subprocess.CompletedProcess[str]:
+    env = {"VIGIL_DATA_DIR": str(tmp_path / "data"), "PATH": os.environ.get("PATH", ""), "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "vigil.cli", *args],
         capture_output=True,
         text=True,
         timeout=120,
-        env={"VIGIL_DATA_DIR": str(tmp_path / "data"), "PATH": os.environ.get("PATH", ""), "COLUMNS": "200"},
+        env={**env, **(backend.env() if backend else {})},
         check=False,
     )
 
 
-def test_cli_ingest_then_list_and_update_incidents(tmp_path: Path) -> None:
+def test_cli_ingest_then_list_and_update_incidents(tmp_path: Path, backend: Backend) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(tmp_path, *args, backend=backend)
+
     log = tmp_path / "auth.log"
     log.write_text("\n".join(failures("203.0.113.50", 6, users=("a", "b", "c", "d", "e", "f"))) + "\n")
-    ingest = run_cli(tmp_path, "logs", "ingest", str(log))
+    ingest = cli("logs", "ingest", str(log))
     assert ingest.returncode == 0, ingest.stderr
     assert "ssh-password-spraying" in ingest.stderr and "incidents opened / updated" in ingest.stderr
-    listed = run_cli(tmp_path, "incidents", "list", "--json")
+    listed = cli("incidents", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     [incident] = json.loads(listed.stdout)
     assert incident["rule_id"] == "ssh-password-spraying" and incident["status"] == "new"
     assert incident["entities"]["user.name"] == ["a", "b", "c", "d", "e"]
-    changed = run_cli(
-        tmp_path, "incidents", "update", incident["id"], "--actor", "lan", "--status", "acknowledged"
-    )
+    changed = cli("incidents", "update", incident["id"], "--actor", "lan", "--status", "acknowledged")
     assert changed.returncode == 0, changed.stderr
-    wrong = run_cli(tmp_path, "incidents", "update", incident["id"], "--actor", "lan", "--status", "new")
+    wrong = cli("incidents", "update", incident["id"], "--actor", "lan", "--status", "new")
     assert wrong.returncode == 1 and "can become" in wrong.stderr and "Traceback" not in wrong.stderr
-    acked = json.loads(run_cli(tmp_path, "incidents", "list", "--json", "--status", "acknowledged").stdout)
+    acked = json.loads(cli("incidents", "list", "--json", "--status", "acknowledged").stdout)
     assert [i["id"] for i in acked] == [incident["id"]]
-    shown = json.loads(run_cli(tmp_path, "incidents", "show", incident["id"]).stdout)
+    shown = json.loads(cli("incidents", "show", incident["id"]).stdout)
     assert [(a["actor"], a["field"], a["new"]) for a in shown["audit"]] == [
         ("vigil", "status", "new"),
         ("lan", "status", "acknowledged"),
@@ -173,9 +176,7 @@ def test_cli_ingest_then_list_and_update_incidents(tmp_path: Path) -> None:
     assert len(shown["event_ids"]) == 5
 
 
-def test_ingest_paths_follow_picks_up_appended_lines_until_stopped(
-    tmp_path: Path, store: SqliteStore
-) -> None:
+def test_ingest_paths_follow_picks_up_appended_lines_until_stopped(tmp_path: Path, store: Store) -> None:
     import threading
     import time
 
@@ -194,11 +195,11 @@ def test_ingest_paths_follow_picks_up_appended_lines_until_stopped(
     worker.start()
     try:
         deadline = time.monotonic() + 20
-        while store.stats()["events"] < 4 and time.monotonic() < deadline:
+        while event_count(store) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
         with log.open("a") as handle:
             handle.write("\n".join(failures("203.0.113.77", 5, start=20)) + "\n")
-        while store.stats()["events"] < 9 and time.monotonic() < deadline:
+        while event_count(store) < 9 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         stop.set()
@@ -243,13 +244,13 @@ def test_a_batch_the_store_refused_is_read_again_on_the_next_run(tmp_path: Path)
     restarted = Ingester(settings, store)
     assert restarted.run_once().lines_read == 0  # the offsets were committed after the store took them
     restarted.close()
-    assert store.stats()["events"] == 5
+    assert event_count(store) == 5
     store.close()
 
 
 @pytest.mark.parametrize(("zone", "hour_utc"), [("UTC", 10), ("+07:00", 3), ("-0500", 15)])
 def test_a_log_source_zone_reads_timestamps_written_without_one(
-    tmp_path: Path, store: SqliteStore, zone: str, hour_utc: int
+    tmp_path: Path, store: Store, zone: str, hour_utc: int
 ) -> None:
     """RFC 3164 syslog carries no zone: a Vietnamese server writes its local time (+07:00)."""
     log = tmp_path / "auth.log"
@@ -267,16 +268,17 @@ def test_a_log_source_zone_reads_timestamps_written_without_one(
     assert (stamp.month, stamp.day, stamp.hour, stamp.minute) == (3, 1, hour_utc, 0), stamp
 
 
-def test_cli_ingest_reads_zone_less_times_in_the_zone_given(tmp_path: Path) -> None:
+def test_cli_ingest_reads_zone_less_times_in_the_zone_given(tmp_path: Path, backend: Backend) -> None:
     log = tmp_path / "auth.log"
     log.write_text(
         "Mar  1 10:00:00 gov-web sshd[811]: Failed password for root from 203.0.113.9 port 40000 ssh2\n"
     )
-    bad = run_cli(tmp_path, "logs", "ingest", "--timezone", "Asia/Hanoi", str(log))
+    bad = run_cli(tmp_path, "logs", "ingest", "--timezone", "Asia/Hanoi", str(log), backend=backend)
     assert bad.returncode == 2 and "+07:00" in bad.stderr and "Traceback" not in bad.stderr
-    ingest = run_cli(tmp_path, "logs", "ingest", "--timezone", "+07:00", str(log))
+    ingest = run_cli(tmp_path, "logs", "ingest", "--timezone", "+07:00", str(log), backend=backend)
     assert ingest.returncode == 0, ingest.stderr
-    store = SqliteStore(tmp_path / "data" / "store" / "vigil.sqlite3")
+    store = backend.open(tmp_path / "data")
+    store.refresh()
     [hit] = store.search(Kind.events, SearchQuery(size=1)).hits
     store.close()
     stamp = datetime.fromisoformat(hit.source["@timestamp"]).astimezone(UTC)

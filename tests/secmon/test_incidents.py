@@ -1,8 +1,8 @@
-"""Incidents in a real SQLite store: grouping, re-delivery, lifecycle, audit, concurrent changes."""
+"""Incidents in each store backend (`store` from tests/conftest.py: SQLite, and Elasticsearch over HTTP):
+grouping, re-delivery, lifecycle, audit, concurrent changes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,17 +13,10 @@ from secmon.errors import InvalidTransition
 from secmon.incidents import IncidentManager, add_note, change_incident
 from store.errors import Conflict, NotFound
 from store.models import Incident, IncidentStatus, Severity
+from store.protocol import Store
 from store.sqlite import SqliteStore
 
 T0 = datetime(2026, 10, 10, 6, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    db = SqliteStore(tmp_path / "vigil.sqlite3")
-    db.init()
-    yield db
-    db.close()
 
 
 def detection(
@@ -51,7 +44,7 @@ def detection(
     )
 
 
-def all_incidents(store: SqliteStore) -> list[Incident]:
+def all_incidents(store: Store) -> list[Incident]:
     from store.query import Kind, SearchQuery
 
     store.refresh()
@@ -61,7 +54,7 @@ def all_incidents(store: SqliteStore) -> list[Incident]:
 
 
 def test_detections_of_one_rule_source_and_asset_within_the_window_update_one_incident(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     manager = IncidentManager(store, window_minutes=60)
     first = manager.record([detection(0, users=("root",))])
@@ -76,7 +69,7 @@ def test_detections_of_one_rule_source_and_asset_within_the_window_update_one_in
     assert incident.audit[0].new == IncidentStatus.new
 
 
-def test_a_new_incident_after_the_window_or_for_another_source_asset_or_rule(store: SqliteStore) -> None:
+def test_a_new_incident_after_the_window_or_for_another_source_asset_or_rule(store: Store) -> None:
     manager = IncidentManager(store, window_minutes=60)
     manager.record([detection(0)])
     changes = manager.record(
@@ -91,14 +84,14 @@ def test_a_new_incident_after_the_window_or_for_another_source_asset_or_rule(sto
     assert len(all_incidents(store)) == 5
 
 
-def test_a_fresh_manager_finds_the_open_incident_in_the_store(store: SqliteStore) -> None:
+def test_a_fresh_manager_finds_the_open_incident_in_the_store(store: Store) -> None:
     IncidentManager(store, window_minutes=60).record([detection(0)])
     changes = IncidentManager(store, window_minutes=60).record([detection(10)])  # e.g. after a restart
     assert not changes.opened and len(changes.updated) == 1
     assert len(all_incidents(store)) == 1
 
 
-def test_re_delivered_detections_change_nothing(store: SqliteStore) -> None:
+def test_re_delivered_detections_change_nothing(store: Store) -> None:
     manager = IncidentManager(store, window_minutes=60)
     manager.record([detection(0, ids=("a", "b"))])
     before = all_incidents(store)[0]
@@ -108,7 +101,7 @@ def test_re_delivered_detections_change_nothing(store: SqliteStore) -> None:
     assert after.version == before.version and after.event_count == 2
 
 
-def test_a_closed_incident_is_not_updated_a_new_one_opens(store: SqliteStore) -> None:
+def test_a_closed_incident_is_not_updated_a_new_one_opens(store: Store) -> None:
     manager = IncidentManager(store, window_minutes=60)
     [opened] = manager.record([detection(0)]).opened
     change_incident(store, opened.id, actor="analyst", status="resolved")
@@ -116,7 +109,7 @@ def test_a_closed_incident_is_not_updated_a_new_one_opens(store: SqliteStore) ->
     assert len(changes.opened) == 1 and changes.opened[0].id != opened.id
 
 
-def test_severity_escalates_with_an_audit_entry(store: SqliteStore) -> None:
+def test_severity_escalates_with_an_audit_entry(store: Store) -> None:
     manager = IncidentManager(store, window_minutes=60)
     manager.record([detection(0, severity=Severity.medium)])
     changes = manager.record([detection(1, severity=Severity.critical)])
@@ -126,7 +119,7 @@ def test_severity_escalates_with_an_audit_entry(store: SqliteStore) -> None:
     assert any(entry.field == "severity" and entry.new == Severity.critical for entry in incident.audit)
 
 
-def test_lifecycle_assignee_notes_and_audit_trail(store: SqliteStore) -> None:
+def test_lifecycle_assignee_notes_and_audit_trail(store: Store) -> None:
     [incident] = IncidentManager(store).record([detection(0)]).opened
     acked = change_incident(store, incident.id, actor="lan", status="acknowledged", assignee="minh")
     assert acked.status is IncidentStatus.acknowledged and acked.assignee == "minh"
@@ -154,7 +147,7 @@ def test_lifecycle_assignee_notes_and_audit_trail(store: SqliteStore) -> None:
         (["false_positive"], "resolved"),
     ],
 )
-def test_forbidden_transitions_raise(store: SqliteStore, path: list[str], forbidden: str) -> None:
+def test_forbidden_transitions_raise(store: Store, path: list[str], forbidden: str) -> None:
     [incident] = IncidentManager(store).record([detection(0)]).opened
     for status in path:
         change_incident(store, incident.id, actor="a", status=status)
@@ -167,7 +160,7 @@ def test_forbidden_transitions_raise(store: SqliteStore, path: list[str], forbid
         change_incident(store, incident.id, actor="a", status=forbidden)
 
 
-def test_a_resolved_incident_can_be_reopened_as_acknowledged(store: SqliteStore) -> None:
+def test_a_resolved_incident_can_be_reopened_as_acknowledged(store: Store) -> None:
     [incident] = IncidentManager(store).record([detection(0)]).opened
     change_incident(store, incident.id, actor="a", status="resolved")
     assert (
@@ -176,7 +169,7 @@ def test_a_resolved_incident_can_be_reopened_as_acknowledged(store: SqliteStore)
     )
 
 
-def test_unknown_incident_and_empty_note(store: SqliteStore) -> None:
+def test_unknown_incident_and_empty_note(store: Store) -> None:
     with pytest.raises(NotFound):
         change_incident(store, "nope", actor="a", status="acknowledged")
     [incident] = IncidentManager(store).record([detection(0)]).opened
