@@ -153,9 +153,9 @@ class Backend:
 
     def open(self, data_dir: Path) -> Any:
         """The store `vigil` commands run with this backend and data directory would use, initialised."""
-        from store.factory import open_store
+        from store.factory import make_store
 
-        opened = open_store(self.settings(data_dir))
+        opened = make_store(self.settings(data_dir))
         opened.init()
         return opened
 
