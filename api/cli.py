@@ -13,6 +13,7 @@ from api.auth import Role, create_key, list_keys, revoke_key
 from core.console import console, settings_from
 from core.errors import VigilError
 from store.factory import open_store
+from store.kibana.saved_objects import to_ndjson
 
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 kibana_app = typer.Typer(help="Kibana saved objects.", no_args_is_help=True)
@@ -61,8 +62,6 @@ def kibana_export(
     out: Path | None = typer.Option(None, "--out", "-o", help="write here instead of stdout"),
 ) -> None:
     """Write the saved objects (data views + dashboards) as NDJSON, for Kibana's import."""
-    from store.kibana.saved_objects import to_ndjson
-
     settings = settings_from(ctx)
     ndjson = to_ndjson(settings.store.elasticsearch.index_prefix)
     if out is None:
@@ -84,8 +83,6 @@ def kibana_import(
     verify: bool = typer.Option(True, "--verify/--no-verify", help="check Kibana's TLS certificate"),
 ) -> None:
     """Load the saved objects into Kibana through its saved-objects API (overwriting Vigil's own)."""
-    from store.kibana.saved_objects import to_ndjson
-
     settings = settings_from(ctx)
     ndjson = to_ndjson(settings.store.elasticsearch.index_prefix)
     headers = {"kbn-xsrf": "true"}

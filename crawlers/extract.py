@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from crawlers.dates import DEFAULT_TZ, parse_vn_date
 from crawlers.outlet import Outlet, ParserVersion
+from crawlers.registry import outlet_for_host
 
 
 class ParsedArticle(BaseModel):
@@ -155,10 +156,9 @@ def parse_with(outlet: Outlet, html: str, url: str, *, version: ParserVersion | 
 def parse_page(html: str, url: str, outlet: Outlet | None = None) -> ParsedArticle:
     """Read a page with the parser of the outlet owning the URL's domain, else the generic parser."""
     if outlet is None:
-        from crawlers.registry import outlet_for_host
-
         outlet = outlet_for_host(urlsplit(url).hostname or "")
     if outlet is None:
+        # lazy: trafilatura (~0.2 s) serves only pages of unknown outlets (TODO struct: also a cycle)
         from crawlers.generic import parse_generic
 
         return parse_generic(html, url, outlet_name=urlsplit(url).hostname or "unknown", tz=DEFAULT_TZ)

@@ -10,6 +10,7 @@ import typer
 
 from core.console import console, progress, settings_from
 from nlp.errors import TrainingDataError
+from nlp.jsonl import read_jsonl, record_parts
 from nlp.watchlists import Watchlist
 
 app = typer.Typer(help="Vietnamese NLP: train and apply the topic and tone models.", no_args_is_help=True)
@@ -47,6 +48,7 @@ def train_command(
     holdout: float = typer.Option(0.2, "--holdout", min=0.0, max=0.5, help="fraction held out for metrics"),
 ) -> None:
     """Train a model from any labelled JSONL; prints held-out metrics per class, writes skops + card."""
+    # lazy: scikit-learn and skops cost ~2.5 s to import; `vigil --help` and the other commands need neither
     from nlp.cards import format_metrics
     from nlp.modelstore import TASKS
     from nlp.training import train_from_jsonl
@@ -83,8 +85,7 @@ def classify_command(
     watchlists_file: Path | None = typer.Option(None, "--watchlists", help="TOML watchlists file"),
 ) -> None:
     """Add topic, topic_score, tone, tone_score, entities (and watchlists) to every line of a JSONL file."""
-    from nlp.enrich import analyse_texts
-    from nlp.jsonl import read_jsonl, record_parts
+    from nlp.enrich import analyse_texts  # lazy: loads scikit-learn and skops (~2.4 s)
 
     settings = settings_from(ctx)
     model_dir = model_dir or settings.nlp.model_dir

@@ -10,6 +10,7 @@ adding Vietnamese letters. Genuine Unicode Vietnamese never triggers it.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # TCVN3 (TCVN 5712:1993, "ABC") byte -> Unicode letter; the byte is shown as its Latin-1 character.
 _TCVN3_BYTES: dict[int, str] = {
@@ -73,8 +74,6 @@ def _evidence(text: str) -> int:
 
 def _impossible_syllables(text: str) -> int:
     """Words carrying two tone marks or adjacent marked vowels: never valid Vietnamese."""
-    import unicodedata
-
     count = 0
     for word in _WORD.findall(text):
         decomposed = unicodedata.normalize("NFD", word)
@@ -88,14 +87,10 @@ def _from_tcvn3(text: str) -> str:
 
 
 def _vni_compose(base: str, mark: str, mark_table: dict[str, str], quality: str) -> str:
-    import unicodedata
-
     return unicodedata.normalize("NFC", base + quality + mark_table[mark])
 
 
 def _from_vni(text: str) -> str:
-    import unicodedata
-
     out: list[str] = []
     i = 0
     n = len(text)

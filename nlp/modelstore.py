@@ -18,6 +18,7 @@ from typing import Any
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
+from nlp.cards import card_markdown
 from nlp.errors import ModelLoadError, ModelNotFound
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "models"
@@ -55,7 +56,6 @@ def save_model(pipeline: Pipeline, card: dict[str, Any], out_dir: Path, name: st
         raise ModelLoadError(f"the pipeline uses types outside nlp.modelstore.TRUSTED: {unexpected}")
     card = {**card, "name": name, "file": path.name, "file_bytes": path.stat().st_size}
     (out_dir / f"{name}.card.json").write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n")
-    from nlp.cards import card_markdown
 
     (out_dir / f"{name}.md").write_text(card_markdown(card))
     return path

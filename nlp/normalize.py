@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.text import fold as fold  # defined in the kernel (the store folds too); part of this API
 from nlp.legacy import repair_mojibake
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"
@@ -79,8 +80,3 @@ def is_normalized(text: str) -> bool:
     return normalize(text) == text
 
 
-def fold(text: str) -> str:
-    """Lower-case, strip diacritics, đ→d: "Thừa Thiên Huế" → "thua thien hue"."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return stripped.lower().replace("đ", "d")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -11,8 +12,18 @@ import typer
 from rich.table import Table
 
 from core.console import console, progress, settings_from
+from secmon.detect import Suppressions, load_rules
+from secmon.detect.testing import run_rule_tests
+from secmon.errors import RuleError
+from secmon.incidents import add_note, change_incident, incident_summary
 from secmon.parsecli import parse_command
+from secmon.parsers.ecs import LineError, tz_from_offset
+from secmon.pipeline import ingest_paths
+from secmon.ruleset import RulesetPaths, current_version, update_ruleset
+from store.errors import NotFound
 from store.factory import open_store
+from store.models import Incident, IncidentStatus
+from store.query import Kind, SearchQuery, SortField, Term
 
 logs_app = typer.Typer(help="Ingest and parse security logs.", no_args_is_help=True)
 rules_app = typer.Typer(help="Suricata rulesets and Vigil detections.", no_args_is_help=True)
@@ -43,9 +54,6 @@ def ingest_command(
     ),
 ) -> None:
     """Parse, detect and index logs; end with a summary (lines, events, errors, detections, incidents)."""
-    from secmon.parsers.ecs import LineError, tz_from_offset
-    from secmon.pipeline import ingest_paths
-
     try:
         zone = tz_from_offset("Z" if zone_text.strip().upper() == "UTC" else zone_text.strip())
     except (LineError, ValueError, IndexError):
@@ -99,8 +107,6 @@ def rules_update(
     no_test: bool = typer.Option(False, "--no-test", help="do not test the ruleset with `suricata -T`"),
 ) -> None:
     """Build the Suricata ruleset (suricata-update, offline), test it; keep the previous one on failure."""
-    from secmon.ruleset import RulesetPaths, update_ruleset
-
     settings = settings_from(ctx)
     with open_store(settings) as store, console.status("building the ruleset with suricata-update…"):
         record = update_ruleset(
@@ -120,10 +126,6 @@ def rules_update(
 @rules_app.command("list")
 def rules_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     """The detection rules, the Suricata ruleset version and the suppressions (active or expired)."""
-    from datetime import UTC, datetime
-
-    from secmon.detect import Suppressions, load_rules
-    from secmon.ruleset import RulesetPaths, current_version
 
     settings = settings_from(ctx)
     rules = load_rules(settings.secmon.rules_dir)
@@ -173,10 +175,6 @@ def rules_test(
     ctx: typer.Context, rule_ids: list[str] = typer.Argument(None, help="rule ids (default: all)")
 ) -> None:
     """Run every rule's own lines: `fire` lines must raise it, `quiet` lines must not."""
-    from secmon.detect import load_rules
-    from secmon.detect.testing import run_rule_tests
-    from secmon.errors import RuleError
-
     settings = settings_from(ctx)
     rules = load_rules(settings.secmon.rules_dir)
     if rule_ids:
@@ -207,10 +205,6 @@ def incidents_list(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Incidents, most recently seen first."""
-    from secmon.incidents import incident_summary
-    from store.models import Incident, IncidentStatus
-    from store.query import Kind, SearchQuery, SortField, Term
-
     wanted = tuple(IncidentStatus(s).value for s in status or [])
     query = SearchQuery(
         filters=(Term("status", wanted),) if wanted else (),
@@ -244,8 +238,6 @@ def incidents_update(
     note: str = typer.Option(None, "--note", help="add a note"),
 ) -> None:
     """Change an incident's status or assignee, or add a note (audited)."""
-    from secmon.incidents import add_note, change_incident
-
     with open_store(settings_from(ctx)) as store:
         incident = None
         if status is not None or assignee is not None:
@@ -262,8 +254,6 @@ def incidents_show(
     incident_id: str = typer.Argument(..., help="incident id (see `vigil incidents list`)"),
 ) -> None:
     """One incident as JSON: evidence event ids, entities, notes and the audit trail."""
-    from store.errors import NotFound
-
     with open_store(settings_from(ctx)) as store:
         incident = store.get_incident(incident_id)
     if incident is None:

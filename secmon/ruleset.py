@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from suricata.update import rule as surirule
+
 from core.config import Settings
 from secmon.errors import RulesetError
 from store.protocol import Store
@@ -261,8 +263,6 @@ def _classification(path: Path) -> dict[str, int]:
 
 def rule_metadata(text: str, classification: Path | None = None) -> dict[int, dict[str, Any]]:
     """sid → {msg, classtype, priority, signature_severity, mitre tactic/technique ids, references, rev}."""
-    from suricata.update import rule as surirule
-
     priorities = _classification(classification) if classification else {}
     found: dict[int, dict[str, Any]] = {}
     for line in text.splitlines():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -509,6 +510,4 @@ def _reason(exc: ApiError) -> str:
 
 
 def _histogram_key(epoch_ms: int | float, time_zone: str) -> str:
-    from datetime import datetime
-
     return datetime.fromtimestamp(epoch_ms / 1000, tz=zone_offset(time_zone)).isoformat()

@@ -7,6 +7,7 @@ Text: every clause is required; a word is a `multi_match` and a phrase a `multi_
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 from datetime import datetime
 from typing import Any
@@ -88,8 +89,6 @@ def filter_dsl(kind: Kind, item: Filter) -> dict[str, Any]:
     if isinstance(item, Exists):
         return {"exists": {"field": item.field}}
     if isinstance(item, Cidr):
-        import ipaddress
-
         try:
             network = ipaddress.ip_network(item.cidr, strict=False)
         except ValueError:

@@ -16,7 +16,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nlp.normalize import fold
+from core.text import fold
 
 _CLAUSE = re.compile(r'"([^"]*)"?|([^\s"]+)')
 _TOKEN = re.compile(r"\w+")

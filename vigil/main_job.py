@@ -26,6 +26,7 @@ import uvicorn
 from core.config import Settings
 from core.console import console, settings_from
 from core.errors import VigilError
+from secmon.pipeline import Ingester
 from store.factory import open_store
 from store.protocol import Store
 
@@ -78,7 +79,7 @@ class Service:
     # -- activities ----------------------------------------------------------------------------
 
     def _crawl_loop(self) -> None:
-        from crawlers.runner import run_crawl
+        from crawlers.runner import run_crawl  # lazy: Scrapy and Twisted (~0.45 s), for `vigil run` only
 
         interval = self.settings.crawl.interval_minutes * 60
         wait = interval if self.first_crawl_done else 0.0
@@ -94,8 +95,6 @@ class Service:
             wait = max(0.0, interval - (time.monotonic() - started))
 
     def _log_loop(self) -> None:
-        from secmon.pipeline import Ingester
-
         ingester = Ingester(self.settings, self.store)
         try:
             while not self.stop.is_set():
@@ -130,6 +129,7 @@ class Service:
             thread.start()
 
     def make_server(self, host: str, port: int) -> _Server:
+        # lazy: FastAPI and uvicorn cost ~0.5 s, every other command skips them
         from api.app import create_app
 
         self.app = create_app(self.settings, self.store)
@@ -199,7 +199,7 @@ def spawn_api_workers(settings: Settings, host: str, port: int, count: int) -> l
 
 def api_worker(settings: Settings, host: str, port: int) -> None:
     """An extra API process (spawned): serves the same port until SIGTERM."""
-    from api.app import create_app
+    from api.app import create_app  # lazy: FastAPI and uvicorn (~0.5 s), see make_server
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     sock = listen_socket(host, port, shared=True)
@@ -239,6 +239,6 @@ def demo_command(
     port: int = typer.Option(8000, "--port", help="API port on 127.0.0.1 (0: any free port)"),
 ) -> None:
     """Run Vigil against bundled snapshot outlets and real sample logs on 127.0.0.1."""
-    from vigil.demo_run import run_demo
+    from vigil.demo_run import run_demo  # lazy: pulls in the crawl and the API (~0.9 s)
 
     run_demo(settings_from(ctx), once=once, port=port)

@@ -22,6 +22,8 @@ from api.schemas import (
     RulesPublic,
     SuricataRulePublic,
 )
+from secmon.detect import load_rules
+from secmon.incidents import add_note, change_incident
 from store.models import Incident, IncidentStatus, Severity
 from store.query import Filter, Kind, RecordKind, SearchQuery, SortField, Term
 
@@ -98,8 +100,6 @@ def get_incident(key: SecurityKey, store: StoreDep, incident_id: str) -> Inciden
 def update_incident(
     key: SecurityKey, store: StoreDep, incident_id: str, body: IncidentUpdate
 ) -> IncidentPublic:
-    from secmon.incidents import change_incident
-
     if body.status is None and "assignee" not in body.model_fields_set:
         raise BadParameter("status", "give a status and/or an assignee to change", "body")
     _load_incident(store, incident_id)
@@ -119,8 +119,6 @@ def update_incident(
 def add_incident_note(
     key: SecurityKey, store: StoreDep, incident_id: str, body: NoteCreate
 ) -> IncidentPublic:
-    from secmon.incidents import add_note
-
     _load_incident(store, incident_id)
     incident = add_note(store, incident_id, actor=f"{key.name} (key {key.id})", text=body.text)
     return incident_public(incident.model_dump(mode="json"))
@@ -192,8 +190,6 @@ def list_rules(
     settings: SettingsDep,
     suricata_limit: Annotated[int, Query(ge=0, le=5000, description="Suricata rules to list (by id)")] = 200,
 ) -> RulesPublic:
-    from secmon.detect import load_rules
-
     detection = [
         DetectionRulePublic(
             id=str(rule.id),

@@ -73,6 +73,7 @@ class EnrichPipeline:
         if len(self.waiting) >= BATCH_SIZE:
             self._run_batch()
         elif self.timer is None:
+            # lazy: importing the reactor installs one; at module import Scrapy has not chosen it yet
             from twisted.internet import reactor
 
             # zope interface methods have no `self`, which mypy misreads as a shifted signature

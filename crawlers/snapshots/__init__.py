@@ -18,6 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from crawlers.snapshots.bench_pages import add_bench_pages
+
 SITES_DIR = Path(__file__).with_name("sites")
 EXPECTED_DIR = Path(__file__).with_name("expected")
 LAST_MODIFIED = formatdate(1_790_000_000, usegmt=True)
@@ -51,8 +53,6 @@ def load_routes(extra_pages: int = 0) -> dict[str, Resource]:
             routes[f"/{site.name}{path}"] = _resource(body, entry["type"])
     routes["/robots.txt"] = _resource(("\n".join(robots) + "\n").encode(), "text/plain; charset=utf-8")
     if extra_pages:
-        from crawlers.snapshots.bench_pages import add_bench_pages
-
         add_bench_pages(routes, extra_pages, _resource)
     return routes
 

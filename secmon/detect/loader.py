@@ -7,6 +7,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from secmon.detect.engine import CompiledRule
+from secmon.detect.intel import ThreatIntel
 from secmon.detect.schema import DetectionRule
 from secmon.errors import RuleError
 
@@ -39,9 +41,6 @@ def load_rules(directory: Path | None = None) -> list[DetectionRule]:
 
     Also compiles each rule once, so a bad regex or condition is reported at load time.
     """
-    from secmon.detect.engine import CompiledRule
-    from secmon.detect.intel import ThreatIntel
-
     folder = directory or BUNDLED_RULES
     if not folder.is_dir():
         raise RuleError(f"rules directory {folder} does not exist (check secmon.rules_dir)")

@@ -14,6 +14,7 @@ from secmon.assets import AssetIndex
 from secmon.detect.engine import DetectionEngine
 from secmon.detect.intel import ThreatIntel
 from secmon.detect.schema import DetectionRule
+from secmon.parsers import ParseState, parse_line
 
 
 @dataclass
@@ -29,8 +30,6 @@ class RuleTestResult:
 
 
 def _run(rule: DetectionRule, lines: list[str], label: str, result: RuleTestResult) -> int:
-    from secmon.parsers import ParseState, parse_line
-
     assets = AssetIndex([AssetSettings.model_validate(a) for a in rule.tests.assets])
     engine = DetectionEngine([rule], ThreatIntel(rule.tests.threat_intel), assets)
     received = datetime(2026, 12, 31, tzinfo=UTC)
