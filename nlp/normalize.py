@@ -78,5 +78,3 @@ def normalize(text: str) -> str:
 def is_normalized(text: str) -> bool:
     """Whether `text` is already in normal form."""
     return normalize(text) == text
-
-
