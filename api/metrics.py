@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.config import Settings
+from core.workers import WorkerBoard, board_path
 from store.errors import StoreError
 from store.protocol import Spooling, Store
 from store.query import Kind, SearchQuery, Term, TermsAgg
@@ -87,12 +88,36 @@ class StoreCollector(Collector):
         yield by_status
 
 
+class WorkerCollector(Collector):
+    """The background workers of `vigil run` (core.workers board): up, consecutive failures, restarts."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.board = WorkerBoard(board_path(settings.data_dir))
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        up = GaugeMetricFamily(
+            "vigil_worker_up", "1 while the worker runs without failing", labels=["worker"]
+        )
+        failing = GaugeMetricFamily(
+            "vigil_worker_consecutive_failures", "failures since it last worked", labels=["worker"]
+        )
+        failures = CounterMetricFamily("vigil_worker_failures", "failures of the worker", labels=["worker"])
+        restarts = CounterMetricFamily("vigil_worker_restarts", "restarts of the worker", labels=["worker"])
+        for status in self.board.read():
+            up.add_metric([status.name], 1 if status.healthy else 0)
+            failing.add_metric([status.name], status.failures)
+            failures.add_metric([status.name], status.failures_total)
+            restarts.add_metric([status.name], status.restarts)
+        yield from (up, failing, failures, restarts)
+
+
 class ApiMetrics:
     """The registry of one app and its request instruments."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.registry.register(StoreCollector(store, settings))
+        self.registry.register(WorkerCollector(settings))
         self.requests = Counter(
             "vigil_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
         )

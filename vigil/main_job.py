@@ -2,7 +2,9 @@
 
 `vigil run` is one process with four activities: a crawl every `crawl.interval_minutes` (each in a
 child process, see crawlers.runner), log following with detection and notifications
-(secmon.pipeline.Ingester, polled every second), and the API (uvicorn) in the main thread. SIGTERM
+(secmon.pipeline.Ingester, polled every second), webhook delivery retries, and the API (uvicorn) in
+the main thread. The first three are supervised workers (vigil/supervise.py): one that fails is
+logged, restarted with backoff and shown by /ready and /metrics. SIGTERM
 or Ctrl-C stops the API, lets the in-flight log batch finish, commits its offsets and closes the
 store (`with open_store`); a crawl in progress is given `CRAWL_GRACE_SECONDS` to finish (it writes its
 own batches, and an interrupted crawl is simply resumed at the next run).
@@ -26,13 +28,17 @@ import uvicorn
 from core.config import Settings
 from core.console import console, settings_from
 from core.errors import VigilError
+from core.workers import WorkerBoard, board_path
+from secmon.notify import WebhookNotifier
 from secmon.pipeline import Ingester
 from store.factory import open_store
 from store.protocol import Store
+from vigil.supervise import Backoff, Supervisor, Worker
 
 log = logging.getLogger("vigil.run")
 
 LOG_POLL_SECONDS = 1.0
+NOTIFY_POLL_SECONDS = 5.0
 CRAWL_GRACE_SECONDS = 30.0
 
 
@@ -54,7 +60,7 @@ class _Server(uvicorn.Server):
 
 
 class Service:
-    """The scheduler: crawl loop, log loop and API over one store."""
+    """The scheduler: crawl, log and notifier workers (supervised: vigil/supervise.py) and the API."""
 
     def __init__(
         self,
@@ -65,53 +71,78 @@ class Service:
         logs: bool = True,
         base_url: str | None = None,
         first_crawl_done: bool = False,
+        backoff: Backoff | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.crawl_enabled = crawl
         self.logs_enabled = logs and bool(settings.secmon.logs)
+        self.notify_enabled = bool(settings.secmon.webhooks)
         self.base_url = base_url
         self.first_crawl_done = first_crawl_done
         self.stop = threading.Event()
-        self.threads: list[threading.Thread] = []
+        self.board = WorkerBoard(board_path(settings.data_dir))
+        self.supervisor = Supervisor(self.board, self.stop, backoff)
         self.app: Any = None
 
     # -- activities ----------------------------------------------------------------------------
 
-    def _crawl_loop(self) -> None:
+    def _crawl_worker(self) -> Worker:
         from crawlers.runner import run_crawl  # lazy: Scrapy and Twisted (~0.45 s), for `vigil run` only
 
-        interval = self.settings.crawl.interval_minutes * 60
-        wait = interval if self.first_crawl_done else 0.0
-        while not self.stop.wait(wait):
-            started = time.monotonic()
-            try:
-                summary = run_crawl(self.settings, base_url=self.base_url)
-                log.warning(
-                    "crawl: %d pages, %d articles, %d errors", summary.pages, summary.articles, summary.errors
-                )
-            except Exception:  # a failed crawl must not stop the service: log it, retry next interval
-                log.exception("crawl failed; retrying in %d min", self.settings.crawl.interval_minutes)
-            wait = max(0.0, interval - (time.monotonic() - started))
+        interval = self.settings.crawl.interval_minutes * 60.0
 
-    def _log_loop(self) -> None:
-        ingester = Ingester(self.settings, self.store)
-        try:
-            while not self.stop.is_set():
-                try:
-                    summary = ingester.run_once()
-                    if summary.lines_read:
-                        log.info(
-                            "logs: %d lines, %d events, %d incidents opened",
-                            summary.lines_read,
-                            summary.events_indexed,
-                            summary.incidents_opened,
-                        )
-                except Exception:  # keep following: the batch was not committed, it is re-read next poll
-                    log.exception("log ingest failed; retrying")
-                self.stop.wait(LOG_POLL_SECONDS)
-        finally:
-            ingester.close()  # flushes, commits offsets of acknowledged batches
+        def step(_state: None) -> float:
+            started = time.monotonic()
+            summary = run_crawl(self.settings, base_url=self.base_url)
+            log.warning(
+                "crawl: %d pages, %d articles, %d errors", summary.pages, summary.articles, summary.errors
+            )
+            return max(0.0, interval - (time.monotonic() - started))
+
+        return Worker(
+            "crawl",
+            setup=lambda: None,
+            step=step,
+            first_wait=interval if self.first_crawl_done else 0.0,
+            grace_seconds=CRAWL_GRACE_SECONDS,
+        )
+
+    def _log_worker(self) -> Worker:
+        def step(ingester: Ingester) -> float:
+            summary = ingester.run_once()  # a batch the store refused is not committed: re-read next time
+            if summary.lines_read:
+                log.info(
+                    "logs: %d lines, %d events, %d incidents opened",
+                    summary.lines_read,
+                    summary.events_indexed,
+                    summary.incidents_opened,
+                )
+            return LOG_POLL_SECONDS
+
+        # close() flushes and commits the offsets of acknowledged batches
+        return Worker("logs", setup=lambda: Ingester(self.settings, self.store), step=step, teardown=_close)
+
+    def _notify_worker(self) -> Worker:
+        """Webhook retries are due even when no log line arrives: the outbox is drained on its own."""
+
+        def step(notifier: WebhookNotifier) -> float:
+            notifier.deliver()
+            return NOTIFY_POLL_SECONDS
+
+        return Worker(
+            "notifier", setup=lambda: WebhookNotifier.from_settings(self.settings), step=step, teardown=_close
+        )
+
+    def workers(self) -> list[Worker]:
+        chosen = []
+        if self.crawl_enabled:
+            chosen.append(self._crawl_worker())
+        if self.logs_enabled:
+            chosen.append(self._log_worker())
+        if self.notify_enabled:
+            chosen.append(self._notify_worker())
+        return chosen
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -121,12 +152,7 @@ class Service:
             self.app.state.stopping = True
 
     def start_background(self) -> None:
-        if self.crawl_enabled:
-            self.threads.append(threading.Thread(target=self._crawl_loop, name="vigil-crawl", daemon=True))
-        if self.logs_enabled:
-            self.threads.append(threading.Thread(target=self._log_loop, name="vigil-logs", daemon=True))
-        for thread in self.threads:
-            thread.start()
+        self.supervisor.start(self.workers())
 
     def make_server(self, host: str, port: int) -> _Server:
         # lazy: FastAPI and uvicorn cost ~0.5 s, every other command skips them
@@ -140,11 +166,8 @@ class Service:
 
     def shutdown(self) -> None:
         self.request_stop()
-        for thread in self.threads:
-            grace = CRAWL_GRACE_SECONDS if thread.name == "vigil-crawl" else 60.0
-            thread.join(timeout=grace)
-            if thread.is_alive():
-                log.warning("%s still busy after %.0f s; exiting anyway", thread.name, grace)
+        self.supervisor.join()
+        self.board.clear()
 
     def serve(self, host: str, port: int) -> None:
         """Run until SIGTERM/SIGINT, then shut down in order.
@@ -167,6 +190,10 @@ class Service:
                 child.join(timeout=10)
             self.shutdown()
             sock.close()
+
+
+def _close(state: Any) -> None:
+    state.close()
 
 
 def listen_socket(host: str, port: int, *, shared: bool) -> socket.socket:

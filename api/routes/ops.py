@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from api.deps import AnyKey, SecurityKey, SettingsDep, StoreDep
 from api.schemas import HealthPublic, ReadyPublic
 from core import __version__
+from core.workers import WorkerBoard, board_path
 from store.errors import StoreError
 
 router = APIRouter(tags=["ops"])
@@ -26,8 +27,8 @@ def health() -> HealthPublic:
 @router.get(
     "/ready",
     response_model=ReadyPublic,
-    responses={503: {"description": "the store does not answer"}},
-    summary="Readiness: the store answers",
+    responses={503: {"description": "the store does not answer, or a worker of `vigil run` is down"}},
+    summary="Readiness: the store answers and every background worker (crawl, logs, notifier) works",
 )
 def ready(key: AnyKey, store: StoreDep, settings: SettingsDep) -> ReadyPublic:
     try:
@@ -37,6 +38,9 @@ def ready(key: AnyKey, store: StoreDep, settings: SettingsDep) -> ReadyPublic:
         reachable, documents = False, {}
     if not reachable:
         raise HTTPException(503, f"the {settings.store.backend} store does not answer")
+    problems = WorkerBoard(board_path(settings.data_dir)).problems()
+    if problems:
+        raise HTTPException(503, "not ready: " + "; ".join(problems))
     return ReadyPublic(status="ready", backend=settings.store.backend, documents=documents)
 
 
