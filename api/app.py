@@ -22,6 +22,7 @@ from api.ratelimit import RateLimiter
 from api.routes import keys, ops, press, security, watchlists
 from api.schemas import Message
 from api.sse import router as sse_router
+from api.web import install_web
 from core import __version__
 from core.config import Settings
 from store.protocol import Store, Warmable
@@ -78,6 +79,8 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
             "stream and /metrics. Admin keys: everything, plus key management."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served by api.web from vendored assets (works offline)
+        redoc_url=None,
     )
     metrics = ApiMetrics(the_store, settings)
     app.state.settings = settings
@@ -98,6 +101,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(security.router, responses=_ITEM_RESPONSES)
     app.include_router(sse_router, responses=_ITEM_RESPONSES)
     app.include_router(keys.router, responses=_ITEM_RESPONSES)
+    install_web(app)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -1,7 +1,7 @@
 """Turn the user's query parameters into a `store.query.SearchQuery`.
 
-The user's `q` is parsed here into words and "quoted phrases" (operators are not interpreted), so
-nothing a user types ever reaches a backend as query DSL. Every problem is a `BadParameter` with a
+The user's `q` is checked here with the store's one grammar (store/querytext.py: words, "phrases", OR,
+NOT/-word, parentheses); backends compile the parsed tree, so nothing a user types reaches one as DSL. Every problem is a `BadParameter` with a
 message that says what to fix (→ 422).
 """
 
@@ -13,53 +13,32 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from api.errors import BadParameter
+from store import querytext
 from store.query import Cidr, Filter, Range, Term
 
-MAX_QUERY_CHARS = 500
-MAX_TERMS = 32
 VIETNAM = timezone(timedelta(hours=7))
-# Characters that query languages treat as operators: dropped, never interpreted. Hyphens and
-# slashes stay: the store reads "covid-19" as a phrase of its tokens.
-_OPERATOR_CHARS = str.maketrans({c: " " for c in "+=&|><!(){}[]^~*?:\\"})
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """The user's words and quoted phrases, cleaned."""
+    """The user's search text, checked against the one grammar (store/querytext.py)."""
 
-    terms: tuple[str, ...]
-    phrases: tuple[str, ...]
+    text: str | None
+    tree: querytext.Node | None
 
     def to_text(self) -> str | None:
-        """The canonical text handed to the store: words, then phrases in double quotes."""
-        parts = list(self.terms) + [f'"{phrase}"' for phrase in self.phrases]
-        return " ".join(parts) or None
+        """The text handed to the store, which parses it with the same grammar."""
+        return self.text
 
 
 def parse_user_query(q: str | None, parameter: str = "q") -> ParsedQuery:
-    """Split `q` into words and "phrases"; diacritics are kept (the store folds for matching)."""
-    if q is None or not q.strip():
-        return ParsedQuery((), ())
-    if len(q) > MAX_QUERY_CHARS:
-        raise BadParameter(parameter, f"at most {MAX_QUERY_CHARS} characters (got {len(q)})")
-    text = unicodedata.normalize("NFC", q)
-    if any(unicodedata.category(ch) in ("Cc", "Cs", "Co") for ch in text if ch not in "\t\n"):
-        raise BadParameter(parameter, "contains control characters; send plain text")
-    text = text.replace("“", '"').replace("”", '"')
-    if text.count('"') % 2:
-        raise BadParameter(parameter, 'unbalanced double quote: close the "phrase" or remove the quote')
-    terms: list[str] = []
-    phrases: list[str] = []
-    for index, chunk in enumerate(text.split('"')):
-        words = chunk.translate(_OPERATOR_CHARS).split()
-        if index % 2:
-            if words:
-                phrases.append(" ".join(words))
-        else:
-            terms.extend(words)
-    if len(terms) + sum(len(p.split()) for p in phrases) > MAX_TERMS:
-        raise BadParameter(parameter, f"at most {MAX_TERMS} words")
-    return ParsedQuery(tuple(terms), tuple(phrases))
+    """Check `q` (words, "phrases", OR, NOT/-word, parentheses): a syntax error is a 422 saying what to
+    fix, never a silent 0 hits. Diacritics are kept (the store folds for matching)."""
+    try:
+        tree = querytext.parse(q)
+    except querytext.QuerySyntaxError as exc:
+        raise BadParameter(parameter, exc.message) from None
+    return ParsedQuery(unicodedata.normalize("NFC", q) if tree is not None and q else None, tree)
 
 
 def parse_time(value: str | None, parameter: str, *, end_of_day: bool = False) -> datetime | None:

@@ -31,7 +31,8 @@ from store.query import (
     TermsAgg,
 )
 from store.sqlite_query import zone_offset
-from store.textsearch import Clause, parse_query
+from store import querytext
+from store.textsearch import Clause
 
 
 def text_fields(kind: Kind, query: SearchQuery) -> tuple[str, ...]:
@@ -44,18 +45,30 @@ def text_fields(kind: Kind, query: SearchQuery) -> tuple[str, ...]:
 
 
 def build_query(kind: Kind, query: SearchQuery) -> tuple[dict[str, Any], list[Clause]]:
-    clauses = parse_query(query.text)
+    tree = querytext.parse(query.text)
+    clauses = querytext.highlight_clauses(tree)
     fields = list(text_fields(kind, query))
-    must: list[dict[str, Any]] = []
-    for clause in clauses:
-        match: dict[str, Any] = {"query": clause.text, "fields": fields, "operator": "and"}
-        if clause.phrase:
-            match = {"query": clause.text, "fields": fields, "type": "phrase"}
-        must.append({"multi_match": match})
+    must: list[dict[str, Any]] = [] if tree is None else [text_dsl(tree, fields)]
     filters = [filter_dsl(kind, item) for item in query.filters]
     if not must and not filters:
         return {"match_all": {}}, clauses
     return {"bool": {"must": must, "filter": filters}}, clauses
+
+
+def text_dsl(node: querytext.Node, fields: list[str]) -> dict[str, Any]:
+    """The query tree as a bool query over the folded text fields (words as multi_match)."""
+    if isinstance(node, querytext.Word):
+        text = " ".join(node.tokens)
+        if node.phrase:
+            return {"multi_match": {"query": text, "fields": fields, "type": "phrase"}}
+        return {"multi_match": {"query": text, "fields": fields, "operator": "and"}}
+    if isinstance(node, querytext.Or):
+        return {"bool": {"should": [text_dsl(c, fields) for c in node.children], "minimum_should_match": 1}}
+    if isinstance(node, querytext.Not):
+        return {"bool": {"must_not": [text_dsl(node.child, fields)]}}
+    must = [text_dsl(c, fields) for c in node.children if not isinstance(c, querytext.Not)]
+    must_not = [text_dsl(c.child, fields) for c in node.children if isinstance(c, querytext.Not)]
+    return {"bool": {"must": must, "must_not": must_not}}
 
 
 def _value(value: Any) -> Any:

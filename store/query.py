@@ -28,6 +28,8 @@ class RecordKind(StrEnum):
     rules = "rules"
     outlet_health = "outlet_health"
     state = "state"
+    users = "users"  # people who sign in to the web app (api/web/users.py)
+    sessions = "sessions"  # their signed-in sessions, by hash of the cookie
 
 
 # The time field each kind sorts and buckets by, and the fields its free text searches.

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store.errors import InvalidQuery
 from store.query import TEXT_FIELDS, TIME_FIELD, Cidr, Exists, Filter, Kind, Not, Range, SearchQuery, Term
-from store.textsearch import Clause, fts5_match, parse_query
+from store import querytext
+from store.textsearch import Clause
 
 LONG_TEXT = 256  # longer strings are not terms: they stay out of k_kv
 NULL_DESC = -1e308  # missing sort values go last in both directions, as in Elasticsearch; also the
@@ -116,10 +117,10 @@ def text_columns(kind: Kind) -> list[str]:
 
 def compile_query(kind: Kind, query: SearchQuery) -> Compiled:
     table = kind.value
-    clauses = parse_query(query.text)
-    compiled = Compiled(from_sql=f"{table} t", clauses=clauses)
-    if clauses:
-        match = fts5_match(clauses)
+    tree = querytext.parse(query.text)
+    compiled = Compiled(from_sql=f"{table} t", clauses=querytext.highlight_clauses(tree))
+    if tree is not None:
+        match = querytext.to_fts5(tree)
         if query.text_fields:
             columns = []
             for name in query.text_fields:

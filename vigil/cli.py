@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from api.cli import keys_app, kibana_app
+from api.web.cli import users_app
 from core import __version__
 from core.console import CliState, console, settings_from
 from core.errors import VigilError
@@ -78,6 +79,7 @@ app.add_typer(logs_app, name="logs")
 app.add_typer(rules_app, name="rules")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 app.add_typer(kibana_app, name="kibana")
 app.command("run")(run_command)
 app.command("demo")(demo_command)

@@ -184,9 +184,25 @@ def test_all_words_are_required(store: Store, articles: list[Article]) -> None:
     assert texts(store, "huế tuyển sinh") == {TITLES[3]}
 
 
-def test_operators_in_user_text_are_plain_words(store: Store, articles: list[Article]) -> None:
-    assert store.count(Kind.articles, query(text='huế OR -"( AND')) == 0
-    assert store.count(Kind.articles, query(text="huế (bão)")) == 4
+def test_or_not_and_parentheses_follow_the_one_grammar(store: Store, articles: list[Article]) -> None:
+    """store/querytext.py: both backends compile the same tree (20 articles cycle the 5 titles)."""
+    assert texts(store, "huế (bão)") == {TITLES[0]}
+    assert texts(store, "đà nẵng OR quảng trị") == {TITLES[1], TITLES[4]}
+    assert texts(store, "huế -bão") == {TITLES[3]}
+    assert texts(store, "huế NOT bão") == {TITLES[3]}
+    assert texts(store, '(huế OR "hà nội") -"đại học"') == {TITLES[0], TITLES[2]}
+    assert texts(store, "ngập | lũ") == {TITLES[1], TITLES[4]}
+    assert texts(store, "huế AND tuyển") == {TITLES[3]}
+    assert texts(store, "hoặc or and") == set()  # lower-case operators are words
+
+
+@pytest.mark.parametrize("text", ['huế OR -"( AND', "(huế", "huế)", "-bão", "huế OR", "NOT", "()"])
+def test_a_query_that_cannot_be_read_is_an_error_not_zero_hits(
+    store: Store, articles: list[Article], text: str
+) -> None:
+    with pytest.raises(InvalidQuery) as raised:
+        store.count(Kind.articles, query(text=text))
+    assert getattr(raised.value, "message_vi", "")  # the web app shows it in Vietnamese
 
 
 def test_text_fields_restrict_where_text_is_searched(store: Store, articles: list[Article]) -> None:
