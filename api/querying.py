@@ -1,8 +1,8 @@
 """Turn the user's query parameters into a `store.query.SearchQuery`.
 
 The user's `q` is checked here with the store's one grammar (store/querytext.py: words, "phrases", OR,
-NOT/-word, parentheses); backends compile the parsed tree, so nothing a user types reaches one as DSL. Every problem is a `BadParameter` with a
-message that says what to fix (→ 422).
+NOT/-word, parentheses); backends compile the parsed tree, so nothing a user types reaches one as DSL.
+Every problem is a `BadParameter` with a message that says what to fix (→ 422).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from store import querytext
 from store.elastic_schema import ID_FIELD, exact_field
 from store.errors import InvalidQuery
 from store.query import (
@@ -31,7 +32,6 @@ from store.query import (
     TermsAgg,
 )
 from store.sqlite_query import zone_offset
-from store import querytext
 from store.textsearch import Clause
 
 

@@ -200,7 +200,8 @@ def parse(text: str | None) -> Node | None:
     text = unicodedata.normalize("NFC", text).replace("“", '"').replace("”", '"')
     if any(unicodedata.category(ch) in ("Cc", "Cs", "Co") for ch in text if ch not in "\t\n\r"):
         raise QuerySyntaxError(
-            "contains control characters; send plain text", "Truy vấn chứa ký tự điều khiển; hãy gõ chữ thường."
+            "contains control characters; send plain text",
+            "Truy vấn chứa ký tự điều khiển; hãy gõ chữ thường.",
         )
     parser = _Parser(_lex(text))
     node = parser.query()

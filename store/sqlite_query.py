@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from store import querytext
 from store.errors import InvalidQuery
 from store.query import TEXT_FIELDS, TIME_FIELD, Cidr, Exists, Filter, Kind, Not, Range, SearchQuery, Term
-from store import querytext
 from store.textsearch import Clause
 
 LONG_TEXT = 256  # longer strings are not terms: they stay out of k_kv

@@ -88,7 +88,9 @@ async def home(session: SignedIn) -> Response:
     return RedirectResponse(home_for(session.user.role), status_code=303)
 
 
-def _login_page(request: Request, next_url: str, error: str = "", username: str = "", status: int = 200) -> Any:
+def _login_page(
+    request: Request, next_url: str, error: str = "", username: str = "", status: int = 200
+) -> Any:
     token = login_csrf(request)
     response = page(
         request,
@@ -105,7 +107,7 @@ async def login_form(request: Request, next: str = "/") -> Response:
     store: Store = request.app.state.store
     if await run_in_threadpool(current_session, store, request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return _login_page(request, _safe_next(next))  # type: ignore[no-any-return]
+    return _login_page(request, _safe_next(next))
 
 
 @router.post("/login")
@@ -129,7 +131,7 @@ async def login(
             request, next_url, f"Quá nhiều lần đăng nhập. Hãy thử lại sau {wait:.0f} giây.", username, 429
         )
         response.headers["Retry-After"] = f"{wait:.0f}"
-        return response  # type: ignore[no-any-return]
+        return response
     store: Store = request.app.state.store
     try:
         user = await run_in_threadpool(verify_login, store, username, password)
@@ -140,7 +142,7 @@ async def login(
             "disabled": "Tài khoản này đã bị vô hiệu hóa. Hãy liên hệ quản trị viên.",
             "locked": f"Tài khoản tạm khóa do đăng nhập sai nhiều lần, đến {vn_datetime(refused.until)}.",
         }[refused.reason]
-        return _login_page(request, next_url, message, username, 401)  # type: ignore[no-any-return]
+        return _login_page(request, next_url, message, username, 401)
     response = RedirectResponse(next_url if next_url != "/" else home_for(user.role), status_code=303)
     await run_in_threadpool(start_session, store, user, request, response)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
@@ -153,4 +155,3 @@ async def logout(request: Request, session: SignedIn, form: CheckedForm) -> Resp
     response = RedirectResponse("/login", status_code=303)
     await run_in_threadpool(end_session, store, session, response)
     return response
-

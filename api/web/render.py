@@ -102,7 +102,9 @@ def make_templates() -> Jinja2Templates:
         status_vi=lambda v: STATUS_VI.get(str(v), str(v)),
         role_vi=lambda v: ROLE_VI.get(str(v), str(v)),
     )
-    env.globals.update(TOPICS=TOPICS, TONES=TONES, STATUS_VI=STATUS_VI, SEVERITY_VI=SEVERITY_VI, SCOPE_VI=SCOPE_VI)
+    env.globals.update(
+        TOPICS=TOPICS, TONES=TONES, STATUS_VI=STATUS_VI, SEVERITY_VI=SEVERITY_VI, SCOPE_VI=SCOPE_VI
+    )
     return templates
 
 

@@ -83,7 +83,9 @@ def create_user(store: Store, username: str, password: str, role: Role, display_
     check_password(password)
     if get_user(store, name) is not None:
         raise UserError(f"user {name!r} exists; use `vigil users reset-password`", key="username")
-    user = User(username=name, display_name=display_name.strip(), role=role, password_hash=_hasher.hash(password))
+    user = User(
+        username=name, display_name=display_name.strip(), role=role, password_hash=_hasher.hash(password)
+    )
     save_user(store, user)
     return user
 

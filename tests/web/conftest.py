@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from api.app import create_app
 from core.config import Settings
@@ -25,15 +27,17 @@ class Web:
     store: Store
     settings: Settings
     backend: str
+    app: FastAPI
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=15, follow_redirects=False)
 
-    def signed_in(self, role: str) -> httpx.Client:
-        client = self.client()
-        response = login(client, USERS[role], PASSWORD)
-        assert response.status_code == 303, response.text
-        return client
+    @contextmanager
+    def signed_in(self, role: str) -> Iterator[httpx.Client]:
+        with self.client() as client:
+            response = login(client, USERS[role], PASSWORD)
+            assert response.status_code == 303, response.text
+            yield client
 
 
 def csrf_of(html: str) -> str:
@@ -57,8 +61,9 @@ def web(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     backend: str = request.param
     store, settings = open_backend(request, backend, tmp_path_factory.mktemp(f"web-{backend}"))
     seed(store)
-    with LiveServer(create_app(settings, store)) as server:
-        yield Web(server.base_url, store, settings, backend)
+    app = create_app(settings, store)
+    with LiveServer(app) as server:
+        yield Web(server.base_url, store, settings, backend, app)
     if backend == "elastic":
         store.drop_indices()  # type: ignore[attr-defined]
     store.close()

@@ -42,7 +42,9 @@ SO_TTTT = Entity(text="Sở Thông tin và Truyền thông", type="ORG", normali
 ARTICLES = [
     # "bao" without the storm: an older, otherwise equal headline that ranks no lower by words alone
     _article(1, "tuoitre", "Bao nhiêu hộ dân được hỗ trợ sau lũ", 18, 9, topic="doi-song", tone="neutral"),
-    _article(2, "vnexpress", "Bảo tồn di sản cố đô Huế", 19, 9, topic="van-hoa", tone="positive", entities=[HUE]),
+    _article(
+        2, "vnexpress", "Bảo tồn di sản cố đô Huế", 19, 9, topic="van-hoa", tone="positive", entities=[HUE]
+    ),
     _article(
         3,
         "huengaynay",

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-
-import httpx
-import pytest
-from typer.testing import CliRunner
+from pathlib import Path
 
 from api.auth import Role
-from api.web.sessions import SESSION_COOKIE
+from api.web.sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from api.web.users import MAX_FAILURES, create_user, get_user, set_disabled
+from tests.api.test_cli import vigil
 from tests.web.conftest import Web, csrf_of, login
 from tests.web.seed import PASSWORD, USERS
 
@@ -40,10 +38,13 @@ def test_cookie_is_secure_behind_tls(web: Web) -> None:
     """uvicorn trusts X-Forwarded-Proto from 127.0.0.1 (its default proxy list): the TLS proxy case."""
     with web.client() as client:
         form = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+        login_cookie = next(h for h in form.headers.get_list("set-cookie") if h.startswith(LOGIN_CSRF_COOKIE))
+        assert "Secure" in login_cookie
+        token = csrf_of(form.text)
         response = client.post(
             "/login",
-            headers={"X-Forwarded-Proto": "https"},
-            data={"username": USERS["press"], "password": PASSWORD, "csrf": csrf_of(form.text)},
+            headers={"X-Forwarded-Proto": "https", "Cookie": f"{LOGIN_CSRF_COOKIE}={token}"},
+            data={"username": USERS["press"], "password": PASSWORD, "csrf": token},
         )
     assert response.status_code == 303
     cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith(SESSION_COOKIE))
@@ -61,7 +62,9 @@ def test_wrong_password_is_refused_in_vietnamese(web: Web) -> None:
 def test_login_without_the_csrf_token_is_refused(web: Web) -> None:
     with web.client() as client:
         client.get("/login")
-        response = client.post("/login", data={"username": USERS["press"], "password": PASSWORD, "csrf": "x" * 30})
+        response = client.post(
+            "/login", data={"username": USERS["press"], "password": PASSWORD, "csrf": "x" * 30}
+        )
     assert response.status_code == 403
     assert "CSRF" in response.text
     assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
@@ -73,7 +76,9 @@ def test_a_form_post_without_the_session_csrf_token_is_refused(web: Web) -> None
         assert refused.status_code == 403
         assert client.get("/search").status_code == 200  # still signed in
         cross_site = client.post(
-            "/logout", data={"csrf": csrf_of(client.get("/search").text)}, headers={"Origin": "http://evil.example"}
+            "/logout",
+            data={"csrf": csrf_of(client.get("/search").text)},
+            headers={"Origin": "http://evil.example"},
         )
         assert cross_site.status_code == 403
 
@@ -131,7 +136,12 @@ def test_the_login_redirect_never_leaves_the_site(web: Web) -> None:
         form = client.get("/login")
         response = client.post(
             "/login",
-            data={"username": USERS["press"], "password": PASSWORD, "csrf": csrf_of(form.text), "next": "//evil.example/x"},
+            data={
+                "username": USERS["press"],
+                "password": PASSWORD,
+                "csrf": csrf_of(form.text),
+                "next": "//evil.example/x",
+            },
         )
     assert response.status_code == 303
     assert response.headers["location"] == "/search"
@@ -150,30 +160,44 @@ def test_swagger_ui_is_served_from_vigil_itself(web: Web) -> None:
         assert "/openapi.json" in docs.text
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-def test_users_cli_create_list_disable_reset(tmp_path: object, backend: str) -> None:
-    from vigil.cli import app
-
-    env = {"VIGIL_DATA_DIR": str(tmp_path)}
-    runner = CliRunner()
-    made = runner.invoke(app, ["users", "create", "le.hoa", "--role", "security", "--name", "Lê Hòa", "--password", PASSWORD], env=env)
-    assert made.exit_code == 0, made.output
-    weak = runner.invoke(app, ["users", "create", "le.binh", "--role", "press", "--password", "ngan"], env=env)
-    assert weak.exit_code == 2 and "10 characters" in weak.output
-    listed = runner.invoke(app, ["users", "list"], env=env)
-    assert re.search(r"le\.hoa\s+security\s+active\s+never\s+Lê Hòa", listed.output), listed.output
-    assert runner.invoke(app, ["users", "disable", "le.hoa"], env=env).exit_code == 0
-    assert "disabled" in runner.invoke(app, ["users", "list"], env=env).output
-    reset = runner.invoke(app, ["users", "reset-password", "le.hoa", "--password", "mot-mat-khau-moi"], env=env)
-    assert reset.exit_code == 0, reset.output
-    missing = runner.invoke(app, ["users", "disable", "khong.co"], env=env)
-    assert missing.exit_code == 2 and "no user" in missing.output
+def test_users_cli_create_list_disable_reset(tmp_path: Path) -> None:
+    """`vigil users …` as an administrator runs it (real subprocesses on one data directory)."""
+    made = vigil(
+        tmp_path,
+        "users",
+        "create",
+        "le.hoa",
+        "--role",
+        "security",
+        "--name",
+        "Lê Hòa",
+        "--password",
+        PASSWORD,
+    )
+    assert made.returncode == 0, made.stderr
+    weak = vigil(tmp_path, "users", "create", "le.binh", "--role", "press", "--password", "ngan")
+    assert weak.returncode == 2 and "10 characters" in weak.stderr + weak.stdout
+    listed = vigil(tmp_path, "users", "list")
+    assert re.search(r"le\.hoa\s+security\s+active\s+never\s+Lê Hòa", listed.stdout), listed.stdout
+    assert vigil(tmp_path, "users", "disable", "le.hoa").returncode == 0
+    assert re.search(r"le\.hoa\s+security\s+disabled", vigil(tmp_path, "users", "list").stdout)
+    reset = vigil(tmp_path, "users", "reset-password", "le.hoa", "--password", "mot-mat-khau-moi")
+    assert reset.returncode == 0, reset.stderr
+    missing = vigil(tmp_path, "users", "disable", "khong.co")
+    assert missing.returncode == 2 and "no user" in missing.stderr + missing.stdout
+    assert "mot-mat-khau-moi" not in (tmp_path / "store").joinpath("vigil.sqlite3").read_bytes().decode(
+        "latin-1"
+    )
 
 
 def test_login_failures_from_one_address_are_rate_limited(web: Web) -> None:
     """Last in the module: it exhausts 127.0.0.1's allowance of failed sign-ins for a minute."""
+    web.app.state.failed_logins = None  # a fresh count (the tests above failed on purpose too)
     with web.client() as client:
         statuses = [login(client, "khong.ai", "sai-mat-khau-nua").status_code for _ in range(12)]
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
-    assert isinstance(httpx, object)
+    with web.client() as client:
+        refused = login(client, USERS["press"], PASSWORD)  # even the right password, from that address
+    assert refused.status_code == 429 and "Quá nhiều lần đăng nhập" in refused.text
+    assert int(refused.headers["Retry-After"]) > 0

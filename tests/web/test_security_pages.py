@@ -1,0 +1,83 @@
+"""The triage pages over HTTP: list with filters, incident timeline, assign/status/note audited by name."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.conftest import Web, csrf_of
+
+
+def test_incident_list_filters_by_status_and_severity(web: Web) -> None:
+    with web.signed_in("security") as client:
+        everything = client.get("/security")
+        critical = client.get("/security", params={"severity": "critical"})
+        acknowledged = client.get("/security", params={"status": "acknowledged"})
+    assert everything.status_code == 200 and "3 sự cố" in everything.text
+    assert "1 sự cố" in critical.text and "suricata-alert" in critical.text
+    assert "ssh-brute-force" not in critical.text
+    assert "1 sự cố" in acknowledged.text and "web-scan" in acknowledged.text
+    assert "Nghiêm trọng" in everything.text and "Đang xử lý" in everything.text
+
+
+def test_incident_page_shows_events_in_order_and_why_its_severity(web: Web) -> None:
+    with web.signed_in("security") as client:
+        page = client.get("/security/incident/inc1")
+    assert page.status_code == 200
+    events = re.search(r'<ol class="timeline" id="events">(.*?)</ol>', page.text, re.S)
+    assert events is not None
+    assert events.group(1).index("Failed password for root") < events.group(1).index(
+        "Failed password for admin"
+    )
+    reason = re.search(r'<dd id="severity-reason">(.*?)</dd>', page.text, re.S)
+    assert reason is not None and "Cao" in reason.group(1) and "2 sự kiện" in reason.group(1)
+
+
+def test_a_security_user_triages_and_the_audit_names_the_person(web: Web) -> None:
+    with web.signed_in("security") as client:
+        form = client.get("/security/incident/inc3")
+        csrf = csrf_of(form.text)
+        changed = client.post(
+            "/security/incident/inc3",
+            data={"csrf": csrf, "action": "triage", "status": "acknowledged", "assignee": "an.ninh"},
+        )
+        assert changed.status_code == 303
+        noted = client.post(
+            "/security/incident/inc3", data={"csrf": csrf, "action": "note", "note": "Đã chặn IP <script>"}
+        )
+        assert noted.status_code == 303
+        page = client.get("/security/incident/inc3").text
+    incident = web.store.get_incident("inc3")
+    assert incident is not None
+    assert incident.status.value == "acknowledged" and incident.assignee == "an.ninh"
+    actors = {entry.actor for entry in incident.audit}
+    assert actors == {"Người dùng security (an.ninh)"}
+    assert incident.notes[-1].author == "Người dùng security (an.ninh)"
+    assert "Đã chặn IP &lt;script&gt;" in page
+
+
+def test_a_triage_post_without_the_csrf_token_changes_nothing(web: Web) -> None:
+    with web.signed_in("security") as client:
+        refused = client.post("/security/incident/inc1", data={"action": "triage", "status": "resolved"})
+    assert refused.status_code == 403
+    incident = web.store.get_incident("inc1")
+    assert incident is not None and incident.status.value == "new"
+
+
+def test_a_forbidden_status_change_is_explained(web: Web) -> None:
+    with web.signed_in("security") as client:
+        csrf = csrf_of(client.get("/security/incident/inc2").text)
+        response = client.post(
+            "/security/incident/inc2",
+            data={"csrf": csrf, "action": "triage", "status": "new", "assignee": ""},
+            follow_redirects=True,
+        )
+        bogus = client.post(
+            "/security/incident/inc2",
+            data={"csrf": csrf, "action": "triage", "status": "no-such-status"},
+            follow_redirects=True,
+        )
+    assert response.status_code == 200
+    assert "chỉ có thể chuyển sang: Đã xử lý, Báo động giả" in response.text
+    assert "Trạng thái không hợp lệ" in bogus.text
+    incident = web.store.get_incident("inc2")
+    assert incident is not None and incident.status.value == "acknowledged"
