@@ -20,12 +20,8 @@ users_app = typer.Typer(help="Web app users (people; machines use API keys).", n
 def _store(ctx: typer.Context) -> Iterator[Store]:
     from store.factory import open_store
 
-    store = open_store(settings_from(ctx))
-    try:
-        store.init()
+    with open_store(settings_from(ctx)) as store:
         yield store
-    finally:
-        store.close()
 
 
 def _password(given: str | None, ask: Callable[[str], str] = getpass.getpass) -> str:
