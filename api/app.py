@@ -22,7 +22,7 @@ from api.ratelimit import RateLimiter
 from api.routes import keys, ops, press, security, watchlists
 from api.schemas import Message
 from api.sse import router as sse_router
-from api.web import install_web
+from api.web.install import install_web
 from core import __version__
 from core.config import Settings
 from store.protocol import Store, Warmable

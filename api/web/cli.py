@@ -11,6 +11,7 @@ import typer
 from api.auth import Role
 from api.web.users import User, create_user, list_users, reset_password, set_disabled
 from core.console import console, settings_from
+from store.factory import open_store
 from store.protocol import Store
 
 users_app = typer.Typer(help="Web app users (people; machines use API keys).", no_args_is_help=True)
@@ -18,8 +19,6 @@ users_app = typer.Typer(help="Web app users (people; machines use API keys).", n
 
 @contextmanager
 def _store(ctx: typer.Context) -> Iterator[Store]:
-    from store.factory import open_store
-
     with open_store(settings_from(ctx)) as store:
         yield store
 

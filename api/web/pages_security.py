@@ -15,6 +15,8 @@ from api.querying import terms, time_range
 from api.web.deps import CheckedForm, SecurityUser
 from api.web.render import SEVERITY_VI, STATUS_VI, page
 from core.errors import VigilError
+from secmon.detect import load_rules
+from secmon.incidents import TRANSITIONS, add_note, change_incident
 from store.models import Incident, IncidentStatus
 from store.protocol import Store
 from store.query import Filter, Kind, SearchQuery, SortField
@@ -71,10 +73,6 @@ async def incidents_page(request: Request, session: SecurityUser) -> Response:
 
 
 def _rule_of(request: Request, rule_id: str) -> Any:
-    try:
-        from secmon.detect import load_rules
-    except ImportError:
-        return None
     rules = {str(rule.id): rule for rule in load_rules(request.app.state.settings.secmon.rules_dir)}
     return rules.get(rule_id)
 
@@ -144,8 +142,6 @@ async def incident_page(
 @router.post("/security/incident/{incident_id}")
 async def triage(request: Request, session: SecurityUser, form: CheckedForm, incident_id: str) -> Response:
     """One form for status and assignee, one for a note; the audit trail names the person."""
-    from secmon.incidents import TRANSITIONS, add_note, change_incident
-
     store: Store = request.app.state.store
     actor = session.user.label
     target = f"/security/incident/{incident_id}"

@@ -11,6 +11,7 @@ from starlette.datastructures import QueryParams
 
 from api.errors import BadParameter
 from api.querying import terms, time_range
+from crawlers.registry import OUTLETS
 from store import querytext
 from store.query import Filter, SearchQuery, Term
 
@@ -20,11 +21,7 @@ PAGE_SIZE = 20
 
 @lru_cache(maxsize=1)
 def outlet_registry() -> dict[str, tuple[str, str]]:
-    """Outlet name → (display title, scope local/national), from the crawlers' registry when present."""
-    try:
-        from crawlers.registry import OUTLETS
-    except ImportError:  # the API installed without the crawlers part: names only
-        return {}
+    """Outlet name → (display title, scope local/national), from the crawlers' registry."""
     return {outlet.name: (outlet.title, outlet.scope) for outlet in OUTLETS}
 
 
