@@ -1,4 +1,5 @@
-"""Detections become incidents: one per rule + source + asset within a window, updated rather than repeated.
+"""Detections become incidents: one per attacker (+ victim) within a window, collecting every rule that saw it
+(an attack story), updated rather than repeated; detections without a source address group by rule + asset.
 
 Lifecycle: new → acknowledged → resolved | false_positive (a closed incident can be re-opened to
 acknowledged). Every change records who changed what in `audit`; writes go through
@@ -42,8 +43,16 @@ class IncidentChanges:
     escalated: list[Incident] = field(default_factory=list, repr=False)
 
 
+ATTACKER = "attacker"  # first element of the key of incidents grouped by attacker (an attack story)
+
+
 def _key(detection: Detection) -> tuple[str, str, str]:
-    return (detection.rule_id, detection.source_ip or "", detection.asset or "")
+    """What an incident groups: one attacker against one victim (its asset, else the destination of an IDS
+    alert, else everything it did) whatever the rules that saw it — an attack story; detections with no
+    source address stay grouped by rule (and asset)."""
+    if detection.source_ip:
+        return (ATTACKER, detection.source_ip, detection.victim or detection.asset or "")
+    return (detection.rule_id, "", detection.asset or "")
 
 
 def _merge_entities(target: dict[str, list[str]], extra: dict[str, list[str]]) -> None:
@@ -70,15 +79,23 @@ def _absorb(incident: Incident, detection: Detection) -> bool:
         )
         incident.severity = detection.severity
     _merge_entities(incident.entities, detection.entities)
+    _merge_entities(incident.entities, {"vigil.rule": [detection.rule_id]})
+    if detection.victim:
+        _merge_entities(incident.entities, {"victim": [detection.victim]})
+    if detection.severity_reason:
+        _merge_entities(incident.entities, {"severity.reason": [detection.severity_reason]})
+    for tag in detection.tags:
+        if tag not in incident.tags:
+            incident.tags.append(tag)
     incident.updated_at = utcnow()
     return True
 
 
 def _new_incident(detection: Detection) -> Incident:
-    rule_id, source, asset = _key(detection)
+    group, source, victim = _key(detection)
     incident = Incident(
-        id=stable_id("incident", rule_id, source, asset, detection.timestamp.isoformat()),
-        rule_id=rule_id,
+        id=stable_id("incident", group, source, victim, detection.timestamp.isoformat()),
+        rule_id=detection.rule_id,
         rule_title=detection.rule_title,
         severity=detection.severity,
         first_seen=detection.timestamp,
@@ -107,17 +124,18 @@ class IncidentManager:
             incident = self.store.get_incident(cached)
             if incident is not None and self._fits(incident, at):
                 return incident
+        by = Term("source_ip", (key[1],)) if key[0] == ATTACKER else Term("rule_id", (key[0],))
         page = self.store.search(
             Kind.incidents,
             SearchQuery(
-                filters=(Term("rule_id", (key[0],)), Term("status", tuple(s.value for s in OPEN))),
+                filters=(by, Term("status", tuple(s.value for s in OPEN))),
                 sort=(SortField("last_seen", True),),
                 size=50,
             ),
         )
         for hit in page.hits:
             incident = Incident.model_validate(hit.source)
-            if (incident.source_ip or "", incident.asset or "") == key[1:] and self._fits(incident, at):
+            if _key_of(incident) == key and self._fits(incident, at):
                 self._open[key] = incident.id
                 return incident
         return None
@@ -178,7 +196,10 @@ class IncidentManager:
 
 
 def _key_of(incident: Incident) -> tuple[str, str, str]:
-    return (incident.rule_id, incident.source_ip or "", incident.asset or "")
+    if incident.source_ip:
+        victims = incident.entities.get("victim") or [incident.asset or ""]
+        return (ATTACKER, incident.source_ip, victims[0])
+    return (incident.rule_id, "", incident.asset or "")
 
 
 def _replay_onto(updated: Incident) -> Callable[[Incident], Incident]:

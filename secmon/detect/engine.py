@@ -41,6 +41,8 @@ class Detection:
     agency: str | None = None
     entities: dict[str, list[str]] = field(default_factory=dict)
     doc: dict[str, Any] = field(default_factory=dict, repr=False)
+    victim: str | None = None  # the asset, else destination.ip, else host.hostname: incidents group by it
+    severity_reason: str | None = None  # "rule medium × asset critical → critical" when an asset weighs in
 
 
 # One counted match: (epoch seconds, event id, values of the rule's entity fields)
@@ -72,13 +74,13 @@ class CompiledRule:
         self.field_getters: list[tuple[str, Getter]] = [(f, getter(f)) for f in rule.fields]
         self.value_getters: list[Getter] = [g for _, g in self.field_getters]
         self.stateful = rule.threshold is not None or rule.sequence is not None
-        self.distinct: Getter | None = (
-            getter(rule.threshold.distinct) if rule.threshold and rule.threshold.distinct else None
-        )
+        self.distinct: Getter | None = _distinct_getter(rule.threshold.distinct if rule.threshold else None)
         self.counts: dict[tuple[Any, ...], deque[_Entry]] = {}
         self.distincts: dict[tuple[Any, ...], dict[Any, _Entry]] = {}
         self.sequences: dict[tuple[Any, ...], _SeqState] = {}
         self.source_ip = getter("source.ip")
+        self.destination_ip = getter("destination.ip")
+        self.hostname = getter("host.hostname")
 
     def reset(self) -> None:
         self.counts.clear()
@@ -106,12 +108,16 @@ class CompiledRule:
         key = self._key(doc)
         horizon = ts - threshold.window_seconds
         if self.distinct is not None:
-            value = _hashable(self.distinct(doc))
+            value = self.distinct(doc)
             if value is None:
                 return None
             seen = self.distincts.pop(key, None) or {}
             self.distincts[key] = seen  # re-insert: most recently used last
-            seen[value] = entry
+            if type(value) is list:  # one event may stand for several (e.g. "message repeated 5 times")
+                for item in value:
+                    seen[_hashable(item)] = entry
+            else:
+                seen[value] = entry
             if len(seen) >= threshold.count:
                 for stale in [v for v, e in seen.items() if e[0] < horizon]:
                     del seen[stale]
@@ -186,6 +192,25 @@ def _intel_only(rule: DetectionRule) -> bool:
         return False
     maps = selection if isinstance(selection, list) else [selection]
     return all(any("|intel" in key for key in mapping) for mapping in maps)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _distinct_getter(spec: str | list[str] | None) -> Getter | None:
+    """The value a threshold counts distinct occurrences of: one field, or a tuple of several."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        return getter(spec)
+    getters = [getter(f) for f in spec]
+
+    def combined(doc: Doc) -> Any:
+        values = tuple(_hashable(g(doc)) for g in getters)
+        return None if any(v is None for v in values) else values
+
+    return combined
 
 
 def _hashable(value: Any) -> Any:
@@ -295,11 +320,16 @@ class DetectionEngine:
             if values:
                 entities[name] = values[:MAX_EVIDENCE]
         source_ip = compiled.source_ip(doc)
+        criticality = asset_doc.get("criticality") if asset_doc else None
+        severity = severity_for(rule.level, criticality)
+        victim = asset_doc.get("name") if asset_doc else None
+        if victim is None:  # the system attacked: its asset, else the destination address or the logging host
+            victim = _text(compiled.destination_ip(doc)) or _text(compiled.hostname(doc))
         return Detection(
             rule_id=rule.id,
             rule_title=rule.title,
             level=rule.level,
-            severity=severity_for(rule.level, asset_doc.get("criticality") if asset_doc else None),
+            severity=severity,
             tags=list(rule.tags),
             timestamp=at if at.tzinfo else at.replace(tzinfo=UTC),
             event_ids=[entry[1] for entry in evidence][-MAX_EVIDENCE:],
@@ -308,4 +338,8 @@ class DetectionEngine:
             agency=asset_doc.get("agency") if asset_doc else None,
             entities=entities,
             doc=doc,
+            victim=victim,
+            severity_reason=f"rule {rule.level} × asset {criticality} → {severity.value}"
+            if criticality
+            else None,
         )

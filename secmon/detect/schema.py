@@ -60,7 +60,11 @@ class Threshold(_Strict):
     count: int = Field(ge=2)
     window_seconds: int = Field(ge=1, le=7 * 86400)
     group_by: list[str] = Field(default_factory=list)
-    distinct: str | None = None
+    distinct: str | list[str] | None = Field(
+        default=None,
+        description="count distinct values of this field (a list value counts each element), or of the "
+        "combination of several fields (e.g. [destination.ip, destination.port])",
+    )
 
 
 class SequenceStep(_Strict):

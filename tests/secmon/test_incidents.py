@@ -69,7 +69,7 @@ def test_detections_of_one_rule_source_and_asset_within_the_window_update_one_in
     assert incident.audit[0].new == IncidentStatus.new
 
 
-def test_a_new_incident_after_the_window_or_for_another_source_asset_or_rule(store: Store) -> None:
+def test_a_new_incident_after_the_window_or_for_another_source_or_asset(store: Store) -> None:
     manager = IncidentManager(store, window_minutes=60)
     manager.record([detection(0)])
     changes = manager.record(
@@ -77,11 +77,30 @@ def test_a_new_incident_after_the_window_or_for_another_source_asset_or_rule(sto
             detection(200),  # past the window
             detection(1, source="198.51.100.1"),
             detection(2, asset="mail"),
-            detection(3, rule="ssh-password-spraying"),
         ]
     )
-    assert len(changes.opened) == 4
-    assert len(all_incidents(store)) == 5
+    assert len(changes.opened) == 3
+    assert len(all_incidents(store)) == 4
+
+
+def test_one_attacker_against_one_asset_is_one_incident_whatever_the_rules(store: Store) -> None:
+    """An attack story: the port scan, the brute force and the spraying of one source are one incident."""
+    manager = IncidentManager(store, window_minutes=60)
+    manager.record([detection(0, rule="network-port-scan", severity=Severity.medium)])
+    changes = manager.record(
+        [detection(3, rule="ssh-brute-force"), detection(5, rule="ssh-password-spraying")]
+    )
+    assert not changes.opened and len(changes.updated) == 1
+    [incident] = all_incidents(store)
+    assert incident.entities["vigil.rule"] == [
+        "network-port-scan",
+        "ssh-brute-force",
+        "ssh-password-spraying",
+    ]
+    assert incident.severity == Severity.high  # the worst of what it collected
+    assert incident.event_count == 3
+    other_rule_no_source = manager.record([detection(6, rule="sudo-failures", source=None)])
+    assert len(other_rule_no_source.opened) == 1  # without an attacker address: grouped by rule
 
 
 def test_a_fresh_manager_finds_the_open_incident_in_the_store(store: Store) -> None:

@@ -32,7 +32,11 @@ REQUIRED = {
     "web-command-injection",
     "web-scanner-user-agent",
     "network-port-scan",
-    "suricata-alert-critical-asset",
+    "suricata-alert-high",
+    "suricata-alert-medium",
+    "suricata-alert-repeated",
+    "ssh-slow-brute-force",
+    "ssh-scanner",
     "threat-intel-match",
 }
 
@@ -172,7 +176,8 @@ def test_a_real_background_traffic_run_raises_nothing() -> None:
     assert found == []
 
 
-def test_fast_log_alerts_on_a_critical_asset_also_raise_the_suricata_rule() -> None:
+def test_fast_log_alerts_raise_incidents_by_severity_and_asset_criticality_raises_it() -> None:
+    """Priority 1 → high, 2 → medium, 3 → nothing; a critical asset lifts the severity and says why."""
     from core.config import AssetSettings
     from secmon.assets import AssetIndex
 
@@ -186,9 +191,16 @@ def test_fast_log_alerts_on_a_critical_asset_also_raise_the_suricata_rule() -> N
         "{{TCP}} 45.77.1.9:51000 -> {dst}:80"
     )
     found = []
-    for offset, (priority, dst) in enumerate([(1, "10.20.0.5"), (3, "10.20.0.5"), (1, "10.99.0.5")]):
+    cases = [(1, "10.20.0.5"), (2, "10.20.0.5"), (3, "10.20.0.5"), (1, "10.99.0.5"), (2, "10.99.0.5")]
+    for offset, (priority, dst) in enumerate(cases):
         event = parse_line(line.format(p=priority, dst=dst), "fastlog", origin="fast", offset=offset)
         assert event.get("event.kind") == "alert"
         assets.tag(event.doc)
-        found += [d for d in engine.process(event) if d.rule_id == "suricata-alert-critical-asset"]
-    assert [(d.asset, d.severity.value) for d in found] == [("portal", "critical")]
+        found += [d for d in engine.process(event) if d.rule_id.startswith("suricata-alert-")]
+    assert [(d.rule_id, d.asset, d.severity.value, d.severity_reason) for d in found] == [
+        ("suricata-alert-high", "portal", "critical", "rule high × asset critical → critical"),
+        ("suricata-alert-medium", "portal", "critical", "rule medium × asset critical → critical"),
+        ("suricata-alert-high", None, "high", None),
+        ("suricata-alert-medium", None, "medium", None),
+    ]
+    assert {d.source_ip for d in found} == {"45.77.1.9"}
