@@ -82,6 +82,8 @@ def ingest_command(
         table.add_row(f"events {dataset}", f"{count:,}")
     table.add_row("events by type", ", ".join(f"{k}: {v:,}" for k, v in summary.events_by_type.most_common()))
     table.add_row("parse errors", f"{summary.parse_errors:,}")
+    if summary.refused:
+        table.add_row("refused by the store (kept as errors)", f"{summary.refused:,}")
     table.add_row("indexed / spooled / failed", f"{summary.events_indexed:,} / {summary.events_spooled:,} / "
                   f"{summary.index_errors:,}")  # fmt: skip
     table.add_row("detections", f"{summary.detections:,} (suppressed {summary.suppressed:,})")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,12 +28,14 @@ from secmon.notify import WebhookNotifier
 from secmon.parsers import FORMATS, ParseState, detect_format, parse_line
 from secmon.parsers.ecs import tz_from_offset
 from secmon.ruleset import VERSION_RECORD, RuleMetadata
-from store.errors import StoreError
+from store.errors import StoreError, StoreUnavailable
 from store.models import SecurityEvent
 from store.protocol import Store
-from store.query import RecordKind
+from store.query import BulkResult, RecordKind
 
+log = logging.getLogger(__name__)
 SNIFF_LINES = 50
+MAX_ORIGINAL = 64 * 1024  # bytes of a refused line's raw text kept in its pipeline_error
 Progress = Callable[[str, int], None]  # (path, bytes consumed)
 
 
@@ -48,6 +51,8 @@ class IngestSummary:
     events_indexed: int = 0
     events_spooled: int = 0
     index_errors: int = 0
+    refused: int = 0  # lines the store (or enrichment) refused: stored as pipeline_errors instead
+    detection_errors: int = 0  # events stored but a rule failed on them (logged)
     detections_by_rule: Counter[str] = field(default_factory=Counter)
     suppressed: int = 0
     incidents_opened: int = 0
@@ -155,8 +160,13 @@ class Processor:
             if meta.get("kind") == "pipeline_error":
                 summary.parse_errors += 1
             else:
-                self.metadata.enrich(doc)
-                self.assets.tag(doc)
+                try:
+                    self.metadata.enrich(doc)
+                    self.assets.tag(doc)
+                except Exception as exc:  # an odd value in a parsed line must not stop ingestion
+                    event = refused_event(event, line, f"enrichment failed: {_reason(exc)}", received)
+                    doc, meta = event.doc, event.doc["event"]
+                    summary.refused += 1
             summary.events_by_dataset[str(meta.get("dataset") or "unknown")] += 1
             summary.events_by_type[_type_of(doc)] += 1
             summary.lines_read += 1
@@ -171,15 +181,22 @@ class Processor:
         summary: IngestSummary,
         zones: Mapping[str, timezone] | None = None,
     ) -> bool:
-        """Process one batch; True when the store acknowledged every event (safe to commit offsets)."""
+        """Process one batch; True when every line is safely stored (safe to commit offsets).
+
+        A line the store cannot take (too deeply nested, an object where an address belongs, a number
+        out of range, a document the cluster rejects) is stored as a pipeline_error with its raw text
+        (bounded), and every other line of the batch is stored: one bad line never loses a batch nor
+        stops ingestion. Raises StoreUnavailable (nothing of the batch committed) when the store is down.
+        """
         events = self.parse(lines, formats, summary, zones)
+        stored = self.store_events(events, lines, summary)
         detections: list[Detection] = []
-        for event in events:
-            detections.extend(self.engine.process(event))
-        result = self.store.index_events(events)
-        summary.events_indexed += result.indexed
-        summary.events_spooled += result.spooled
-        summary.index_errors += len(result.errors)
+        for event in stored:
+            try:
+                detections.extend(self.engine.process(event))
+            except Exception as exc:  # a rule must not stop ingestion
+                summary.detection_errors += 1
+                log.warning("detection failed on event %s: %s", event.id, _reason(exc))
         kept = []
         for detection in detections:
             if self.suppressions.match(detection.rule_id, detection.doc):
@@ -196,7 +213,41 @@ class Processor:
                     summary.notifications_queued += self.notifier.enqueue(incident, "opened")
                 for incident in changes.escalated:
                     summary.notifications_queued += self.notifier.enqueue(incident, "escalated")
-        return not result.errors
+        return True
+
+    def store_events(
+        self, events: list[SecurityEvent], lines: list[Line], summary: IngestSummary
+    ) -> list[SecurityEvent]:
+        """Store `events` (one per line of `lines`); returns those stored as they are. The ones the
+        store refused are found (by halving the batch) and stored as pipeline_errors instead."""
+        result, refused = _index_isolating(self.store, events)
+        summary.events_indexed += result.indexed
+        summary.events_spooled += result.spooled
+        if not refused:
+            return events
+        received = datetime.now(UTC)
+        replacements: list[SecurityEvent] = []
+        kept: list[SecurityEvent] = []
+        for event, line in zip(events, lines, strict=True):
+            reason = refused.get(event.id)
+            if reason is None:
+                kept.append(event)
+                continue
+            replacements.append(
+                refused_event(event, line, f"the store refused this line: {reason}", received)
+            )
+            summary.events_by_type[_type_of(event.doc)] -= 1
+            summary.events_by_type["pipeline_error"] += 1
+        summary.refused += len(replacements)
+        log.warning("%d line(s) refused by the store, kept as pipeline errors", len(replacements))
+        again, lost = _index_isolating(self.store, replacements)
+        summary.events_indexed += again.indexed
+        summary.events_spooled += again.spooled
+        if lost:  # even the bare error document was refused: count it, never re-send forever
+            summary.index_errors += len(lost)
+            for doc_id, reason in lost.items():
+                log.error("event %s could not be stored even as a pipeline error: %s", doc_id, reason)
+        return kept
 
     def deliver(self, summary: IngestSummary, max_wait: float = 0.0) -> None:
         if self.notifier is None:
@@ -208,6 +259,64 @@ class Processor:
     def close(self) -> None:
         if self.notifier is not None:
             self.notifier.close()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)[:500]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _index_isolating(store: Store, events: list[SecurityEvent]) -> tuple[BulkResult, dict[str, str]]:
+    """Index `events`; returns the result and {event id: reason} of the events the store refused.
+
+    A batch that raises (other than for an outage) is halved until the refused events are alone, so
+    every other event is stored; refusals the store reports per document (Elasticsearch) come back
+    as they are. StoreUnavailable propagates: nothing can be decided while the store is down.
+    """
+    if not events:
+        return BulkResult(), {}
+    try:
+        result = store.index_events(events)
+    except StoreUnavailable:
+        raise
+    except (Exception, RecursionError) as exc:  # any refusal of its content
+        if len(events) == 1:
+            return BulkResult(), {events[0].id: _reason(exc)}
+        middle = len(events) // 2
+        first, refused = _index_isolating(store, events[:middle])
+        second, more = _index_isolating(store, events[middle:])
+        refused.update(more)
+        return BulkResult(
+            indexed=first.indexed + second.indexed, spooled=first.spooled + second.spooled
+        ), refused
+    refused = dict(result.errors)
+    return BulkResult(indexed=result.indexed, spooled=result.spooled), refused
+
+
+def refused_event(event: SecurityEvent, line: Line, reason: str, received: datetime) -> SecurityEvent:
+    """A pipeline_error in place of an event that cannot be stored: same id (re-delivery replaces it),
+    the line's raw text (its first MAX_ORIGINAL bytes), where it came from and why."""
+    meta = event.doc.get("event")
+    dataset = meta.get("dataset") if isinstance(meta, dict) else None
+    raw = line.text.encode("utf-8", "surrogatepass")
+    original = line.text
+    error: dict[str, Any] = {"message": reason[:2000], "type": "refused"}
+    if len(raw) > MAX_ORIGINAL:
+        original = raw[:MAX_ORIGINAL].decode("utf-8", "ignore")
+        error["original_bytes"] = len(raw)
+    log_doc: dict[str, Any] = {"offset": line.offset}
+    if line.path:
+        log_doc["file"] = {"path": line.path}
+    doc: dict[str, Any] = {
+        "event": {
+            "kind": "pipeline_error",
+            "dataset": dataset if isinstance(dataset, str) else "unknown",
+            "original": original,
+        },
+        "error": error,
+        "log": log_doc,
+    }
+    return SecurityEvent.model_construct(id=event.id, timestamp=received, doc=doc)
 
 
 def _sniff(lines: Iterator[Line], fmt: str, path: str) -> tuple[str, Iterator[Line]]:
