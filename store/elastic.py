@@ -339,6 +339,7 @@ class ElasticStore:
                 "fields": {name: {"number_of_fragments": 3, "fragment_size": 160} for name in fields},
                 "pre_tags": ["<em>"],
                 "post_tags": ["</em>"],
+                "encoder": "html",  # the text is escaped; only the marks are markup
             }
         response = self._call(
             lambda: self.client.search(

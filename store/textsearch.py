@@ -10,6 +10,7 @@ Matching always happens on folded tokens; highlights are mapped back onto the or
 from __future__ import annotations
 
 import re
+from html import escape
 import unicodedata
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
@@ -183,15 +184,16 @@ def _spans_by_char(original: str, wanted: AbstractSet[str]) -> list[tuple[int, i
 
 
 def _mark(original: str, spans: list[tuple[int, int]], lo: int, hi: int, tag: tuple[str, str]) -> str:
+    """The window [lo, hi) as HTML: the text escaped, the spans wrapped in `tag` (the only markup)."""
     out: list[str] = []
     cursor = lo
     for start, end in spans:
         if start < lo or end > hi:
             continue
-        out.append(original[cursor:start])
-        out.append(tag[0] + original[start:end] + tag[1])
+        out.append(escape(original[cursor:start], quote=False))
+        out.append(tag[0] + escape(original[start:end], quote=False) + tag[1])
         cursor = end
-    out.append(original[cursor:hi])
+    out.append(escape(original[cursor:hi], quote=False))
     return "".join(out).strip()
 
 

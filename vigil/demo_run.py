@@ -1,8 +1,12 @@
-"""`vigil demo`: the whole of Vigil on one machine, no internet, no Elasticsearch.
+"""`vigil demo`: the whole of Vigil on one machine, no internet (and no Elasticsearch unless asked).
 
 Serves the bundled snapshot outlets on 127.0.0.1, crawls them, follows copies of the real sample
 logs shipped in secmon/samples/, raises incidents, starts the API with a fresh admin key and prints
-what to try. Everything lives in `<data dir>/demo`, so the demo never touches a real deployment.
+what to try. Its state lives where every other command looks — the data directory (`data_dir`,
+`VIGIL_DATA_DIR`) and the embedded store, or Elasticsearch with `--backend elasticsearch` — so
+`vigil keys create` and `vigil incidents list` work with the running demo. A data directory that
+holds a deployment's state (not made by the demo) is refused, so the demo never mixes into it.
+The API listens on `--port`, else `api.port` / `VIGIL_API__PORT`; a taken port is an error.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import secmon
 from api.auth import Role, create_key
 from core.config import AssetSettings, LogSource, SecmonSettings, Settings, StoreSettings
 from core.console import console
-from core.errors import VigilError
+from core.errors import ConfigError, VigilError
 from crawlers.runner import run_crawl
 from crawlers.snapshots import SnapshotSite
 from secmon.pipeline import Ingester
@@ -52,17 +56,41 @@ def sample_logs() -> list[Path]:
     return files
 
 
-def free_port(preferred: int) -> int:
-    """`preferred` when it is free on 127.0.0.1, else any free port."""
-    for port in (preferred, 0) if preferred else (0,):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            chosen: int = probe.getsockname()[1]
-            return chosen
-    raise VigilError("no free TCP port on 127.0.0.1")
+DEMO_MARKER = "VIGIL-DEMO"  # in a data directory the demo made: it may run there again
+
+
+def reserve_port(port: int) -> socket.socket:
+    """The API's listening socket on 127.0.0.1:`port` (0: any free port), made before the long first
+    cycle so a taken port is said at once; never silently another port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise VigilError(
+            f"port {port} on 127.0.0.1 is taken ({exc.strerror}): another program or a running demo "
+            "uses it; choose another with `vigil demo --port N` or VIGIL_API__PORT=N (0: any free port)",
+            key="api.port",
+        ) from None
+    sock.listen(2048)
+    return sock
+
+
+def claim_data_dir(data_dir: Path) -> None:
+    """Mark `data_dir` as the demo's, refusing one that holds a deployment's state."""
+    marker = data_dir / DEMO_MARKER
+    if marker.exists():
+        return
+    held = sorted(p.name for p in data_dir.iterdir()) if data_dir.is_dir() else []
+    if held:
+        raise VigilError(
+            f"{data_dir} holds state the demo did not make ({', '.join(held[:5])}); run the demo in a "
+            f"directory of its own: VIGIL_DATA_DIR=./vigil-demo vigil demo",
+            key="data_dir",
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text("made by `vigil demo`: delete this directory to start the demo afresh\n")
 
 
 # The machines of the sample logs, presented as the province's assets (real deployments list theirs in
@@ -89,16 +117,22 @@ def format_of(path: Path) -> LogFormat:
     return next((fmt for hint, fmt in FORMAT_HINTS if hint in name), "auto")
 
 
-def demo_settings(base: Settings, logs: list[Path], port: int) -> Settings:
-    """The user's settings, redirected to `<data dir>/demo`, the embedded store and the samples.
-
-    Built with model_copy (not Settings(...)) so VIGIL_* variables cannot send the demo to a real
-    data directory or Elasticsearch.
-    """
+def demo_settings(
+    base: Settings, logs: list[Path], port: int, backend: str = "sqlite", es_url: str | None = None
+) -> Settings:
+    """The user's settings (data directory, Elasticsearch cluster) with the demo's outlets, sample logs,
+    assets and port, on the embedded store or on Elasticsearch (`es_url`, else store.elasticsearch)."""
+    store = StoreSettings(backend="sqlite")
+    if backend == "elasticsearch":
+        cluster = base.store.elasticsearch
+        if es_url:
+            cluster = cluster.model_copy(update={"hosts": [es_url]})
+        store = base.store.model_copy(update={"backend": "elasticsearch", "elasticsearch": cluster})
+    elif backend != "sqlite":
+        raise ConfigError(f"--backend {backend!r}: use sqlite or elasticsearch", key="store.backend")
     return base.model_copy(
         update={
-            "data_dir": base.data_dir / "demo",
-            "store": StoreSettings(backend="sqlite"),
+            "store": store,
             "crawl": base.crawl.model_copy(
                 # Every snapshot outlet is served by one local server: politeness delays only slow it.
                 update={
@@ -181,13 +215,46 @@ def self_check(base_url: str, key: str) -> dict[str, int]:
     return {"articles": articles.json()["total"], "incidents": incidents.json()["total"]}
 
 
-def run_demo(base: Settings, *, once: bool, port: int) -> None:
+def run_demo(
+    base: Settings,
+    *,
+    once: bool,
+    port: int | None = None,
+    backend: str = "sqlite",
+    es_url: str | None = None,
+) -> None:
     started = time.monotonic()
     samples = sample_logs()
-    port = free_port(port)
-    probe = demo_settings(base, [], port)
-    settings = demo_settings(base, copy_samples(samples, probe.data_dir / "sample-logs"), port)
-    console.print(f"[bold]vigil demo[/bold]: state in {settings.data_dir} (embedded store)")
+    sock = reserve_port(base.api.port if port is None else port)
+    try:
+        _run(base, samples, sock, once=once, backend=backend, es_url=es_url, started=started)
+    finally:
+        sock.close()
+
+
+def _run(
+    base: Settings,
+    samples: list[Path],
+    sock: socket.socket,
+    *,
+    once: bool,
+    backend: str,
+    es_url: str | None,
+    started: float,
+) -> None:
+    port: int = sock.getsockname()[1]
+    probe = demo_settings(base, [], port, backend, es_url)
+    claim_data_dir(probe.data_dir)
+    settings = demo_settings(
+        base, copy_samples(samples, probe.data_dir / "sample-logs"), port, backend, es_url
+    )
+    where = (
+        "embedded store"
+        if settings.store.backend == "sqlite"
+        else f"Elasticsearch at {', '.join(settings.store.elasticsearch.hosts)}, "
+        f"indices {settings.store.elasticsearch.index_prefix}-*"
+    )
+    console.print(f"[bold]vigil demo[/bold]: state in {settings.data_dir} ({where})")
     with open_store(settings) as store, SnapshotSite() as site:
         console.print(f"crawling the bundled outlet snapshots served at {site.base_url} …")
         crawl = run_crawl(settings, base_url=site.base_url)
@@ -195,6 +262,7 @@ def run_demo(base: Settings, *, once: bool, port: int) -> None:
         console.print(f"ingesting {len(samples)} real sample logs …")
         lines, opened = ingest_everything(settings, store)
         console.print(f"  {lines} lines, {opened} incidents opened")
+        store.refresh()
         stats = store.stats()
         if not stats.get("articles"):
             raise VigilError("the demo crawl stored no articles; run with VIGIL_LOG_LEVEL=DEBUG to see why")
@@ -209,11 +277,13 @@ def run_demo(base: Settings, *, once: bool, port: int) -> None:
             console.print("serving; Ctrl-C to stop (re-crawls and keeps following the logs meanwhile)")
             service.start_background()
             try:
-                server.run()
+                server.run(sockets=[sock])
             finally:
                 service.shutdown()
             return
-        thread = threading.Thread(target=server.run, name="vigil-demo-api", daemon=True)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="vigil-demo-api", daemon=True
+        )
         thread.start()
         try:
             deadline = time.monotonic() + 30

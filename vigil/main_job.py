@@ -263,9 +263,19 @@ def run_command(
 def demo_command(
     ctx: typer.Context,
     once: bool = typer.Option(False, "--once", help="run one full cycle, check the API answers, exit"),
-    port: int = typer.Option(8000, "--port", help="API port on 127.0.0.1 (0: any free port)"),
+    port: int | None = typer.Option(
+        None, "--port", help="API port on 127.0.0.1 (default: api.port / VIGIL_API__PORT, 8000; 0: any free)"
+    ),
+    backend: str = typer.Option(
+        "sqlite", "--backend", help="sqlite (the embedded store) or elasticsearch (see --es-url)"
+    ),
+    es_url: str | None = typer.Option(
+        None,
+        "--es-url",
+        help="Elasticsearch URL for --backend elasticsearch (default: store.elasticsearch.hosts)",
+    ),
 ) -> None:
     """Run Vigil against bundled snapshot outlets and real sample logs on 127.0.0.1."""
     from vigil.demo_run import run_demo  # lazy: pulls in the crawl and the API (~0.9 s)
 
-    run_demo(settings_from(ctx), once=once, port=port)
+    run_demo(settings_from(ctx), once=once, port=port, backend=backend, es_url=es_url)
