@@ -10,12 +10,12 @@ Matching always happens on folded tokens; highlights are mapped back onto the or
 from __future__ import annotations
 
 import re
-from html import escape
 import unicodedata
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 
 from core.text import fold
 
