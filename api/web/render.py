@@ -6,6 +6,7 @@ escaped text.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -79,10 +80,11 @@ def percent(value: Any) -> str:
 
 
 def mark_highlight(fragment: str) -> Markup:
-    """A store highlight fragment ("… <em>bão</em> …") with the text escaped and only the marks kept."""
+    """A store highlight fragment ("… <em>bão</em> …", its text HTML-escaped by the store) with only
+    the marks as markup (unescaped first, so escaping here never doubles the store's)."""
     out: list[str] = []
     for index, piece in enumerate(str(fragment).replace("</em>", "<em>").split("<em>")):
-        text = str(escape(piece))
+        text = str(escape(html.unescape(piece)))
         out.append(f"<mark>{text}</mark>" if index % 2 else text)
     return Markup("".join(out))
 
