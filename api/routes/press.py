@@ -184,18 +184,28 @@ _CSV_COLUMNS = (
 )
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    """Text from the crawled pages as a CSV cell a spreadsheet shows as text: one starting like a
+    formula (= + - @, tab, CR) is prefixed with ' (OWASP's advice against CSV formula injection)."""
+    text = str(value or "")
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _csv_row(source: dict[str, Any]) -> list[str]:
     entities = "; ".join(e.get("text", "") for e in source.get("entities") or [])
     return [
         str(source.get("published_at") or ""),
-        str(source.get("outlet") or ""),
-        str(source.get("title") or ""),
-        str(source.get("url") or ""),
-        str(source.get("topic") or ""),
-        str(source.get("tone") or ""),
-        "" if source.get("tone_score") is None else f"{source['tone_score']:.3f}",
-        entities,
-        "; ".join(source.get("watchlists") or []),
+        _cell(source.get("outlet")),
+        _cell(source.get("title")),
+        _cell(source.get("url")),
+        _cell(source.get("topic")),
+        _cell(source.get("tone")),
+        "" if source.get("tone_score") is None else f"{source['tone_score']:.3f}",  # a number we wrote
+        _cell(entities),
+        _cell("; ".join(source.get("watchlists") or [])),
     ]
 
 
