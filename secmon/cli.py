@@ -15,12 +15,11 @@ from core.console import console, progress, settings_from
 from secmon.detect import Suppressions, load_rules
 from secmon.detect.testing import run_rule_tests
 from secmon.errors import RuleError
-from secmon.incidents import add_note, change_incident, incident_summary
+from secmon.incidents import SHORT_ID, add_note, change_incident, find_incident, incident_summary, short_id
 from secmon.parsecli import parse_command
 from secmon.parsers.ecs import LineError, tz_from_offset
 from secmon.pipeline import ingest_paths
 from secmon.ruleset import RulesetPaths, current_version, update_ruleset
-from store.errors import NotFound
 from store.factory import open_store
 from store.models import Incident, IncidentStatus
 from store.query import Kind, SearchQuery, SortField, Term
@@ -220,11 +219,12 @@ def incidents_list(
         _emit_json([incident_summary(i) for i in incidents])
         return
     table = Table(title=f"{len(incidents)} of {page.total} incident(s)")
-    for column in ("id", "severity", "status", "rule", "source", "asset", "events", "last seen"):
+    table.add_column("id", no_wrap=True, min_width=SHORT_ID)  # as `incidents show/update` accept it
+    for column in ("severity", "status", "rule", "source", "asset", "events", "last seen"):
         table.add_column(column)
     for i in incidents:
         table.add_row(
-            i.id, i.severity.value, i.status.value, i.rule_id, i.source_ip or "-", i.asset or "-",
+            short_id(i.id), i.severity.value, i.status.value, i.rule_id, i.source_ip or "-", i.asset or "-",
             str(i.event_count), f"{i.last_seen:%Y-%m-%d %H:%M}",
         )  # fmt: skip
     console.print(table)
@@ -233,7 +233,9 @@ def incidents_list(
 @incidents_app.command("update")
 def incidents_update(
     ctx: typer.Context,
-    incident_id: str = typer.Argument(..., help="incident id (see `vigil incidents list`)"),
+    incident_id: str = typer.Argument(
+        ..., help="incident id or its first characters (`vigil incidents list`)"
+    ),
     actor: str = typer.Option(..., "--actor", help="who makes the change (kept in the audit trail)"),
     status: str = typer.Option(None, "--status", help="acknowledged, resolved, false_positive"),
     assignee: str = typer.Option(None, "--assignee", help="analyst to assign (empty string un-assigns)"),
@@ -241,6 +243,7 @@ def incidents_update(
 ) -> None:
     """Change an incident's status or assignee, or add a note (audited)."""
     with open_store(settings_from(ctx)) as store:
+        incident_id = find_incident(store, incident_id).id
         incident = None
         if status is not None or assignee is not None:
             incident = change_incident(store, incident_id, actor=actor, status=status, assignee=assignee)
@@ -253,11 +256,11 @@ def incidents_update(
 @incidents_app.command("show")
 def incidents_show(
     ctx: typer.Context,
-    incident_id: str = typer.Argument(..., help="incident id (see `vigil incidents list`)"),
+    incident_id: str = typer.Argument(
+        ..., help="incident id or its first characters (`vigil incidents list`)"
+    ),
 ) -> None:
     """One incident as JSON: evidence event ids, entities, notes and the audit trail."""
     with open_store(settings_from(ctx)) as store:
-        incident = store.get_incident(incident_id)
-    if incident is None:
-        raise NotFound(f"no incident {incident_id} (list them with `vigil incidents list`)")
+        incident = find_incident(store, incident_id)
     _emit_json(incident.model_dump(mode="json"))

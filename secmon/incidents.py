@@ -10,7 +10,7 @@ Re-delivered detections (same evidence event ids) leave an incident unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -305,6 +305,45 @@ def add_note(store: Store, incident_id: str, *, actor: str, text: str) -> Incide
         return incident
 
     return _change(store, incident_id, edit)
+
+
+SHORT_ID = 12  # the id prefix `vigil incidents list` shows; 48 bits, unique in practice
+MIN_PREFIX = 4
+
+
+def short_id(incident_id: str) -> str:
+    return incident_id[:SHORT_ID]
+
+
+def find_incident(store: Store, given: str) -> Incident:
+    """The incident whose id is `given`, or the only one whose id starts with it (ids as listed)."""
+    given = given.strip()
+    exact = store.get_incident(given) if given else None
+    if exact is not None:
+        return exact
+    if len(given) < MIN_PREFIX:
+        raise NotFound(
+            f"no incident {given!r}: give its id, or at least {MIN_PREFIX} of its first characters "
+            "(as `vigil incidents list` shows them)"
+        )
+    matches: list[str] = []
+    query = SearchQuery(sort=(SortField("id", False),), size=1000)
+    while True:
+        page = store.search(Kind.incidents, query)
+        matches.extend(hit.id for hit in page.hits if hit.id.startswith(given))
+        if not page.next_cursor or len(matches) > 1:
+            break
+        query = replace(query, cursor=page.next_cursor)
+    if not matches:
+        raise NotFound(f"no incident {given!r} (list them with `vigil incidents list`)")
+    if len(matches) > 1:
+        raise NotFound(
+            f"{given!r} is the start of several incidents ({', '.join(matches[:5])}); give more of it"
+        )
+    found = store.get_incident(matches[0])
+    if found is None:
+        raise NotFound(f"incident {matches[0]} disappeared meanwhile")
+    return found
 
 
 def incident_summary(incident: Incident) -> dict[str, Any]:
