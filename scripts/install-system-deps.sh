@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the test suite uses: Suricata 7 (bookworm-backports), nginx, tcpdump, openssh-server.
+# Debian packages the test suite uses: Suricata 7 (bookworm-backports), nginx, tcpdump, openssh-server,
+# chromium + chromium-driver (browser tests).
 # Idempotent; needs root (or sudo). Skips what is already installed.
 set -euo pipefail
 
@@ -9,6 +10,10 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v tcpdump >/dev/null 2>&1 || [ -x /usr/bin/tcpdump ] || need+=(tcpdump)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# the web app's browser tests (tests/web/test_browser.py): headless Chromium driven by Selenium
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && { echo "system packages: all present"; exit 0; }
 
 SUDO=""

@@ -27,7 +27,7 @@ def stacked_columns(
     share: bool = False,
 ) -> Markup:
     """One column per day, stacked by series; `share` draws each day as 100% (tone share)."""
-    width, height, left, bottom, top = 760, 260, 44, 36, 10
+    width, height, left, bottom, top = 600, 250, 40, 30, 10
     if not days:
         return _svg(width, 60, label, ['<text x="10" y="35">Không có dữ liệu</text>'])
     totals = [sum(values[i] for values in series.values()) for i in range(len(days))]
@@ -37,9 +37,9 @@ def stacked_columns(
     bar = max(2.0, step * 0.7)
     body = [
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 10}" y2="{top + plot_h}" stroke="#999"/>',
-        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" font-size="11">'
+        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" font-size="13">'
         f"{'100%' if share else peak}</text>",
-        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="11">0</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" text-anchor="end" font-size="13">0</text>',
     ]
     for index, day in enumerate(days):
         x = left + index * step + (step - bar) / 2
@@ -57,9 +57,9 @@ def stacked_columns(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}">'
                 f"<title>{escape(day)} · {escape(name)}: {shown}</title></rect>"
             )
-        if len(days) <= 16 or index % max(1, len(days) // 12) == 0:
+        if len(days) <= 10 or index % max(1, len(days) // 8) == 0:
             body.append(
-                f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" font-size="11">'
+                f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 18}" text-anchor="middle" font-size="13">'
                 f"{escape(day[:5])}</text>"
             )
     return _svg(width, height, label, body)
@@ -67,7 +67,7 @@ def stacked_columns(
 
 def horizontal_bars(label: str, items: list[tuple[str, int]], colour: str = PALETTE[0]) -> Markup:
     """One labelled bar per item (share of voice, topics, entities, local vs national)."""
-    width, row, left = 760, 24, 230
+    width, row, left = 600, 26, 200
     if not items:
         return _svg(width, 60, label, ['<text x="10" y="35">Không có dữ liệu</text>'])
     height = row * len(items) + 10
@@ -76,12 +76,12 @@ def horizontal_bars(label: str, items: list[tuple[str, int]], colour: str = PALE
     body = []
     for index, (name, count) in enumerate(items):
         y = 5 + index * row
-        w = (width - left - 90) * count / peak
-        short = name if len(name) <= 32 else name[:31] + "…"
+        w = (width - left - 80) * count / peak
+        short = name if len(name) <= 26 else name[:25] + "…"
         body.append(
-            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="12">{escape(short)}</text>'
+            f'<text x="{left - 8}" y="{y + 16}" text-anchor="end" font-size="13">{escape(short)}</text>'
             f'<rect x="{left}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row - 8}" fill="{colour}">'
             f"<title>{escape(name)}: {count}</title></rect>"
-            f'<text x="{left + w + 6:.1f}" y="{y + 16}" font-size="12">{count} ({count / total:.0%})</text>'
+            f'<text x="{left + w + 6:.1f}" y="{y + 16}" font-size="13">{count} ({count / total:.0%})</text>'
         )
     return _svg(width, height, label, body)

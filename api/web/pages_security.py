@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import BadParameter
-from api.querying import terms, time_range
+from api.querying import terms
 from api.web.deps import CheckedForm, SecurityUser
+from api.web.press_query import day_filter
 from api.web.render import SEVERITY_VI, STATUS_VI, page
 from core.errors import VigilError
 from secmon.detect import load_rules
@@ -32,14 +32,11 @@ async def incidents_page(request: Request, session: SecurityUser) -> Response:
     severity = [s for s in params.getlist("severity") if s in SEVERITY_VI]
     assignee = params.get("assignee", "").strip()[:200]
     since, until = params.get("since", "").strip(), params.get("until", "").strip()
-    errors: list[str] = []
     filters: list[Filter] = [*terms("status", status), *terms("severity", severity)]
     if assignee:
         filters.extend(terms("assignee", [assignee]))
-    try:
-        filters.extend(time_range("last_seen", since or None, until or None))
-    except BadParameter:
-        errors.append("Khoảng ngày không hợp lệ: hãy chọn ngày bắt đầu trước ngày kết thúc.")
+    days, errors = day_filter("last_seen", since, until)
+    filters.extend(days)
     store: Store = request.app.state.store
     items: list[dict[str, Any]] = []
     total = 0
@@ -90,7 +87,7 @@ def severity_reason(incident: Incident, rule: Any) -> str:
     title, rule_level = getattr(rule, "title", incident.rule_id), getattr(rule, "level", "?")
     return (
         f"Mức {level} theo quy tắc “{title}” (level {rule_level})"
-        f"{': ' + description if description else ''}. {incident.event_count} sự kiện."
+        f"{': ' + description.rstrip('.') if description else ''}. {incident.event_count} sự kiện."
     )
 
 

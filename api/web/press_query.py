@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -31,6 +33,37 @@ def outlet_title(name: str) -> str:
 
 def outlet_scope(name: str) -> str:
     return outlet_registry().get(name, (name, "national"))[1] or "national"
+
+
+_VN_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def iso_day(value: str) -> str | None:
+    """A day typed as dd/mm/yyyy (or yyyy-mm-dd) as yyyy-mm-dd; None when it is not a real date."""
+    value = value.strip()
+    match = _VN_DAY.match(value)
+    try:
+        if match:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1))).isoformat()
+        return date.fromisoformat(value).isoformat() if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+def day_filter(field: str, since: str, until: str) -> tuple[list[Filter], list[str]]:
+    """The Range filter of a dd/mm/yyyy day range, or the Vietnamese message saying what is wrong."""
+    start, end = iso_day(since) if since else None, iso_day(until) if until else None
+    wrong = [
+        label
+        for label, typed, day in (("Từ ngày", since, start), ("Đến ngày", until, end))
+        if typed and not day
+    ]
+    if wrong:
+        return [], [f"{' và '.join(wrong)}: hãy gõ ngày dạng dd/mm/yyyy, ví dụ 20/11/2026."]
+    try:
+        return time_range(field, start, end), []
+    except BadParameter:
+        return [], ["Khoảng ngày không hợp lệ: ngày bắt đầu phải trước ngày kết thúc."]
 
 
 @dataclass
@@ -103,11 +136,8 @@ def read_form(params: QueryParams) -> ArticleForm:
         form.tree = querytext.parse(form.q)
     except querytext.QuerySyntaxError as exc:
         form.errors.append(f"Không đọc được truy vấn: {exc.message_vi}")
-    filters: list[Filter] = []
-    try:
-        filters.extend(time_range("published_at", form.since or None, form.until or None))
-    except BadParameter:
-        form.errors.append("Khoảng ngày không hợp lệ: hãy chọn ngày bắt đầu trước ngày kết thúc.")
+    filters, problems = day_filter("published_at", form.since, form.until)
+    form.errors.extend(problems)
     filters.extend(
         [
             *terms("outlet", form.outlet),

@@ -84,12 +84,17 @@ def test_facets_count_and_filters_narrow(web: Web) -> None:
         assert re.search(r"Tiêu cực</a> <span class=\"count\">\(3\)</span>", page.text)
         negative = hit_titles(client.get("/search", params={"q": "huế", "tone": "negative"}).text)
         local = hit_titles(client.get("/search", params={"scope": "local"}).text)
-        dated = hit_titles(client.get("/search", params={"since": "2026-11-22", "until": "2026-11-22"}).text)
+        dated = hit_titles(client.get("/search", params={"since": "22/11/2026", "until": "22/11/2026"}).text)
+        iso = hit_titles(client.get("/search", params={"since": "2026-11-22", "until": "2026-11-22"}).text)
+        bad_day = client.get("/search", params={"since": "31/02/2026"})
+        reversed_days = client.get("/search", params={"since": "23/11/2026", "until": "20/11/2026"})
         entity = hit_titles(client.get("/search", params={"entity": "Sở Thông tin và Truyền thông"}).text)
         watch = hit_titles(client.get("/search", params={"watchlist": "chuyen-doi-so"}).text)
     assert set(negative) == STORM_TITLES
     assert set(local) == {a.title for a in ARTICLES if a.outlet == "huengaynay"}
-    assert set(dated) == {ARTICLES[6].title, ARTICLES[7].title}
+    assert set(dated) == set(iso) == {ARTICLES[6].title, ARTICLES[7].title}  # a Vietnamese calendar day
+    assert bad_day.status_code == 422 and "dd/mm/yyyy" in bad_day.text
+    assert reversed_days.status_code == 422 and "ngày bắt đầu phải trước" in reversed_days.text
     assert entity == [ARTICLES[5].title] and watch == [ARTICLES[5].title]
 
 
