@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from api.auth import Role, authenticate
+from api.web.users import verify_login
 from store.query import Kind, SearchQuery, Term
 from tests.conftest import Backend
 
@@ -71,6 +72,11 @@ def test_demo_once_crawls_ingests_raises_incidents_and_serves_the_api(
     assert on_asset > 0  # the demo's assets map the sample machines
     demo_key = authenticate(store, key.group(1))
     assert demo_key is not None and demo_key.role is Role.admin
+    people = dict(re.findall(r"^\s+(press|security)\s+(demo\.\w+ / \S+)$", output, re.M))
+    assert set(people) == {"press", "security"}, output[-2000:]
+    for role, pair in people.items():
+        username, password = pair.split(" / ")
+        assert verify_login(store, username, password).role == role  # the printed password signs in
     store.close()
 
 

@@ -15,6 +15,7 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +23,7 @@ import httpx
 
 import secmon
 from api.auth import Role, create_key
+from api.web.users import demo_people
 from core.config import AssetSettings, LogSource, SecmonSettings, Settings, StoreSettings
 from core.console import console
 from core.errors import ConfigError, VigilError
@@ -178,12 +180,20 @@ def ingest_everything(settings: Settings, store: Store) -> tuple[int, int]:
         ingester.close()
 
 
-def print_guide(base_url: str, key: str, stats: dict[str, int], seconds: float) -> None:
+def print_guide(
+    base_url: str,
+    key: str,
+    stats: dict[str, int],
+    seconds: float,
+    people: Sequence[tuple[str, str, str]] = (),
+) -> None:
     h = '-H "X-API-Key: $VIGIL_KEY"'
+    signs = "".join(f"\n  {role:<8} {user} / {password}" for user, role, password in people)
     console.print(
         f"\n[bold green]Vigil demo ready[/bold green] in {seconds:.0f} s: "
         f"{stats.get('articles', 0)} articles, "
         f"{stats.get('events', 0)} security events, {stats.get('incidents', 0)} incidents.\n"
+        f"Open the web app: {base_url}/ and sign in (demo users, passwords shown once):{signs}\n"
         f"Open the API docs: {base_url}/docs (Authorize with the key below)\n"
         f"Demo key (admin, shown once):\n\n  export VIGIL_KEY={key}\n\nThen try:\n"
         f'  curl -s {h} "{base_url}/articles?q=hue&size=5"\n'
@@ -269,11 +279,12 @@ def _run(
         if not stats.get("incidents"):
             raise VigilError("the sample logs raised no incidents; the detection rules may be missing")
         _, key = create_key(store, name="demo", role=Role.admin)
+        people = demo_people(store)
         service = Service(settings, store, base_url=site.base_url, first_crawl_done=True)
         server = service.make_server("127.0.0.1", port)
         base_url = f"http://127.0.0.1:{port}"
         if not once:
-            print_guide(base_url, key, stats, time.monotonic() - started)
+            print_guide(base_url, key, stats, time.monotonic() - started, people)
             console.print("serving; Ctrl-C to stop (re-crawls and keeps following the logs meanwhile)")
             service.start_background()
             try:
@@ -291,7 +302,7 @@ def _run(
                 if not thread.is_alive() or time.monotonic() > deadline:
                     raise VigilError(f"the demo API did not start on {base_url}")
                 time.sleep(0.05)
-            print_guide(base_url, key, stats, time.monotonic() - started)
+            print_guide(base_url, key, stats, time.monotonic() - started, people)
             seen = self_check(base_url, key)
             console.print(
                 f"[green]--once: the API serves {seen['articles']} articles and "

@@ -9,6 +9,7 @@ API keys stay for machines (api/auth.py); both carry the same roles.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -164,3 +165,24 @@ def verify_login(store: Store, username: str, password: str, now: datetime | Non
     user = user.model_copy(update=updates)
     save_user(store, user)
     return user
+
+
+DEMO_USERS = (
+    ("demo.baochi", Role.press, "Cán bộ báo chí (demo)"),
+    ("demo.anninh", Role.security, "Chuyên viên an ninh mạng (demo)"),
+)
+
+
+def demo_people(store: Store) -> list[tuple[str, Role, str]]:
+    """`vigil demo`'s press and security users, each with a new random password (printed once by the
+    demo, as its key): created, or reset and unlocked when an earlier demo left them."""
+    people = []
+    for username, role, name in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        if get_user(store, username) is None:
+            create_user(store, username, password, role, name)
+        else:
+            set_disabled(store, username, False)
+            reset_password(store, username, password)
+        people.append((username, role, password))
+    return people
