@@ -95,6 +95,12 @@ class WebhookSettings(Section):
     url: str
     secret: SecretStr | None = None
     min_severity: Literal["low", "medium", "high", "critical"] = "low"
+    timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="how long one delivery to this URL may take (connect + answer)",
+    )
 
 
 class SecmonSettings(Section):

@@ -24,7 +24,7 @@ from secmon.detect.engine import Detection
 from secmon.errors import InputError
 from secmon.incidents import IncidentManager
 from secmon.inputs import FileFollower, Line, read_once
-from secmon.notify import WebhookNotifier
+from secmon.notify import DeliveryThread, WebhookNotifier
 from secmon.parsers import FORMATS, ParseState, detect_format, parse_line
 from secmon.parsers.ecs import tz_from_offset
 from secmon.ruleset import VERSION_RECORD, RuleMetadata
@@ -35,6 +35,7 @@ from store.query import BulkResult, RecordKind
 
 log = logging.getLogger(__name__)
 SNIFF_LINES = 50
+ONE_SHOT_DELIVERY_SECONDS = 3.0  # at the end of a one-shot ingest, time given to webhook delivery
 MAX_ORIGINAL = 64 * 1024  # bytes of a refused line's raw text kept in its pipeline_error
 Progress = Callable[[str, int], None]  # (path, bytes consumed)
 
@@ -118,6 +119,8 @@ class Processor:
         self.notifier = notifier
         if self.notifier is None and settings.secmon.webhooks:
             self.notifier = WebhookNotifier.from_settings(settings)
+        # delivery runs beside ingestion: handle() only writes to the outbox
+        self.delivery = DeliveryThread(self.notifier) if self.notifier is not None else None
 
     def _stored_ruleset_version(self) -> str | None:
         record = self.store.get_record(RecordKind.state, VERSION_RECORD)
@@ -213,6 +216,8 @@ class Processor:
                     summary.notifications_queued += self.notifier.enqueue(incident, "opened")
                 for incident in changes.escalated:
                     summary.notifications_queued += self.notifier.enqueue(incident, "escalated")
+                if self.delivery is not None:
+                    self.delivery.wake()
         return True
 
     def store_events(
@@ -249,14 +254,20 @@ class Processor:
                 log.error("event %s could not be stored even as a pipeline error: %s", doc_id, reason)
         return kept
 
-    def deliver(self, summary: IngestSummary, max_wait: float = 0.0) -> None:
-        if self.notifier is None:
+    def deliver(self, summary: IngestSummary, max_wait: float | None = None) -> None:
+        """Count what the delivery thread sent; with `max_wait` (the end of a one-shot ingest), first
+        give it up to that many seconds to send what is due (the rest stays in the outbox)."""
+        if self.delivery is None:
             return
-        report = self.notifier.deliver(max_wait=max_wait)
-        summary.notifications_sent += report.sent
-        summary.notifications_pending = report.pending
+        if max_wait:
+            self.delivery.drain(max_wait)
+        sent, pending = self.delivery.take()
+        summary.notifications_sent += sent
+        summary.notifications_pending = pending
 
     def close(self) -> None:
+        if self.delivery is not None:
+            self.delivery.stop()
         if self.notifier is not None:
             self.notifier.close()
 
@@ -375,7 +386,10 @@ def ingest_paths(
                     processor.handle(batch, {path: chosen}, summary, {path: zone})
                     if progress is not None:
                         progress(path, sum(max(0, line.end - line.offset) for line in batch))
-        processor.deliver(summary, max_wait=0.0)
+        if not follow:
+            processor.deliver(summary, max_wait=ONE_SHOT_DELIVERY_SECONDS)  # the rest stays queued
+        else:
+            processor.deliver(summary)
     finally:
         processor.close()
     summary.seconds = time.monotonic() - started

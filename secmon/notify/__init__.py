@@ -4,6 +4,22 @@ Errors: secmon.errors.NotificationError when the outbox cannot be written.
 """
 
 from secmon.notify.outbox import Message, Outbox
-from secmon.notify.webhook import SIGNATURE_HEADER, DeliveryReport, WebhookNotifier, sign, verify
+from secmon.notify.webhook import (
+    SIGNATURE_HEADER,
+    DeliveryReport,
+    DeliveryThread,
+    WebhookNotifier,
+    sign,
+    verify,
+)
 
-__all__ = ["SIGNATURE_HEADER", "DeliveryReport", "Message", "Outbox", "WebhookNotifier", "sign", "verify"]
+__all__ = [
+    "SIGNATURE_HEADER",
+    "DeliveryReport",
+    "DeliveryThread",
+    "Message",
+    "Outbox",
+    "WebhookNotifier",
+    "sign",
+    "verify",
+]

@@ -86,6 +86,12 @@ class Outbox:
         self.put(message)
         return True
 
+    def postpone(self, message: Message, until: float) -> None:
+        """Try `message` again at `until` without counting an attempt (its destination is failing)."""
+        if message.next_attempt_at < until:
+            message.next_attempt_at = until
+            self.put(message)
+
     @contextmanager
     def lock(self) -> Iterator[bool]:
         """Try to become the only deliverer (non-blocking); yields whether it succeeded."""
