@@ -76,9 +76,26 @@ def run_search(store: Store, form: ArticleForm) -> dict[str, Any]:
     aggs = store.aggregate(
         Kind.articles,
         replace(form.query, size=0),
-        [TermsAgg(name, path, size=15) for name, path, _ in FACETS],
+        [TermsAgg(name, path, size=100 if name == "outlet" else 15) for name, path, _ in FACETS],
     )
-    facets = [
+    scopes: dict[str, int] = {}
+    for bucket in aggs["outlet"].buckets:
+        scopes[outlet_scope(bucket.key)] = scopes.get(outlet_scope(bucket.key), 0) + bucket.count
+    scope_facet = {
+        "name": "scope",
+        "title": "Loại báo",
+        "buckets": [
+            {
+                "key": key,
+                "label": label,
+                "count": scopes.get(key, 0),
+                "on": form.scope == key,
+                "link": form.params(scope="" if form.scope == key else key),
+            }
+            for key, label in SCOPE_VI.items()
+        ],
+    }
+    facets = [scope_facet] + [
         {
             "name": name,
             "title": title,
@@ -88,8 +105,9 @@ def run_search(store: Store, form: ArticleForm) -> dict[str, Any]:
                     "label": _facet_label(name, b.key),
                     "count": b.count,
                     "on": b.key in getattr(form, name),
+                    "link": form.toggled(name, b.key),
                 }
-                for b in aggs[name].buckets
+                for b in aggs[name].buckets[:15]
             ],
         }
         for name, _, title in FACETS

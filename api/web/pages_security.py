@@ -3,6 +3,7 @@ timeline, and the assign / status / note forms (audited under the signed-in pers
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -74,21 +75,31 @@ def _rule_of(request: Request, rule_id: str) -> Any:
     return rules.get(rule_id)
 
 
+_REASON = re.compile(r"^rule (\w+) × asset (\w+) → (\w+)$")
+
+
 def severity_reason(incident: Incident, rule: Any) -> str:
-    """Why the incident has its severity: the incident's own reason when the detector gives one, else
-    the rule's level and what it detects."""
-    given = getattr(incident, "severity_reason", None)
-    if given:
-        return str(given)
+    """Why the incident has its severity: the rule's level, weighed by the asset's criticality when the
+    detector recorded that (entities["severity.reason"]), then what the rule detects."""
     level = SEVERITY_VI.get(incident.severity.value, incident.severity.value)
-    if rule is None:
-        return f"Mức {level} do quy tắc {incident.rule_id} đặt; {incident.event_count} sự kiện."
-    description = str(getattr(rule, "description", "") or "").strip()
-    title, rule_level = getattr(rule, "title", incident.rule_id), getattr(rule, "level", "?")
-    return (
-        f"Mức {level} theo quy tắc “{title}” (level {rule_level})"
-        f"{': ' + description.rstrip('.') if description else ''}. {incident.event_count} sự kiện."
-    )
+    rule_level = str(getattr(rule, "level", "") or "")
+    title = str(getattr(rule, "title", "") or incident.rule_title or incident.rule_id)
+    recorded = (incident.entities.get("severity.reason") or [""])[-1]
+    weighed = _REASON.match(recorded)
+    if weighed:
+        by_rule, criticality, _ = weighed.groups()
+        head = (
+            f"Mức {level}: quy tắc “{title}” ở mức {SEVERITY_VI.get(by_rule, by_rule)}, nâng/hạ theo độ quan "
+            f"trọng của hệ thống bị nhắm ({SEVERITY_VI.get(criticality, criticality)})"
+        )
+    elif recorded:
+        head = f"Mức {level}: {recorded}"
+    else:
+        head = f"Mức {level}: theo mức của quy tắc “{title}”" + (
+            f" ({SEVERITY_VI.get(rule_level, rule_level)})" if rule_level else ""
+        )
+    description = str(getattr(rule, "description", "") or "").strip().rstrip(".")
+    return f"{head}. {description + '. ' if description else ''}{incident.event_count} sự kiện."
 
 
 @router.get("/security/incident/{incident_id}")

@@ -82,6 +82,10 @@ def test_facets_count_and_filters_narrow(web: Web) -> None:
         page = client.get("/search", params={"q": "huế"})
         assert re.search(r"Môi trường - Thiên tai</a> <span class=\"count\">\(3\)</span>", page.text)
         assert re.search(r"Tiêu cực</a> <span class=\"count\">\(3\)</span>", page.text)
+        local_count = sum(
+            1 for a in ARTICLES if a.outlet == "huengaynay" and "huế" in (a.title + a.body).lower()
+        )
+        assert f'Báo địa phương</a> <span class="count">({local_count})</span>' in page.text
         negative = hit_titles(client.get("/search", params={"q": "huế", "tone": "negative"}).text)
         local = hit_titles(client.get("/search", params={"scope": "local"}).text)
         dated = hit_titles(client.get("/search", params={"since": "22/11/2026", "until": "22/11/2026"}).text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tests.api.seed import INCIDENTS
 from tests.web.conftest import Web, csrf_of
 
 
@@ -81,3 +82,26 @@ def test_a_forbidden_status_change_is_explained(web: Web) -> None:
     assert "Trạng thái không hợp lệ" in bogus.text
     incident = web.store.get_incident("inc2")
     assert incident is not None and incident.status.value == "acknowledged"
+
+
+def test_the_severity_reason_names_the_rule_level_and_the_asset_weight(web: Web) -> None:
+    """secmon records "rule <level> × asset <criticality> → <severity>" when an asset weighs in.
+    Last in the module: it adds an incident."""
+    from store.models import Incident
+
+    weighed = Incident.model_validate(
+        {
+            **INCIDENTS[0].model_dump(),
+            "id": "inc-weighed",
+            "severity": "critical",
+            "entities": {"severity.reason": ["rule high × asset high → critical"]},
+        }
+    )
+    assert web.store.index_incidents([weighed]).ok
+    web.store.refresh()
+    with web.signed_in("security") as client:
+        page = client.get("/security/incident/inc-weighed")
+    reason = re.search(r'<dd id="severity-reason">(.*?)</dd>', page.text, re.S)
+    assert reason is not None
+    assert "Mức Nghiêm trọng" in reason.group(1) and "ở mức Cao" in reason.group(1)
+    assert "độ quan trọng của hệ thống bị nhắm (Cao)" in reason.group(1)
