@@ -25,8 +25,11 @@ if [[ " ${need[*]} " == *" suricata "* ]] && ! grep -rqs bookworm-backports /etc
 fi
 echo "installing: ${need[*]}"
 $SUDO apt-get update -qq
-# -t: Suricata 7's libraries (libhtp2, …) come from backports too.
-$SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${need[@]}" >/dev/null
+# -t: Suricata 7's libraries (libhtp2, …) come from backports too (when the suite is configured: a machine
+# that has Suricata already may lack it and only need, say, chromium).
+target=()
+grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/ && target=(-t bookworm-backports)
+$SUDO apt-get install -y -qq --no-install-recommends "${target[@]}" "${need[@]}" >/dev/null
 # Packages must not leave daemons running on the machine: tests start their own instances.
 for svc in nginx suricata ssh; do $SUDO systemctl stop "$svc" >/dev/null 2>&1 || true; done
 pkill -x nginx 2>/dev/null || true
