@@ -17,6 +17,7 @@ from secmon.detect.testing import run_rule_tests
 from secmon.errors import RuleError
 from secmon.incidents import SHORT_ID, add_note, change_incident, find_incident, incident_summary, short_id
 from secmon.parsecli import parse_command
+from secmon.parsers import FORMATS, describe
 from secmon.parsers.ecs import LineError, tz_from_offset
 from secmon.pipeline import ingest_paths
 from secmon.ruleset import RulesetPaths, current_version, update_ruleset
@@ -29,7 +30,13 @@ rules_app = typer.Typer(help="Suricata rulesets and Vigil detections.", no_args_
 incidents_app = typer.Typer(help="Security incidents.", no_args_is_help=True)
 logs_app.command("parse")(parse_command)
 
-FORMAT_HELP = "auto, eve, fastlog, syslog, nginx or apache"
+
+@logs_app.command("formats")
+def formats_command() -> None:
+    """List the log formats Vigil reads (name, datasets, what it covers)."""
+    sys.stdout.write(describe() + "\n")
+
+FORMAT_HELP = f"auto or one of {', '.join(FORMATS)} (see `vigil logs formats`)"
 
 
 def _emit_json(data: object) -> None:

@@ -3,38 +3,26 @@
 `parse_line` never raises on bad input: a line that does not parse becomes an event with
 `event.kind: pipeline_error`, `error.message` and `event.original`, so nothing is dropped silently.
 `detect_format` picks a format from a file's first lines (raises `UnknownFormat` when it cannot).
+The formats themselves are listed once, in `registry.REGISTRY` (name → datasets, parse, sniff):
 
     eve.py      Suricata EVE JSON              suricata.eve
     fastlog.py  Suricata fast.log              suricata.fastlog
-    syslog.py   RFC 3164 / 5424 syslog         system.syslog (auth.py → system.auth)
+    syslog.py   syslog framings                system.syslog (sshd.py/auth.py → system.auth)
     weblog.py   nginx / Apache access + error  nginx.access|error, apache.access|error
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import UTC, datetime, timezone
 
 from secmon.errors import UnknownFormat
 from secmon.parsers.ecs import LineError, error_event, make_event
-from secmon.parsers.eve import parse_eve
-from secmon.parsers.fastlog import parse_fastlog
+from secmon.parsers.registry import DATASETS, FORMATS, REGISTRY, ParseContext, describe, guess
 from secmon.parsers.state import ParseState
-from secmon.parsers.syslog import parse_syslog
-from secmon.parsers.weblog import _ACCESS, _APACHE_ERROR, _NGINX_ERROR, _unwrap, parse_weblog
 from store.models import SecurityEvent
 
-FORMATS = ("eve", "fastlog", "syslog", "nginx", "apache")
-DATASETS = {
-    "eve": "suricata.eve",
-    "fastlog": "suricata.fastlog",
-    "syslog": "system.syslog",
-    "nginx": "nginx.access",
-    "apache": "apache.access",
-}
-
-__all__ = ["DATASETS", "FORMATS", "ParseState", "detect_format", "parse_line"]
+__all__ = ["DATASETS", "FORMATS", "REGISTRY", "ParseState", "describe", "detect_format", "parse_line"]
 
 
 def parse_line(
@@ -69,17 +57,11 @@ def parse_line(
                 received_at=received_at,
                 path=path,
             )
+    log_format = REGISTRY.get(fmt)
+    if log_format is None:
+        raise UnknownFormat(f"unknown log format {fmt!r}; use one of {', '.join(FORMATS)} or auto")
     try:
-        if fmt == "eve":
-            timestamp, doc = parse_eve(line)
-        elif fmt == "syslog":
-            timestamp, doc = parse_syslog(line, received_at, tz, state)
-        elif fmt == "nginx" or fmt == "apache":
-            timestamp, doc = parse_weblog(line, fmt, tz)
-        elif fmt == "fastlog":
-            timestamp, doc = parse_fastlog(line, tz)
-        else:
-            raise UnknownFormat(f"unknown log format {fmt!r}; use one of {', '.join(FORMATS)} or auto")
+        timestamp, doc = log_format.parse(line, ParseContext(received_at, tz, state))
     except LineError as exc:
         return error_event(
             line, DATASETS[fmt], str(exc), origin=origin, offset=offset, received_at=received_at, path=path
@@ -98,35 +80,13 @@ def parse_line(
     return make_event(line, timestamp, doc, origin=origin, offset=offset, path=path)
 
 
-_FASTLOG = re.compile(r"^\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d(?:\.\d+)?\s+(?:\[\w*Drop\]\s+)?\[\*\*\]")
-_SYSLOG = re.compile(
-    r"^(?:<\d{1,3}>)?(?:1 \S+ |[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d |\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* )\S+ "
-)
-
-
-def _guess(line: str) -> str | None:
-    if line.startswith("{"):
-        return "eve" if '"event_type"' in line else None
-    if _FASTLOG.match(line):
-        return "fastlog"
-    if _NGINX_ERROR.match(line):
-        return "nginx"
-    if _APACHE_ERROR.match(line):
-        return "apache"
-    if _ACCESS.match(_unwrap(line)):
-        return "access"
-    if _SYSLOG.match(line):
-        return "syslog"
-    return None
-
-
 def detect_format(lines: list[str], path: str | None = None) -> str:
     """The most common recognisable format among `lines` (a file's first lines).
 
     Access logs look the same from nginx and Apache: they are reported as "nginx" when `path` or an
     error line says nginx, else "apache". Raises UnknownFormat when no line is recognised.
     """
-    votes = Counter(g for g in (_guess(line.strip("\r\n")) for line in lines if line.strip()) if g)
+    votes = Counter(g for g in (guess(line.strip("\r\n")) for line in lines if line.strip()) if g)
     if not votes:
         raise UnknownFormat(
             f"could not recognise the log format from its first lines; pass --format ({', '.join(FORMATS)})"

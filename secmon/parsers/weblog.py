@@ -22,11 +22,25 @@ _ACCESS = re.compile(
 _NGINX_ERROR = re.compile(
     r"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?(.*)$"
 )
-_APACHE_ERROR = re.compile(
-    r"^\[(?:\w{3} )?(\w{3}) (\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? (\d{4})\] \[(?:([\w-]+):)?(\w+)\]"
-    r"(?: \[pid (\d+)(?::tid (\d+))?\])?(?: \[client ([^\]]+)\])? ?(.*)$"
+_APACHE_ERROR = re.compile(  # 2.2 and 2.4; 2.4 may write an empty module ("[:error]") and [remote …]
+    r"^\[(?:\w{3} )?(\w{3}) (\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? (\d{4})\] \[(?:([\w-]*):)?(\w+)\]"
+    r"(?: \[pid (\d+)(?::tid (\d+))?\])?(?: \[remote (\[[^\]]*\](?::\d+)?|[^\]]+)\])?"
+    r"(?: \[client (\[[^\]]*\](?::\d+)?|[^\]]+)\])? ?(.*)$"
 )
-_NGINX_CLIENT = re.compile(r", client: ([^,]+)")
+_NGINX_CLIENT = re.compile(r", client: ([^,\s]+), server: ")
+# Apache vhost_combined ("%v:%p %h %l %u %t …") and nginx "$host $remote_addr …": the access line after a host
+_VHOST = re.compile(r"^([\w.-]+(?::\d+)?) (?=\S+ \S+ \S+ \[)")
+# An access/error line carried by syslog (nginx's access_log syslog:…, Apache piped to logger)
+_SYSLOG_WRAP = re.compile(
+    r"^(?:<\d{1,3}>)?(?:1 )?(?:[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) (\S+) "
+    r"(?:[\w.-]+(?:\[\d+\])?: |[\w.-]+ \S+ \S+ (?:-|\[.*?\]) )"
+)
+# What Apache error messages name as the request: ModSecurity's [uri "…"], "File does not exist: …"
+_MODSEC_FIELD = re.compile(r'\[(id|msg|severity|uri|hostname|unique_id|tag|data) "((?:[^"\\]|\\.)*)"\]')
+_APACHE_PATH = re.compile(
+    r"(?:File does not exist|script not found or unable to stat|client denied by server configuration"
+    r"|Directory index forbidden by Options directive|file permissions deny server access): (\S+)"
+)
 _NGINX_REQUEST = re.compile(r', request: "([A-Z]+) (\S+)(?: HTTP/([\d.]+))?"')
 
 
@@ -38,9 +52,17 @@ def _unwrap(line: str) -> str:
 
 def parse_access(line: str, dataset: str) -> tuple[datetime, dict[str, Any]] | None:
     """An access-log line, or None when the line is not in combined/common format."""
-    match = _ACCESS.match(_unwrap(line))
+    text = _unwrap(line)
+    match = _ACCESS.match(text)
+    vhost = None
     if match is None:
-        return None
+        prefix = _VHOST.match(text)
+        if prefix is None:
+            return None
+        match = _ACCESS.match(text[prefix.end() :])
+        if match is None:
+            return None
+        vhost = prefix.group(1)
     (
         client,
         _ident,
@@ -110,6 +132,11 @@ def parse_access(line: str, dataset: str) -> tuple[datetime, dict[str, Any]] | N
         doc["user"] = {"name": user}
     if agent and agent != "-":
         doc["user_agent"] = {"original": agent}
+    if vhost:
+        host, _, port = vhost.partition(":")
+        doc.setdefault("url", {})["domain"] = host
+        if port:
+            doc["destination"] = {"port": int(port)}
     return stamp, doc
 
 
@@ -125,9 +152,9 @@ def parse_error(line: str, dataset: str, tz: timezone = UTC) -> tuple[datetime, 
         doc = _error_doc(dataset, level, message, pid, tid)
         if connection:
             doc["nginx"] = {"error": {"connection_id": int(connection)}}
-        client_match = _NGINX_CLIENT.search(message)
-        if client_match:
-            doc["source"] = endpoint(client_match.group(1))
+        client = _nginx_client(message)
+        if client:
+            doc["source"] = endpoint(client)
         request = _NGINX_REQUEST.search(message)
         if request:
             doc["http"] = {"request": {"method": request.group(1)}}
@@ -137,7 +164,7 @@ def parse_error(line: str, dataset: str, tz: timezone = UTC) -> tuple[datetime, 
         return stamp, doc
     match = _APACHE_ERROR.match(line)
     if match is not None:
-        mon, dd, hh, mi, ss, frac, yyyy, module, level, pid, tid, client, message = match.groups()
+        mon, dd, hh, mi, ss, frac, yyyy, module, level, pid, tid, remote, client, message = match.groups()
         month = MONTHS.get(mon)
         if month is None:
             raise LineError(f"unknown month {mon!r} in error log timestamp")
@@ -149,14 +176,69 @@ def parse_error(line: str, dataset: str, tz: timezone = UTC) -> tuple[datetime, 
         doc = _error_doc(dataset, level, message, pid, tid)
         if module:
             doc["apache"] = {"error": {"module": module}}
-        if client:
-            host, sep, port = client.rpartition(":")
-            if sep and port.isdigit() and host:
-                doc["source"] = {**endpoint(host), "port": int(port)}
-            else:
-                doc["source"] = endpoint(client)
+        if client or remote:
+            doc["source"] = _host_port(client or remote or "")
+            if client and remote:  # [remote] is the peer (a proxy), [client] the user agent behind it
+                doc["client"] = _host_port(remote)
+        _apache_request(message, doc)
         return stamp, doc
     return None
+
+
+def _host_port(text: str) -> dict[str, Any]:
+    """`1.2.3.4:5`, `[2001:db8::1]:5`, `2001:db8::1` or a bare address → an ECS endpoint."""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    else:
+        host, port = text, ""
+    out = endpoint(host)
+    if port.isdigit():
+        out["port"] = int(port)
+    return out
+
+
+def _nginx_client(message: str) -> str | None:
+    """The client nginx names, not one a request path or line put in the message.
+
+    nginx writes `<what happened>, client: <addr>, server: <name>, request: "<line>", host: "<host>"`.
+    The path inside the message and the request line are the client's and are quoted: a ", client: …"
+    that sits inside a quoted string (an odd number of quotes before it) is not nginx's own.
+    """
+    for found in _NGINX_CLIENT.finditer(message):
+        if message.count('"', 0, found.start()) % 2 == 0:
+            return found.group(1)
+    return None
+
+
+def _apache_request(message: str, doc: dict[str, Any]) -> None:
+    """ModSecurity's fields ([id "…"] [msg "…"] [uri "…"]) and the path of "File does not exist: …"."""
+    if "ModSecurity" in message:
+        fields = {}
+        for key, value in _MODSEC_FIELD.findall(message):
+            fields.setdefault(key, value)
+        if fields:
+            rule: dict[str, Any] = {"ruleset": "modsecurity"}
+            if "id" in fields:
+                rule["id"] = fields["id"]
+            if "msg" in fields:
+                rule["name"] = fields["msg"]
+            doc["rule"] = rule
+            if "uri" in fields:
+                doc["url"] = {"original": fields["uri"], "path": fields["uri"].partition("?")[0]}
+                if "hostname" in fields:
+                    doc["url"]["domain"] = fields["hostname"]
+            if "severity" in fields:
+                doc["event"]["severity_name"] = fields["severity"].lower()
+            doc["event"]["kind"] = "alert"
+            doc["event"]["category"] = ["web", "intrusion_detection"]
+            doc["modsecurity"] = {k: v for k, v in fields.items() if k in ("id", "msg", "severity", "data")}
+        return
+    found = _APACHE_PATH.search(message)
+    if found:
+        doc["url"] = {"original": found.group(1), "path": found.group(1)}
 
 
 def _error_doc(dataset: str, level: str, message: str, pid: str | None, tid: str | None) -> dict[str, Any]:
@@ -180,10 +262,21 @@ def _error_doc(dataset: str, level: str, message: str, pid: str | None, tid: str
 
 
 def parse_weblog(line: str, server: str, tz: timezone = UTC) -> tuple[datetime, dict[str, Any]]:
-    """An access or error line of `server` ("nginx" or "apache")."""
+    """An access or error line of `server` ("nginx" or "apache"), also when carried by syslog."""
+    parsed = _parse_plain(line, server, tz)
+    if parsed is None:
+        wrapped = _SYSLOG_WRAP.match(line)
+        if wrapped is not None:
+            parsed = _parse_plain(line[wrapped.end() :], server, tz)
+            if parsed is not None:
+                parsed[1].setdefault("host", {})["hostname"] = wrapped.group(1)
+    if parsed is None:
+        raise LineError(f"not a valid {server} access (combined/common) or error log line")
+    return parsed
+
+
+def _parse_plain(line: str, server: str, tz: timezone) -> tuple[datetime, dict[str, Any]] | None:
     parsed = parse_access(line, f"{server}.access")
     if parsed is None:
         parsed = parse_error(line, f"{server}.error", tz)
-    if parsed is None:
-        raise LineError(f"not a valid {server} access (combined/common) or error log line")
     return parsed
