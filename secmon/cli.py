@@ -36,6 +36,7 @@ def formats_command() -> None:
     """List the log formats Vigil reads (name, datasets, what it covers)."""
     sys.stdout.write(describe() + "\n")
 
+
 FORMAT_HELP = f"auto or one of {', '.join(FORMATS)} (see `vigil logs formats`)"
 
 

@@ -24,7 +24,9 @@ _SNIFF_LINES = 50
 
 def parse_command(
     file: str = typer.Argument(..., help="log file to parse (plain or .gz), or - for stdin"),
-    fmt: str = typer.Option("auto", "--format", "-f", help=f"auto or one of: {', '.join(FORMATS)} (see `vigil logs formats`)"),
+    fmt: str = typer.Option(
+        "auto", "--format", "-f", help=f"auto or one of: {', '.join(FORMATS)} (see `vigil logs formats`)"
+    ),
     pretty: bool = typer.Option(False, "--pretty", help="indent the JSON (one event per block)"),
 ) -> None:
     """Print the ECS event of every line of FILE as JSON, one per line."""

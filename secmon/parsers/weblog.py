@@ -216,7 +216,7 @@ def _nginx_client(message: str) -> str | None:
 def _apache_request(message: str, doc: dict[str, Any]) -> None:
     """ModSecurity's fields ([id "…"] [msg "…"] [uri "…"]) and the path of "File does not exist: …"."""
     if "ModSecurity" in message:
-        fields = {}
+        fields: dict[str, str] = {}
         for key, value in _MODSEC_FIELD.findall(message):
             fields.setdefault(key, value)
         if fields:
