@@ -12,8 +12,11 @@ in api/ catches broadly.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from core.errors import VigilError
@@ -64,9 +67,30 @@ def error_response(exc: VigilError) -> JSONResponse:
     return _detail(status, message)
 
 
+def _printable(value: Any) -> Any:
+    """`value` with lone surrogates in its strings written as escapes (JSON-encodable as UTF-8)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {_printable(key): _printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(item) for item in value]
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the translation of domain errors into HTTP statuses."""
 
     @app.exception_handler(VigilError)
     async def _vigil_error(request: Request, exc: VigilError) -> JSONResponse:
         return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """FastAPI's 422, with text that cannot be encoded (a lone surrogate echoed from the body)
+        escaped: the default handler failed to encode it and answered 500."""
+        return JSONResponse(status_code=422, content={"detail": _printable(jsonable_encoder(exc.errors()))})

@@ -5,14 +5,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Role
 from store.models import IncidentStatus, Severity
 
 
+def _unicode_only(value: Any, path: str = "body") -> None:
+    """Refuse a lone surrogate anywhere in a JSON body (legal JSON escapes, not Unicode text):
+    it would fail later, when stored or encoded, as a 500."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"{path} holds a lone surrogate (\\ud800-\\udfff): send valid Unicode text"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _unicode_only(key, path)
+            _unicode_only(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for item in value:
+            _unicode_only(item, path)
+
+
 class _Input(BaseModel):
+    """Bodies the API accepts: no unknown fields, text stripped and valid Unicode."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        _unicode_only(data)
+        return data
 
 
 # --- press ---------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
 
 from core.config import Settings
+from store.cursor import decode_cursor, encode_cursor
 from store.documents import (
     article_document,
     article_from,
@@ -31,8 +32,6 @@ from store.elastic_query import (
     build_aggs,
     build_query,
     build_sort,
-    decode_cursor,
-    encode_cursor,
     text_fields,
 )
 from store.elastic_schema import Layout, load

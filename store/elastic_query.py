@@ -6,9 +6,7 @@ Text: every clause is required; a word is a `multi_match` and a phrase a `multi_
 
 from __future__ import annotations
 
-import base64
 import ipaddress
-import json
 from datetime import datetime
 from typing import Any
 
@@ -130,20 +128,6 @@ def build_sort(kind: Kind, query: SearchQuery, has_text: bool) -> list[Any]:
         sort.append({field: {"order": order, "missing": "_last", "unmapped_type": "keyword"}})
     sort.append({ID_FIELD[kind]: {"order": "asc"}})
     return sort
-
-
-def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, expected: int) -> list[Any]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
-        raise InvalidQuery("the page cursor is not one this store issued; start again without it") from None
-    if not isinstance(raw, list) or len(raw) != expected:
-        raise InvalidQuery("the page cursor belongs to a different sort order; start again without it")
-    return raw
 
 
 def build_aggs(kind: Kind, aggregations: list[Aggregation]) -> dict[str, Any]:

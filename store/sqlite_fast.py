@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from store.cursor import decode_cursor
 from store.errors import InvalidQuery
 from store.query import (
     TIME_FIELD,
@@ -38,7 +39,6 @@ from store.sqlite_query import (
     NULL_DESC,
     bucket_key,
     bucket_start,
-    decode_cursor,
     range_bound,
     term_value,
     zone_offset,

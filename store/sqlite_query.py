@@ -12,9 +12,7 @@ Layout it queries, per kind `k`:
 
 from __future__ import annotations
 
-import base64
 import ipaddress
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -295,21 +293,6 @@ def sort_keys(kind: Kind, query: SearchQuery, compiled: Compiled) -> list[SortKe
         keys.append(SortKey(f"coalesce({base}, {missing})", ascending=not item.descending, params=params))
     keys.append(SortKey(compiled.rowid, ascending=True))  # rowid = rid, kept when a document is re-indexed
     return keys
-
-
-def encode_cursor(values: list[Any]) -> str:
-    encoded = [{"b": value.hex()} if isinstance(value, bytes) else value for value in values]
-    return base64.urlsafe_b64encode(json.dumps(encoded).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, expected: int) -> list[Any]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
-        raise InvalidQuery("the page cursor is not one this store issued; start again without it") from None
-    if not isinstance(raw, list) or len(raw) != expected:
-        raise InvalidQuery("the page cursor belongs to a different sort order; start again without it")
-    return [bytes.fromhex(value["b"]) if isinstance(value, dict) else value for value in raw]
 
 
 def after_sql(keys: list[SortKey], values: list[Any]) -> tuple[str, list[Any]]:

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from store import sqlite_fast
+from store.cursor import decode_cursor, encode_cursor
 from store.documents import values_at
 from store.errors import InvalidQuery, StoreUnavailable
 from store.query import TEXT_FIELDS, Aggregation, AggResult, Hit, Kind, SearchPage, SearchQuery
@@ -24,8 +25,6 @@ from store.sqlite_query import (
     SortKey,
     after_sql,
     compile_query,
-    decode_cursor,
-    encode_cursor,
     sort_keys,
 )
 from store.textsearch import highlight
