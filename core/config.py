@@ -7,6 +7,7 @@ This module is a leaf: every part may import it, it imports none of them.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -72,6 +73,22 @@ class AssetSettings(Section):
     criticality: Literal["low", "medium", "high", "critical"] = "medium"
     cidrs: list[str] = Field(default_factory=list)
     hostnames: list[str] = Field(default_factory=list)
+
+    @field_validator("cidrs")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        bad = []
+        for value in values:
+            try:
+                ipaddress.ip_network(value.strip(), strict=False)
+            except ValueError:
+                bad.append(value)
+        if bad:
+            raise ValueError(
+                f"not IP networks: {', '.join(map(repr, bad))}; write them like 10.16.1.0/24 (IPv4, "
+                "prefix 0-32), 2001:db8::/32 (IPv6), or one address"
+            )
+        return [value.strip() for value in values]
 
 
 class LogSource(Section):
@@ -189,6 +206,11 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         raise ConfigError(format_validation_error(exc, source)) from None
 
 
+def config_file_of(path: Path | None) -> Path | None:
+    """The file `load_settings(path)` reads (None: defaults and environment only)."""
+    return path if path is not None else _default_file()
+
+
 def _default_file() -> Path | None:
     env = os.environ.get("VIGIL_CONFIG")
     if env:
@@ -222,9 +244,29 @@ def format_validation_error(exc: ValidationError, source: Path | None) -> str:
             shown = "(missing)"
         else:
             shown = repr(value) if not isinstance(value, dict) else "{…}"
-        message = error["msg"]
+        message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key (check the spelling against vigil.example.toml)"
-        env_name = "VIGIL_" + "__".join(str(part).upper() for part in error["loc"])
-        lines.append(f"  {key} = {shown}: {message} (file key `{key}` or variable {env_name})")
+        lines.append(f"  {key} = {shown}: {message} ({source_of(error['loc'], where)})")
     return "\n".join(lines)
+
+
+def env_variable(loc: tuple[Any, ...] | list[Any]) -> str:
+    """The VIGIL_* variable that sets the key at `loc` (a list item's index is not part of it)."""
+    parts = [str(part).upper() for part in loc if not isinstance(part, int)]
+    return "VIGIL_" + "__".join(parts)
+
+
+def source_of(loc: tuple[Any, ...] | list[Any], where: str) -> str:
+    """Where a bad value came from: the environment variable that set it (or set the section holding
+    it, as JSON), else the file; an unset key is named both ways."""
+    names = {name.upper(): name for name in os.environ}
+    parts = [str(part).upper() for part in loc if not isinstance(part, int)]
+    for end in range(len(parts), 0, -1):
+        candidate = "VIGIL_" + "__".join(parts[:end])
+        if candidate in names:
+            return f"from the environment variable {names[candidate]}"
+    key = ".".join(str(part) for part in loc)
+    return (
+        f"set in {where}" if where != "configuration" else f"file key `{key}` or variable {env_variable(loc)}"
+    )

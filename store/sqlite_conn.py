@@ -54,8 +54,8 @@ class Connections:
             ) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(
-                f"{self.path} is not a Vigil SQLite store ({exc}): set store.path (or VIGIL_DATA_DIR) to "
-                "another file, or move this one aside and run `vigil store init`"
+                f"{self.path} is not a Vigil SQLite store ({exc}): set data_dir (VIGIL_DATA_DIR) to "
+                "another directory, or move this file aside and run `vigil store init`"
             ) from exc
         conn.create_function("vigil_in_network", 2, in_network, deterministic=True)
         self.local.conn = conn

@@ -39,12 +39,12 @@ def prepare(conn: sqlite3.Connection, path: Path) -> None:
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"the SQLite store {path} was created by a newer Vigil (layout {version}, this one knows "
-            f"up to {SCHEMA_VERSION}): upgrade Vigil, or set store.path to another file"
+            f"up to {SCHEMA_VERSION}): upgrade Vigil, or point data_dir (VIGIL_DATA_DIR) to another directory"
         )
     if version == 0 and tables and not tables & _OURS:
         raise StoreError(
-            f"{path} is an SQLite database but not a Vigil store: set store.path (or VIGIL_DATA_DIR) "
-            "to another file, or move this one aside"
+            f"{path} is an SQLite database but not a Vigil store: set data_dir (VIGIL_DATA_DIR) "
+            "to another directory, or move this file aside"
         )
     conn.execute(META)
     derivation = None

@@ -11,6 +11,7 @@ import typer
 from api.cli import keys_app, kibana_app
 from api.web.cli import users_app
 from core import __version__
+from core.config import config_file_of
 from core.console import CliState, console, settings_from
 from core.errors import VigilError
 from crawlers.cli import crawl_app, sources_app
@@ -18,6 +19,7 @@ from nlp.cli import app as nlp_app
 from secmon.cli import incidents_app, logs_app, rules_app
 from store.errors import StoreError
 from store.factory import open_store
+from vigil.checks import check_references
 from vigil.main_job import demo_command, run_command
 
 app = typer.Typer(
@@ -44,10 +46,16 @@ def _root(
     ctx.obj = CliState(config_path=config)
 
 
+def config_file(ctx: typer.Context) -> Path | None:
+    state = ctx.find_root().obj
+    return config_file_of(state.config_path if isinstance(state, CliState) else None)
+
+
 @config_app.command("check")
 def config_check(ctx: typer.Context) -> None:
     """Validate the configuration and print the effective values (secrets hidden)."""
     settings = settings_from(ctx)
+    check_references(settings, config_file(ctx))
     typer.echo(settings.model_dump_json(indent=2))
     console.print("[green]configuration is valid[/green]")
 

@@ -33,6 +33,7 @@ from secmon.notify import WebhookNotifier
 from secmon.pipeline import Ingester
 from store.factory import open_store
 from store.protocol import Store
+from vigil.checks import check_references
 from vigil.supervise import Backoff, Supervisor, Worker
 
 log = logging.getLogger("vigil.run")
@@ -246,6 +247,7 @@ def run_command(
 ) -> None:
     """Run everything on a schedule: crawl, enrich, follow logs, detect, notify, serve the API."""
     settings = settings_from(ctx)
+    check_references(settings, None)
     logging.getLogger("vigil").setLevel(settings.log_level)
     bind_host, bind_port = host or settings.api.host, port or settings.api.port
     with open_store(settings) as store:

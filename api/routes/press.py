@@ -10,9 +10,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.cache import TtlCache
 from api.deps import PressKey, SettingsDep, StoreDep
+from api.errors import BadParameter
 from api.querying import parse_user_query, terms, time_range
 from api.schemas import (
     ArticleDetail,
@@ -27,6 +29,8 @@ from api.schemas import (
     ToneDay,
 )
 from crawlers.health import outlet_health
+from crawlers.registry import OUTLETS
+from nlp.taxonomy import TONES, TOPICS
 from store.protocol import Generational, Store
 from store.query import DateHistogramAgg, Hit, Kind, SearchQuery, SortField, Term, TermsAgg
 
@@ -42,19 +46,47 @@ class ArticleQuery:
     query: SearchQuery
 
 
-async def article_query(  # async: parsing only, no thread hand-off (see api.deps)
+def _unknown(parameter: str, given: list[str] | None, allowed: dict[str, str]) -> None:
+    """422 naming the values that are not among `allowed` (value → description), listing those."""
+    unknown = [value for value in given or [] if value not in allowed]
+    if unknown:
+        listed = ", ".join(f"{value} ({text})" if text else value for value, text in allowed.items())
+        raise BadParameter(
+            parameter, f"unknown value(s) {', '.join(map(repr, unknown))}; allowed values: {listed}"
+        )
+
+
+def _values_in_store(store: Store, field: str) -> dict[str, str]:
+    page = store.aggregate(Kind.articles, SearchQuery(size=0), [TermsAgg("values", field, size=1000)])
+    return {bucket.key: "" for bucket in page["values"].buckets}
+
+
+async def _check_values(store: Store, parameter: str, given: list[str] | None, known: dict[str, str]) -> None:
+    """422 unless every value is known, or held by stored articles (an outlet that left the registry,
+    a retired topic: their articles stay searchable); the store is read only for such a value."""
+    if any(value not in known for value in given or []):
+        _unknown(parameter, given, {**known, **await run_in_threadpool(_values_in_store, store, parameter)})
+
+
+async def article_query(  # async: parsing, and a store read only for an outlet the registry lacks
+    store: StoreDep,
     q: Annotated[
         str | None,
         Query(description='words and "quoted phrases", with or without diacritics', max_length=500),
     ] = None,
-    outlet: Annotated[list[str] | None, Query(description="outlet name(s)")] = None,
-    topic: Annotated[list[str] | None, Query()] = None,
-    tone: Annotated[list[str] | None, Query(description="tone label(s), e.g. negative")] = None,
+    outlet: Annotated[
+        list[str] | None, Query(description="outlet name(s), e.g. huengaynay (see /outlets)")
+    ] = None,
+    topic: Annotated[list[str] | None, Query(description=f"topic slug(s): {', '.join(TOPICS)}")] = None,
+    tone: Annotated[list[str] | None, Query(description=f"tone label(s): {', '.join(TONES)}")] = None,
     entity: Annotated[list[str] | None, Query(description="entity text, e.g. Thừa Thiên Huế")] = None,
     watchlist: Annotated[list[str] | None, Query(description="watchlist id(s)")] = None,
     since: Annotated[str | None, Query(description="date or ISO datetime (Vietnam time if naive)")] = None,
     until: Annotated[str | None, Query(description="date (inclusive) or ISO datetime")] = None,
 ) -> ArticleQuery:
+    await _check_values(store, "topic", topic, TOPICS)
+    await _check_values(store, "tone", tone, TONES)
+    await _check_values(store, "outlet", outlet, {entry.name: "" for entry in OUTLETS})
     parsed = parse_user_query(q)
     filters = [
         *terms("outlet", outlet),
