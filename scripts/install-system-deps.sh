@@ -25,12 +25,25 @@ if [[ " ${need[*]} " == *" suricata "* ]] && ! grep -rqs bookworm-backports /etc
 fi
 echo "installing: ${need[*]}"
 $SUDO apt-get update -qq
+nginx_before="$(cat /run/nginx.pid 2>/dev/null || true)"
 # -t: Suricata 7's libraries (libhtp2, …) come from backports too (when the suite is configured: a machine
 # that has Suricata already may lack it and only need, say, chromium).
 target=()
 grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/ && target=(-t bookworm-backports)
 $SUDO apt-get install -y -qq --no-install-recommends "${target[@]}" "${need[@]}" >/dev/null
-# Packages must not leave daemons running on the machine: tests start their own instances.
-for svc in nginx suricata ssh; do $SUDO systemctl stop "$svc" >/dev/null 2>&1 || true; done
-pkill -x nginx 2>/dev/null || true
+# The packages just installed must not leave their daemons running (tests start their own instances);
+# daemons that were running before, or that other people run on a shared machine, are left alone.
+stop_installed() {  # package, service
+  [[ " ${need[*]} " == *" $1 "* ]] || return 0
+  $SUDO systemctl stop "$2" >/dev/null 2>&1 || $SUDO service "$2" stop >/dev/null 2>&1 || true
+}
+stop_installed suricata suricata
+stop_installed openssh-server ssh
+if [[ " ${need[*]} " == *" nginx "* ]]; then
+  stop_installed nginx nginx
+  pid="$(cat /run/nginx.pid 2>/dev/null || true)"  # the package's own nginx (its pid file), if still up
+  if [ -n "$pid" ] && [ "$pid" != "$nginx_before" ] && kill -0 "$pid" 2>/dev/null; then
+    $SUDO kill -QUIT "$pid" 2>/dev/null || true
+  fi
+fi
 echo "system packages installed"

@@ -12,15 +12,17 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e '.[dev]'
 
+# The stand-in on its own port (scripts/es-standin.sh), unless VIGIL_TEST_ES_URL names a server to use.
 started_here=0
-if ! curl -sf http://127.0.0.1:9200/_cluster/health >/dev/null 2>&1; then
+if [ -z "${VIGIL_TEST_ES_URL:-}" ]; then
   VENV="$VENV" bash scripts/es-standin.sh up
   started_here=1
+  VIGIL_TEST_ES_URL="$(bash scripts/es-standin.sh url)"
 fi
-cleanup() { [ "$started_here" = 1 ] && VENV="$VENV" bash scripts/es-standin.sh down; }
+cleanup() { if [ "$started_here" = 1 ]; then VENV="$VENV" bash scripts/es-standin.sh down; fi; }
 trap cleanup EXIT
 
-export VIGIL_TEST_ES_URL="${VIGIL_TEST_ES_URL:-http://127.0.0.1:9200}"
+export VIGIL_TEST_ES_URL
 export PATH="$PWD/$VENV/bin:$PATH"
 set +e
 "$VENV/bin/python" -m pytest "$@"
