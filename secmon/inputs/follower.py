@@ -1,7 +1,9 @@
 """Follow many log files like Filebeat: resume after restart, survive rotation, lose nothing.
 
-- Each file is identified by the hash of its first line (see registry.fingerprint), with dev:inode as
-  a fast path, so it is recognised after a rename, a copy or compression into `.gz`.
+- Each file is identified by the hash of its first line (see registry.fingerprint), so it is
+  recognised after a rename, a copy or compression into `.gz`, and by its dev:inode: two live files
+  that start with the same line (a banner, a header) are two files; the second gets the key
+  `fp~<hash of dev:inode>` (see `_identity`), so banner-headed rename rotation loses nothing.
 - Rename rotation: the open handle keeps reading the old inode to its end while the new file at the
   path is picked up.
 - copytruncate: a file shorter than what we read (or whose first line changed) was truncated; its
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import gzip
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -40,6 +43,15 @@ def _is_gz(path: str) -> bool:
 
 def _open(path: str) -> BinaryIO:
     return cast(BinaryIO, gzip.open(path, "rb") if _is_gz(path) else open(path, "rb"))
+
+
+def _content(key: str) -> str:
+    """The content fingerprint part of a registry key (`fp` or `fp~inode`)."""
+    return key.split("~", 1)[0]
+
+
+def _suffixed(fp: str, inode: tuple[int, int]) -> str:
+    return f"{fp}~{hashlib.sha256(f'{inode[0]}:{inode[1]}'.encode()).hexdigest()[:12]}"
 
 
 def read_head(path: str) -> bytes:
@@ -133,7 +145,8 @@ class FileFollower:
         self.registry = Registry.load(Path(registry_path))
         self.close_rotated_after = close_rotated_after
         self._open: dict[str, _Harvester] = {}  # by fingerprint
-        self._detached: dict[str, int] = {}  # fp → read position of a truncated file's harvester
+        self._detached: dict[str, int] = {}  # key → read position of a truncated file's harvester
+        self._detached_inode: dict[str, tuple[int, int]] = {}  # key → dev, inode of that truncated file
         self._gz_done: dict[str, int] = {}  # fp → length of a compressed file read to its end
         self._fp_cache: dict[tuple[int, int], tuple[int, int, str | None]] = {}  # inode → size, mtime, fp
         self._scan_siblings = True
@@ -190,6 +203,7 @@ class FileFollower:
         """Forget uncommitted reads (e.g. the store refused a batch): the next poll re-reads them."""
         self.close()
         self._detached.clear()
+        self._detached_inode.clear()
         self._gz_done.clear()
         self._scan_siblings = True
 
@@ -279,14 +293,49 @@ class FileFollower:
                     names.add(os.path.join(directory, name))
         return sorted(names)
 
+    def _identity(self, fp: str, st: os.stat_result, *, followed: bool) -> str:
+        """The registry key of the file `st` whose first line hashes to `fp`.
+
+        Content identifies a copy or a compressed file (same key, so same event ids); the inode tells
+        apart two live files that start with the same line (a banner, a header): a new inode at a
+        followed path whose fingerprint another file holds gets its own key, `fp~<dev:inode hash>`.
+        """
+        inode = (st.st_dev, st.st_ino)
+        family = [k for k in {*self._open, *self.registry.entries, *self._detached} if _content(k) == fp]
+        for key in family:  # the key this inode already has
+            held = self._open.get(key)
+            if held is not None and (held.dev, held.ino) == inode:
+                return key
+        for key in family:
+            if self._detached_inode.get(key) == inode:  # the truncated original: it starts anew
+                return _suffixed(fp, inode) if key == fp else key
+        for key in family:
+            entry = self.registry.entries.get(key)
+            if entry is not None and (entry.dev, entry.ino) == inode and key not in self._detached:
+                if followed and st.st_size < entry.offset and key == fp:
+                    # truncated while we were stopped (copytruncate): its old tail is in the copy
+                    self._detached[key] = entry.offset
+                    self._detached_inode[key] = inode
+                    return _suffixed(fp, inode)
+                return key
+        for key in family:
+            if key in self._detached:  # the copy of a truncated file: continue it under its key
+                return key
+        if not followed or (fp not in self._open and fp not in self.registry.entries):
+            return fp  # rotated names, compressed copies: by content, as before
+        return _suffixed(fp, inode)
+
     def _start(self, path: str, st: os.stat_result, *, known_only: bool) -> None:
         """Open a newly seen file at its committed offset (siblings only if already in the registry)."""
         gz = _is_gz(path)
-        fp = self._fingerprint(path, st)
+        content = self._fingerprint(path, st)
+        if content is None:
+            return  # first line incomplete
+        fp = self._identity(content, st, followed=not known_only and not gz)
         if gz and fp in self._gz_done:
             return  # read to its end in this process (committed or in the caller's hands)
-        if fp is None or fp in self._open:
-            return  # first line incomplete, or the same content is already being read (a copy)
+        if fp in self._open:
+            return  # the same content is already being read (a copy)
         entry = self.registry.entries.get(fp)
         if known_only and entry is None and fp not in self._detached and not self._sibling_wanted(st):
             return
@@ -306,6 +355,7 @@ class FileFollower:
         except (OSError, EOFError, gzip.BadGzipFile):
             return
         self._detached.pop(fp, None)
+        self._detached_inode.pop(fp, None)
         self._open[fp] = _Harvester(fp, path, st.st_dev, st.st_ino, handle, start, gz, rotated=known_only)
 
     def _replaced(self, harvester: _Harvester, st: os.stat_result) -> bool:
@@ -323,7 +373,7 @@ class FileFollower:
             head = os.pread(harvester.handle.fileno(), FINGERPRINT_MAX, 0)
         except OSError:
             return True
-        return fingerprint(head) != harvester.fp
+        return fingerprint(head) != _content(harvester.fp)
 
     def _sibling_wanted(self, st: os.stat_result) -> bool:
         """An unknown rotated file is read from its start only when it was seen at a followed path in
@@ -350,6 +400,7 @@ class FileFollower:
 
     def _detach(self, harvester: _Harvester) -> None:
         self._detached[harvester.fp] = harvester.position
+        self._detached_inode[harvester.fp] = (harvester.dev, harvester.ino)
         with contextlib.suppress(OSError):
             harvester.handle.close()
         del self._open[harvester.fp]
