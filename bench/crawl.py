@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.config import load_settings
 from crawlers.runner import run_crawl
-from crawlers.snapshots import SnapshotSite
 from store.factory import open_store
 from store.query import Kind, SearchQuery
+from vigil.snapshots import SnapshotSite
 
 
 def main() -> int:

@@ -60,6 +60,10 @@ class CrawlSettings(Section):
     )
     silent_after_hours: float = Field(default=24.0, gt=0)
     enrich: bool = True
+    outlets_dir: Path | None = Field(
+        default=None,
+        description="a folder of outlet files (one TOML each) added to the bundled ones; same name replaces",
+    )
 
 
 class NlpSettings(Section):

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import typer
 
 from core.console import console, settings_from
 from crawlers.decode import decode_html
-from crawlers.extract import parse_page
+from crawlers.extract import parse_with
 from crawlers.health import outlet_health
-from crawlers.registry import OUTLETS, select_outlets
+from crawlers.outlet import load_outlet
+from crawlers.registry import registry_for
 from store.factory import open_store
 
 crawl_app = typer.Typer(
@@ -19,6 +22,9 @@ crawl_app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
+PARSED_FIELDS = (
+    "title", "sapo", "body", "authors", "published_at", "outlet", "category", "tags", "canonical_url",
+)  # fmt: skip
 sources_app = typer.Typer(help="The outlet registry and its health.", no_args_is_help=True)
 
 
@@ -44,7 +50,7 @@ def crawl(
     from crawlers.runner import run_crawl  # lazy: Scrapy and Twisted cost ~0.45 s, only a crawl needs them
 
     settings = settings_from(ctx)
-    select_outlets(outlet or None)  # fail fast on a misspelt name, before starting a crawl
+    registry_for(settings).select(outlet or None)  # fail fast on a misspelt name, before starting a crawl
     summary = run_crawl(settings, outlets=outlet or None, limit=limit, base_url=base_url, progress=True)
     console.print(
         f"[bold]pages[/bold] {summary.pages}  [bold]articles[/bold] {summary.articles}  "
@@ -75,51 +81,63 @@ def crawl(
 
 @crawl_app.command("parse")
 def parse(
+    ctx: typer.Context,
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="A saved HTML page."),
-    url: str = typer.Option(..., "--url", help="The page's URL: its domain chooses the outlet parser."),
+    url: str = typer.Option(..., "--url", help="The page's URL: its domain chooses the outlet."),
+    outlet_file: Path | None = typer.Option(
+        None,
+        "--outlet-file",
+        exists=True,
+        dir_okay=False,
+        help="Read with this outlet file (a new or edited one).",
+    ),
+    layout: datetime | None = typer.Option(
+        None, "--layout", formats=["%Y-%m-%d"], help="Use the layout valid on this day (default: the newest)."
+    ),
 ) -> None:
-    """Print the article extracted from a saved page as JSON (outlet parser by domain, else generic)."""
-    html, _codec = decode_html(file.read_bytes())
-    article = parse_page(html, url)
-    fields = (
-        "title",
-        "sapo",
-        "body",
-        "authors",
-        "published_at",
-        "outlet",
-        "section",
-        "tags",
-        "canonical_url",
-        "parser",
+    """Print what Vigil reads from a saved page as JSON: each field, the source that filled it
+    (selectors, signature, jsonld, meta, generic) and the layout version used."""
+    outlet = (
+        load_outlet(outlet_file)
+        if outlet_file
+        else registry_for(settings_from(ctx)).for_host(urlsplit(url).hostname or "")
     )
-    data = article.model_dump(mode="json")
-    typer.echo(json.dumps({key: data[key] for key in fields}, ensure_ascii=False, indent=2))
+    html, _codec = decode_html(file.read_bytes())
+    item = parse_with(outlet, html, url, when=layout)
+    data = item.article.model_dump(mode="json", include=set(PARSED_FIELDS))
+    shown = {**{key: data[key] for key in PARSED_FIELDS}, "parser": item.parser, "sources": item.sources}
+    typer.echo(json.dumps(shown, ensure_ascii=False, indent=2))
 
 
 @sources_app.command("list")
-def sources_list(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """The outlets in the registry, their feeds and sitemaps."""
+def sources_list(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")
+) -> None:
+    """The outlets in the registry (bundled and `crawl.outlets_dir`), their feeds and sitemaps."""
+    outlets = registry_for(settings_from(ctx)).outlets
     if as_json:
         rows = [
             {
                 "name": o.name,
                 "title": o.title,
                 "domain": o.domain,
+                "aliases": list(o.aliases),
                 "language": o.language,
                 "scope": o.scope,
                 "feeds": list(o.feeds),
                 "sitemaps": list(o.sitemaps),
+                "urls_checked": o.urls_checked.isoformat() if o.urls_checked else None,
                 "parser_versions": [v.valid_from.isoformat() for v in o.parsers],
             }
-            for o in OUTLETS
+            for o in outlets
         ]
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    for o in OUTLETS:
+    for o in outlets:
+        checked = f"checked {o.urls_checked}" if o.urls_checked else "URLs not checked"
         typer.echo(
             f"{o.name:<12} {o.domain:<18} {o.scope:<9} {len(o.feeds)} feeds  "
-            f"{len(o.sitemaps)} sitemaps  {o.title}"
+            f"{len(o.sitemaps)} sitemaps  {checked:<19} {o.title}"
         )
 
 

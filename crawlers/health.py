@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.config import Settings
-from crawlers.registry import OUTLETS
+from crawlers.registry import registry_for
 from crawlers.state import CrawlState
 from store.protocol import Store
 from store.query import Kind, Range, RecordKind, SearchQuery, Term
@@ -73,7 +73,7 @@ def outlet_health(store: Store, settings: Settings, now: datetime | None = None)
     moment = now or datetime.now(UTC)
     quiet_after = timedelta(hours=settings.crawl.silent_after_hours)
     report = []
-    for outlet in OUTLETS:
+    for outlet in registry_for(settings).outlets:
         record = store.get_record(RecordKind.outlet_health, outlet.name) or {}
         by_outlet = Term("outlet", (outlet.name,))
         week = store.count(

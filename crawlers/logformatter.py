@@ -10,12 +10,14 @@ from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
 
+from crawlers.item import ArticleItem
+
 
 class VigilLogFormatter(LogFormatter):
     def dropped(
         self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider
     ) -> LogFormatterResult:
-        url = item.get("url", "?") if isinstance(item, dict) else "?"
+        url = item.article.url if isinstance(item, ArticleItem) else "?"
         return {
             "level": logging.INFO,
             "msg": "dropped %(url)s: %(reason)s",

@@ -1,109 +1,105 @@
-"""What a registry entry is: an outlet, its feeds and sitemaps, and its dated parser versions.
+"""What a registry entry is: an outlet, where to find its articles, and its dated page layouts.
 
-An outlet's page layout changes now and then; a new `ParserVersion` is added with the date the new
-layout appeared and the old one stays (pages saved before still parse), like fundus publishers.
+Each outlet is one TOML file (`crawlers/outlets/<name>.toml`, or an administrator's folder set by
+`crawl.outlets_dir`), validated here with messages that name the file and the key. An outlet's page
+layout changes now and then: a new `[[layouts]]` entry is added with the date the layout went live
+and the old one stays, so pages of either age parse (like fundus publishers).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import tomllib
 from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from crawlers.dates import DEFAULT_TZ
+from crawlers.errors import OutletFileError
+
+DEFAULT_DROP = ("figure", "figcaption", "script", "style", "table.picture", ".related", ".box-related")
+Scope = Literal["local", "regional", "national"]
 
 
-def split_authors(raw: list[str]) -> list[str]:
-    """Bylines as people: "A - B", "A, B", "A và B", "Nhóm PV" stay names; prefixes are dropped."""
-    people: list[str] = []
-    for entry in raw:
-        text = " ".join(entry.split())
-        text = re.sub(
-            r"^(?:bài(?: và ảnh)?|ảnh|tác giả|theo|pv|phóng viên)\s*[:：]?\s*", "", text, flags=re.I
-        )
-        for part in re.split(r"\s+-\s+|\s*,\s*|\s+và\s+|\s*/\s*", text):
-            name = part.strip(" .;:-")
-            if name and name not in people:
-                people.append(name)
-    return people
+class ParserVersion(BaseModel):
+    """One layout of an outlet's article pages, valid from `valid_from`: CSS selectors (or `xpath:`
+    expressions), the first that matches wins. `body` selects the article container; its
+    `paragraphs` become the body, minus the `drop` nodes (captions, boxes, bylines inside the text).
+    A field without selectors, or whose selectors miss, falls back to the page's JSON-LD, its
+    meta tags, then generic extraction (`crawlers.extract`)."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-@dataclass(frozen=True)
-class Selectors:
-    """CSS selectors (or `xpath:` expressions) for one page layout; the first that matches wins.
-
-    `body` selects the article container; its `paragraphs` become the body, minus the `drop` nodes
-    (captions, bylines inside the text, related-article boxes).
-    """
-
-    title: tuple[str, ...]
-    body: tuple[str, ...]
+    valid_from: date
+    note: str = ""
+    hosts: tuple[str, ...] = Field(
+        default=(), description="only for pages of these sites of the outlet (one newsroom, two sites)"
+    )
+    title: tuple[str, ...] = ()
     sapo: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
-    published: tuple[str, ...] = (
-        "meta[property='article:published_time']::attr(content)",
-        "meta[itemprop='datePublished']::attr(content)",
-    )
-    section: tuple[str, ...] = ("meta[property='article:section']::attr(content)",)
-    tags: tuple[str, ...] = ("meta[property='article:tag']::attr(content)",)
+    published: tuple[str, ...] = ()
+    section: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
     paragraphs: str = "p, h2, h3"
-    drop: tuple[str, ...] = (
-        "figure",
-        "figcaption",
-        "script",
-        "style",
-        "table.picture",
-        ".related",
-        ".box-related",
+    drop: tuple[str, ...] = Field(default=(), description="nodes to remove besides DEFAULT_DROP")
+    sapo_stamps: tuple[str, ...] = Field(
+        default=(), description='the outlet\'s stamp opening a lead: "(Dân trí)"'
     )
 
-
-def keep(text: str) -> str:
-    return text
-
-
-@dataclass(frozen=True)
-class StripStamp:
-    """A sapo cleaner removing the outlet's own stamp from a lead: "(Dân trí) - …", "VOV.VN - …"."""
-
-    stamps: tuple[str, ...]
-
-    def __call__(self, text: str) -> str:
-        pattern = "^(?:" + "|".join(re.escape(stamp) for stamp in self.stamps) + r")\s*[-–—]?\s*"
+    def clean_sapo(self, text: str) -> str:
+        """The lead without the outlet's own stamp: "(Dân trí) - Sáng 5/12…" → "Sáng 5/12…"."""
+        if not self.sapo_stamps:
+            return text
+        pattern = "^(?:" + "|".join(re.escape(stamp) for stamp in self.sapo_stamps) + r")\s*[-–—]?\s*"
         return re.sub(pattern, "", text, count=1)
 
 
-@dataclass(frozen=True)
-class ParserVersion:
-    """One layout of an outlet, valid from `valid_from` (the day the layout went live)."""
+class Outlet(BaseModel):
+    """One press outlet: its names, scope, domains, feeds and sitemaps, and its page layouts."""
 
-    valid_from: date
-    selectors: Selectors
-    authors: Callable[[list[str]], list[str]] = split_authors
-    clean_sapo: Callable[[str], str] = keep
-    note: str = ""
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-@dataclass(frozen=True)
-class Outlet:
-    """One press outlet: where to discover its articles and how to read them."""
-
-    name: str
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$", description="the id used by --outlet and in the store"
+    )
     title: str
-    domain: str
-    feeds: tuple[str, ...]
-    parsers: tuple[ParserVersion, ...]
+    scope: Scope = Field(description="local (the province's own press), regional (neighbours) or national")
+    domain: str = Field(description="the outlet's site")
+    aliases: tuple[str, ...] = Field(default=(), description="other domains of the same newsroom")
+    names: tuple[str, ...] = Field(default=(), description="other names, never taken for an author")
+    feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
+    sections: dict[str, str] = Field(
+        default_factory=dict, description="URL path prefix → section, when a page names none"
+    )
+    parsers: tuple[ParserVersion, ...] = Field(alias="layouts", min_length=1)
     language: str = "vi"
-    scope: str = "national"
     timezone: str = DEFAULT_TZ
-    aliases: tuple[str, ...] = field(default=())
+    urls_checked: date | None = Field(
+        default=None, description="the day its feeds and sitemaps were seen answering; absent: not checked"
+    )
+    note: str = ""
     allow_private_hosts: tuple[str, ...] = ()
 
-    def parser_for(self, when: date | datetime | None = None) -> ParserVersion:
-        """The parser version for a page published (or saved) on `when`; the newest when unknown."""
-        ordered = sorted(self.parsers, key=lambda version: version.valid_from)
+    @field_validator("feeds", "sitemaps")
+    @classmethod
+    def _https(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        for url in urls:
+            if not url.startswith(("https://", "http://")):
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return urls
+
+    def parser_for(self, when: date | datetime | None = None, host: str = "") -> ParserVersion:
+        """The parser version for a page of `host` published (or saved) on `when`; the newest when
+        unknown. Versions limited to some `hosts` serve only those sites (and their sub-domains)."""
+        host = host.lower().rstrip(".")
+        mine = [version for version in self.parsers if version.hosts and _within(host, version.hosts)]
+        pool = mine or [version for version in self.parsers if not version.hosts] or list(self.parsers)
+        ordered = sorted(pool, key=lambda version: version.valid_from)
         if when is None:
             return ordered[-1]
         day = when.date() if isinstance(when, datetime) else when
@@ -115,5 +111,30 @@ class Outlet:
 
     def owns(self, host: str) -> bool:
         """True when `host` is this outlet's domain, an alias, or a sub-domain of either (m., amp.)."""
-        host = host.lower().rstrip(".")
-        return any(host == domain or host.endswith("." + domain) for domain in (self.domain, *self.aliases))
+        return _within(host.lower().rstrip("."), (self.domain, *self.aliases))
+
+    def own_names(self) -> tuple[str, ...]:
+        """Every way the outlet names itself (never a person's byline)."""
+        return (self.name, self.title, self.domain, *self.aliases, *self.names)
+
+
+def _within(host: str, sites: tuple[str, ...]) -> bool:
+    return any(host == site or host.endswith("." + site) for site in sites)
+
+
+def load_outlet(path: Path) -> Outlet:
+    """One outlet file; OutletFileError names the file and the key of any mistake."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise OutletFileError(f"{path}: not a readable TOML file ({exc})", key=str(path)) from None
+    try:
+        outlet = Outlet.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise OutletFileError(f"{path}: {problems}", key=str(path)) from None
+    if outlet.name != path.stem:
+        raise OutletFileError(f"{path}: name = {outlet.name!r} must match the file name", key=f"{path}:name")
+    return outlet

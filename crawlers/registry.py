@@ -1,74 +1,77 @@
-"""The outlet registry: the press that covers Thừa Thiên Huế, one entry per outlet (data, not code,
-in crawlers/publishers/).
+"""The outlet registry: every `*.toml` file of `crawlers/outlets/` (one outlet each), plus those of
+an administrator's `crawl.outlets_dir` (a file named like a bundled outlet replaces it).
 
-Each entry's newest parser is checked by tests/crawlers/test_registry.py against a snapshot page in
-crawlers/snapshots/sites/<domain>/ and its expected JSON; an entry without a snapshot fails there.
-Selectors follow each outlet's live layout as known at `valid_from`; when a layout changes, add a
-ParserVersion with the new date and keep the old one.
+Each outlet's layouts are checked by tests/crawlers/test_registry.py against saved pages of that
+layout and their expected fields (tests/data/crawlers/<outlet>/); an outlet without one fails there.
 """
 
 from __future__ import annotations
 
-from crawlers.errors import UnknownOutlet
-from crawlers.outlet import Outlet
-from crawlers.publishers.local import HUEGOV, HUENGAYNAY, TRT
-from crawlers.publishers.national import (
-    BAOVANHOA,
-    CAND,
-    DANTRI,
-    LAODONG,
-    NHANDAN,
-    NLD,
-    THANHNIEN,
-    TIENPHONG,
-    TUOITRE,
-    VIETNAMNET,
-    VNEXPRESS,
-    VOV,
-)
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-OUTLETS: tuple[Outlet, ...] = (
-    HUENGAYNAY,
-    TRT,
-    HUEGOV,
-    BAOVANHOA,
-    VNEXPRESS,
-    TUOITRE,
-    THANHNIEN,
-    DANTRI,
-    VIETNAMNET,
-    NHANDAN,
-    LAODONG,
-    NLD,
-    TIENPHONG,
-    VOV,
-    CAND,
-)
+from core.config import Settings
+from crawlers.errors import OutletFileError, UnknownOutlet
+from crawlers.outlet import Outlet, load_outlet
 
-_BY_NAME = {outlet.name: outlet for outlet in OUTLETS}
+OUTLETS_DIR = Path(__file__).resolve().parent / "outlets"
 
 
-def get_outlet(name: str) -> Outlet:
-    """The registry entry called `name`; UnknownOutlet lists the valid names."""
-    try:
-        return _BY_NAME[name.lower()]
-    except KeyError:
+@dataclass(frozen=True)
+class Registry:
+    outlets: tuple[Outlet, ...]
+
+    def get(self, name: str) -> Outlet:
+        """The entry called `name`; UnknownOutlet lists the valid names."""
+        for outlet in self.outlets:
+            if outlet.name == name.lower():
+                return outlet
         raise UnknownOutlet(
-            f"no outlet named {name!r}; known outlets: {', '.join(sorted(_BY_NAME))} "
+            f"no outlet named {name!r}; known outlets: {', '.join(sorted(o.name for o in self.outlets))} "
             "(see `vigil sources list`)"
-        ) from None
+        )
+
+    def select(self, names: list[str] | None) -> list[Outlet]:
+        """The outlets called `names`, or the whole registry when none are given."""
+        return [self.get(name) for name in names] if names else list(self.outlets)
+
+    def for_host(self, host: str) -> Outlet | None:
+        """The outlet owning a host name (www., m., amp. sub-domains included), or None."""
+        return next((outlet for outlet in self.outlets if outlet.owns(host)), None)
 
 
-def select_outlets(names: list[str] | None) -> list[Outlet]:
-    """The outlets called `names`, or the whole registry when none are given."""
-    if not names:
-        return list(OUTLETS)
-    return [get_outlet(name) for name in names]
+def outlet_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise OutletFileError(
+            f"the outlets folder {folder} does not exist (check crawl.outlets_dir)", key=str(folder)
+        )
+    return sorted(folder.glob("*.toml"))
 
 
-def outlet_for_host(host: str) -> Outlet | None:
-    """The outlet owning a host name (www., m., amp. sub-domains included), or None."""
-    for outlet in OUTLETS:
-        if outlet.owns(host):
-            return outlet
-    return None
+@cache
+def load_registry(extra: Path | None = None) -> Registry:
+    """The bundled outlets and those of `extra`; OutletFileError names a bad file and its key."""
+    by_name: dict[str, Outlet] = {}
+    for folder in (OUTLETS_DIR, *([extra] if extra else [])):
+        for path in outlet_files(folder):
+            outlet = load_outlet(path)
+            by_name[outlet.name] = outlet
+    owners: dict[str, str] = {}
+    for outlet in by_name.values():
+        for domain in (outlet.domain, *outlet.aliases):
+            if owners.setdefault(domain, outlet.name) != outlet.name:
+                raise OutletFileError(
+                    f"{domain} belongs to both {owners[domain]} and {outlet.name}: a domain has one outlet",
+                    key=f"{outlet.name}.domain",
+                )
+    return Registry(tuple(by_name.values()))
+
+
+def registry_for(settings: Settings) -> Registry:
+    """The registry this deployment crawls (bundled outlets + `crawl.outlets_dir`)."""
+    return load_registry(settings.crawl.outlets_dir)
+
+
+BUNDLED = load_registry(None)
+OUTLETS = BUNDLED.outlets

@@ -23,7 +23,7 @@ from crawlers.context import CrawlContext
 from crawlers.errors import CrawlFailed
 from crawlers.health import record_health
 from crawlers.outlet import Outlet
-from crawlers.registry import select_outlets
+from crawlers.registry import registry_for
 from crawlers.settings import scrapy_settings
 from crawlers.spiders.press import PressSpider
 from crawlers.state import CrawlState
@@ -85,7 +85,7 @@ def run_crawl(
     progress: bool = False,
 ) -> CrawlSummary:
     """Crawl the named outlets (default: `crawl.outlets`, or the whole registry) into the store."""
-    chosen = select_outlets(outlets or settings.crawl.outlets or None)
+    chosen = registry_for(settings).select(outlets or settings.crawl.outlets or None)
     return crawl_outlets(settings, chosen, limit=limit, base_url=base_url, progress=progress)
 
 

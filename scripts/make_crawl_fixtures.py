@@ -1,11 +1,13 @@
 """Build the bundled snapshot sites of the outlet registry from real Vietnamese news text.
 
-Stage 1 (needs ../shared/data): copy the texts used into crawlers/snapshots/corpus.jsonl
+Stage 1 (needs ../shared/data): copy the texts used into vigil/snapshots/corpus.jsonl
   - full articles (headline, lead, body) from vntc-10topics,
   - briefs (headline + one paragraph) from vn-rss-items-2025-2026 (Huế mentions) and baomoi-tc201805.
 Stage 2 (repo only): render, for every outlet, article pages in that outlet's layout, RSS feeds at the
 registry's feed paths, a news sitemap, robots.txt, a route table, and the expected parser output
-(taken from the texts put on the page, never from running a parser).
+(taken from the texts put on the page, never from running a parser): the demo's snapshot sites
+(vigil/snapshots/sites), and one page per layout version of every outlet for the parser tests
+(tests/data/crawlers/<outlet>/layout-<valid_from>.html.gz + .json: URL, layout, expected fields).
 
     .venv/bin/python scripts/make_crawl_fixtures.py            # both stages
     .venv/bin/python scripts/make_crawl_fixtures.py --no-copy  # stage 2 from the bundled corpus
@@ -14,10 +16,13 @@ registry's feed paths, a news sitemap, robots.txt, a route table, and the expect
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import gzip
 import json
 import random
 import shutil
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,16 +31,17 @@ sys.path.insert(0, str(ROOT))
 
 from crawlers.outlet import Outlet  # noqa: E402  (path set up above)
 from crawlers.registry import OUTLETS  # noqa: E402
-from crawlers.snapshots.corpus import (  # noqa: E402
+from vigil.snapshots.corpus import (  # noqa: E402
     CORPUS_FILE,
     CorpusText,
     expected_fields,
     load_corpus,
     make_spec,
 )
-from crawlers.snapshots.templates import ArticleSpec, render_article, render_news_sitemap, render_rss  # noqa: E402
+from vigil.snapshots.templates import ArticleSpec, render_article, render_news_sitemap, render_rss  # noqa: E402
 
-SNAPSHOTS = ROOT / "crawlers" / "snapshots"
+FIXTURES = ROOT / "tests" / "data" / "crawlers"
+SNAPSHOTS = ROOT / "vigil" / "snapshots"
 SITES = SNAPSHOTS / "sites"
 EXPECTED = SNAPSHOTS / "expected"
 SEED = 20261128
@@ -156,8 +162,9 @@ def plan(texts: list[CorpusText]) -> dict[str, list[ArticleSpec]]:
     hue_iter, full_iter, brief_iter = iter(full_hue), iter(full), iter(briefs)
     for outlet in [*local, *national]:
         pool = hue_iter if outlet.scope == "local" else full_iter
-        picks = [next(pool) for _ in range(FULL_PER_OUTLET)]
-        picks.append(next(brief_iter))
+        picks = [next(pool) for _ in range(FULL_PER_OUTLET if outlet.scope != "regional" else 2)]
+        brief = next(brief_iter, None)  # one outlet more than briefs: the last goes without
+        picks += [brief] if brief else []
         chosen[outlet.name] = [make_spec(outlet.name, outlet.domain, text, i) for i, text in enumerate(picks)]
     # One story carried by three outlets: copied verbatim by Huế Ngày Nay, re-headlined by Báo Văn Hóa.
     story = full_hue[-1]
@@ -168,19 +175,20 @@ def plan(texts: list[CorpusText]) -> dict[str, list[ArticleSpec]]:
 
 
 def write_site(outlet: Outlet, specs: list[ArticleSpec]) -> None:
-    site = SITES / outlet.domain
-    routes: dict[str, dict[str, str]] = {}
+    """The outlet's pages, feeds and sitemaps, each under the site of its host (an outlet may have two)."""
+    routes: dict[str, dict[str, dict[str, str]]] = {}
 
-    def put(path: str, name: str, content: str, content_type: str) -> None:
-        target = site / name
+    def put(url: str, name: str, content: str, content_type: str) -> None:
+        host = urlsplit(url).hostname or outlet.domain
+        target = SITES / host / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content, encoding="utf-8")
-        routes[path] = {"file": name, "type": content_type}
+        routes.setdefault(host, {})[_route_path(url)] = {"file": name, "type": content_type}
 
     expected = []
     for number, spec in enumerate(specs):
         name = f"articles/{number:02d}.html"
-        put(spec.path, name, render_article(spec), "text/html; charset=utf-8")
+        put(spec.url, name, render_article(spec), "text/html; charset=utf-8")
         expected.append(
             {"url": spec.url, "file": f"{outlet.domain}/{name}", "expected": expected_fields(spec)}
         )
@@ -188,36 +196,77 @@ def write_site(outlet: Outlet, specs: list[ArticleSpec]) -> None:
     private = ArticleSpec(
         **{**specs[0].__dict__, "path": "/private/ban-nhap-chua-duyet.html", "title": "Bản nháp"}
     )
-    put(private.path, "articles/private.html", render_article(private), "text/html; charset=utf-8")
+    put(private.url, "articles/private.html", render_article(private), "text/html; charset=utf-8")
     main_feed = [specs[i] for i in range(len(specs)) if i != 2] + [private]
+    home = f"https://{outlet.domain}/"
     put(
-        _route_path(outlet.feeds[0]),
+        outlet.feeds[0],
         "feeds/0.xml",
-        render_rss(outlet.title, f"https://{outlet.domain}/", main_feed),
+        render_rss(outlet.title, home, main_feed),
         "application/rss+xml; charset=utf-8",
     )
     for index, feed in enumerate(outlet.feeds[1:], start=1):
         put(
-            _route_path(feed),
+            feed,
             f"feeds/{index}.xml",
-            render_rss(outlet.title, f"https://{outlet.domain}/", specs[:1]),
+            render_rss(outlet.title, home, specs[:1]),
             "application/rss+xml; charset=utf-8",
         )
     for index, sitemap in enumerate(outlet.sitemaps):
         put(
-            _route_path(sitemap),
+            sitemap,
             f"sitemaps/{index}.xml",
             render_news_sitemap(specs, outlet.title),
             "application/xml; charset=utf-8",
         )
-    robots = "User-agent: *\nDisallow: /private/\n" + "".join(f"Sitemap: {s}\n" for s in outlet.sitemaps)
-    put("/robots.txt", "robots.txt", robots, "text/plain; charset=utf-8")
-    (site / "routes.json").write_text(
-        json.dumps(routes, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
-    )
+    for host in list(routes):
+        robots = "User-agent: *\nDisallow: /private/\n" + "".join(
+            f"Sitemap: {s}\n" for s in outlet.sitemaps if urlsplit(s).hostname == host
+        )
+        put(f"https://{host}/robots.txt", "robots.txt", robots, "text/plain; charset=utf-8")
+    for host, table in routes.items():
+        (SITES / host / "routes.json").write_text(
+            json.dumps(table, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+        )
     (EXPECTED / f"{outlet.name}.json").write_text(
         json.dumps(expected, ensure_ascii=False, indent=1), encoding="utf-8"
     )
+
+
+def write_layout_fixtures(chosen: dict[str, list[ArticleSpec]]) -> int:
+    """One page per layout version of every outlet, dated inside the layout's validity."""
+    written = 0
+    for outlet in OUTLETS:
+        folder = FIXTURES / outlet.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("layout-*"):
+            old.unlink()
+        for version in outlet.parsers:
+            later = [
+                v.valid_from
+                for v in outlet.parsers
+                if v.valid_from > version.valid_from and v.hosts == version.hosts
+            ]
+            day = min(later) - timedelta(days=40) if later else None
+            spec = chosen[outlet.name][0]
+            domain = version.hosts[0] if version.hosts else outlet.domain
+            published = (
+                spec.published.replace(year=day.year, month=day.month, day=day.day) if day else spec.published
+            )
+            spec = dataclasses.replace(spec, domain=domain, published=published)
+            name = f"layout-{version.valid_from.isoformat()}"
+            html = render_article(spec, version.valid_from.isoformat())
+            (folder / f"{name}.html.gz").write_bytes(gzip.compress(html.encode("utf-8"), mtime=0))
+            case = {
+                "url": spec.url,
+                "layout": version.valid_from.isoformat(),
+                "expected": expected_fields(spec),
+            }
+            (folder / f"{name}.json").write_text(
+                json.dumps(case, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            )
+            written += 1
+    return written
 
 
 def build_sites() -> None:
@@ -229,6 +278,8 @@ def build_sites() -> None:
     chosen = plan(texts)
     for outlet in OUTLETS:
         write_site(outlet, chosen[outlet.name])
+    pages = write_layout_fixtures(chosen)
+    print(f"fixtures: {pages} layout pages -> {FIXTURES.relative_to(ROOT)}")
     print(
         f"sites: {len(OUTLETS)} outlets, {sum(len(v) for v in chosen.values())} articles "
         f"-> {SITES.relative_to(ROOT)}"

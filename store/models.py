@@ -69,7 +69,12 @@ class Article(BaseModel):
     @property
     def id(self) -> str:
         """Stable id: the canonical URL when known, else the URL."""
-        return stable_id("article", self.canonical_url or self.url)
+        return article_id(self.canonical_url or self.url)
+
+
+def article_id(url: str) -> str:
+    """The one id of an article, from its canonical URL: the same article crawled twice is one document."""
+    return stable_id("article", url)
 
 
 class SecurityEvent(BaseModel):

@@ -15,6 +15,7 @@ from core.config import config_file_of
 from core.console import CliState, console, settings_from
 from core.errors import VigilError
 from crawlers.cli import crawl_app, sources_app
+from crawlers.registry import registry_for
 from nlp.cli import app as nlp_app
 from secmon.cli import incidents_app, logs_app, rules_app
 from store.errors import StoreError
@@ -56,8 +57,9 @@ def config_check(ctx: typer.Context) -> None:
     """Validate the configuration and print the effective values (secrets hidden)."""
     settings = settings_from(ctx)
     check_references(settings, config_file(ctx))
+    outlets = registry_for(settings).outlets  # the outlet files too (bundled and crawl.outlets_dir)
     typer.echo(settings.model_dump_json(indent=2))
-    console.print("[green]configuration is valid[/green]")
+    console.print(f"[green]configuration is valid[/green] ({len(outlets)} outlets)")
 
 
 @store_app.command("init")

@@ -28,11 +28,11 @@ from core.config import AssetSettings, LogSource, SecmonSettings, Settings, Stor
 from core.console import console
 from core.errors import ConfigError, VigilError
 from crawlers.runner import run_crawl
-from crawlers.snapshots import SnapshotSite
 from secmon.pipeline import Ingester
 from store.factory import open_store
 from store.protocol import Store
 from vigil.main_job import Service
+from vigil.snapshots import SnapshotSite
 
 SAMPLE_SUFFIXES = {".log", ".json", ".jsonl"}
 # The sample file names say what produced them; "auto" sniffs the rest.

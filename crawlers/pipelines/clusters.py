@@ -9,11 +9,10 @@ distinct outlets that carried it. Articles indexed earlier learn the new count t
 
 from __future__ import annotations
 
-from typing import Any
-
 from scrapy.crawler import Crawler
 
 from crawlers.context import crawl_context
+from crawlers.item import ArticleItem
 from crawlers.state import CrawlState
 from nlp.fingerprint import (
     SAME_STORY,
@@ -24,7 +23,6 @@ from nlp.fingerprint import (
     signature_from_bytes,
     to_hex,
 )
-from store.ids import stable_id
 
 
 class StoryClusterPipeline:
@@ -43,9 +41,10 @@ class StoryClusterPipeline:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("clusters", len(self.clusters))
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        article_id = stable_id("article", item["canonical_url"])
-        text = "\n".join((item.get("sapo") or "", item.get("body") or ""))
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
+        article_id = article.id
+        text = "\n".join((article.sapo, article.body))
         simple, signature = fingerprints(text)
         band_keys = bands(signature)
         best: tuple[float, str] | None = None
@@ -57,12 +56,12 @@ class StoryClusterPipeline:
         cluster_id = best[1] if best else article_id
         self.crawler.stats.inc_value("pipeline/cluster/joined" if best else "pipeline/cluster/new")
         self.state.add_to_cluster(
-            band_keys, signature_bytes(signature), cluster_id, item["outlet"], article_id
+            band_keys, signature_bytes(signature), cluster_id, article.outlet, article_id
         )
         outlets, members = self.state.cluster_members(cluster_id)
-        item["fingerprint"] = to_hex(simple)
-        item["story_cluster"] = cluster_id
-        item["story_outlets"] = max(outlets, 1)
-        item["_story_members"] = [member for member in members if member != article_id] if best else []
+        article.fingerprint = to_hex(simple)
+        article.story_cluster = cluster_id
+        article.story_outlets = max(outlets, 1)
+        item.story_members = [member for member in members if member != article_id] if best else []
         self.clusters.add(cluster_id)
         return item

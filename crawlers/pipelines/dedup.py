@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawlers.context import crawl_context
+from crawlers.item import ArticleItem
 from crawlers.state import CrawlState, content_key, url_key
 from crawlers.urls import canonical_url
-from store.ids import stable_id
+from store.models import Article
 
 
 class CanonicalUrlPipeline:
@@ -26,9 +26,10 @@ class CanonicalUrlPipeline:
     def from_crawler(cls, crawler: Crawler) -> CanonicalUrlPipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        url = canonical_url(item["url"])
-        declared = item.get("canonical_url") or ""
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
+        url = canonical_url(article.url)
+        declared = article.canonical_url
         assert self.crawler.stats is not None
         if declared:
             candidate = canonical_url(declared)
@@ -36,15 +37,15 @@ class CanonicalUrlPipeline:
                 url = candidate
             else:
                 self.crawler.stats.inc_value("pipeline/canonical/offsite_ignored")
-        if url != item["url"]:
+        if url != article.url:
             self.crawler.stats.inc_value("pipeline/canonical/rewritten")
-        item["canonical_url"] = url
+        article.canonical_url = url
         return item
 
 
-def content_hash(item: dict[str, Any]) -> str:
+def content_hash(article: Article) -> str:
     """Same outlet, same words: spacing and case do not matter (tone marks are already normalised)."""
-    text = "\n".join((item.get("outlet") or "", item.get("title") or "", item.get("body") or ""))
+    text = "\n".join((article.outlet, article.title, article.body))
     return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
 
 
@@ -59,11 +60,11 @@ class ExactDedupPipeline:
     def from_crawler(cls, crawler: Crawler) -> ExactDedupPipeline:
         return cls(crawler, crawl_context(crawler).state)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        item["content_hash"] = content_hash(item)
-        article_id = stable_id("article", item["canonical_url"])
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
+        article.content_hash = content_hash(article)
         taken = self.state.claim(
-            [url_key(item["canonical_url"]), content_key(item["content_hash"])], article_id
+            [url_key(article.canonical_url), content_key(article.content_hash)], article.id
         )
         assert self.crawler.stats is not None
         if taken is not None:

@@ -18,7 +18,7 @@ from twisted.internet.defer import Deferred
 
 from core.config import Settings
 from crawlers.context import crawl_context
-from crawlers.pipelines import to_article
+from crawlers.item import ArticleItem
 from nlp.watchlists import as_watchlist
 from store.protocol import Store
 from store.query import RecordKind
@@ -43,7 +43,7 @@ class EnrichPipeline:
         self.store = store
         self.watchlists: list[Any] = []
         self.failures = 0
-        self.waiting: list[tuple[dict[str, Any], Deferred[dict[str, Any]]]] = []
+        self.waiting: list[tuple[ArticleItem, Deferred[ArticleItem]]] = []
         self.timer: Any = None
 
     @classmethod
@@ -61,14 +61,14 @@ class EnrichPipeline:
             records = self.store.list_records(RecordKind.watchlists, limit=10_000)
             self.watchlists = [as_watchlist(record) for record in records]
 
-    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
         """Wait for a batch: items are classified together, up to BATCH_SIZE at a time or after
         MAX_WAIT_SECONDS (the models are ~2x cheaper per article in batches)."""
         assert self.crawler.stats is not None
         if self.failures >= MAX_FAILURES:
             self.crawler.stats.inc_value("pipeline/enrich/skipped")
             return item
-        waiter: Deferred[dict[str, Any]] = Deferred()
+        waiter: Deferred[ArticleItem] = Deferred()
         self.waiting.append((item, waiter))
         if len(self.waiting) >= BATCH_SIZE:
             self._run_batch()
@@ -91,7 +91,7 @@ class EnrichPipeline:
         model_dir = self.settings.nlp.model_dir if self.settings else None
         try:
             enriched = self.enrich_batch(
-                [to_article(item) for item, _ in batch], self.watchlists, model_dir=model_dir
+                [item.article for item, _ in batch], self.watchlists, model_dir=model_dir
             )
         except Exception as exc:  # a model failure must not lose articles: index them unenriched
             self.failures += 1
@@ -108,8 +108,7 @@ class EnrichPipeline:
             self.crawler.stats.inc_value("pipeline/enrich/items", len(batch))
         for index, (item, waiter) in enumerate(batch):
             if enriched is not None:
-                for key in ("topic", "topic_score", "tone", "tone_score", "entities", "watchlists"):
-                    item[key] = getattr(enriched[index], key)
+                item.article = enriched[index]
             waiter.callback(item)
 
     def close_spider(self) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from crawlers.context import crawl_context
-from crawlers.pipelines import to_article
+from crawlers.item import ArticleItem
 from crawlers.state import CrawlState
 from store.models import Article
 from store.protocol import Store
@@ -41,11 +40,11 @@ class IndexPipeline:
             raise NotConfigured("indexing switched off")
         return cls(crawler, context.store, context.state, context.settings.store.batch_size)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        article = to_article(item)
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
         self.pending[article.id] = article
         self.new_per_outlet[article.outlet] = self.new_per_outlet.get(article.outlet, 0) + 1
-        for member in item.get("_story_members") or []:
+        for member in item.story_members:
             self._update_story_count(member, article.story_outlets)
         if len(self.pending) + len(self.updates) >= self.batch_size:
             self.flush()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawlers.item import ArticleItem
 from nlp.normalize import normalize
 
 log = logging.getLogger(__name__)
@@ -25,20 +25,21 @@ class ValidatePipeline:
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         return cls(crawler, crawler.settings.getint("VIGIL_MIN_BODY_CHARS", MIN_BODY_CHARS))
 
-    def _drop(self, item: dict[str, Any], reason: str) -> DropItem:
+    def _drop(self, item: ArticleItem, reason: str) -> DropItem:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"pipeline/validate/dropped/{reason}")
-        self.crawler.stats.inc_value(f"outlet/{item.get('outlet')}/dropped/{reason}")
-        log.warning("dropping %s: %s", item.get("url"), reason)
+        self.crawler.stats.inc_value(f"outlet/{item.article.outlet}/dropped/{reason}")
+        log.warning("dropping %s: %s", item.article.url, reason)
         return DropItem(reason)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        if not (item.get("title") or "").strip():
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
+        if not article.title.strip():
             raise self._drop(item, "missing_title")
-        if len((item.get("body") or "").strip()) < self.min_body:
+        if len(article.body.strip()) < self.min_body:
             raise self._drop(item, "missing_body")
         assert self.crawler.stats is not None
-        if item.get("published_at") is None:
+        if article.published_at is None:
             self.crawler.stats.inc_value("pipeline/validate/no_date")
         self.crawler.stats.inc_value("pipeline/validate/passed")
         return item
@@ -54,15 +55,19 @@ class NormalisePipeline:
     def from_crawler(cls, crawler: Crawler) -> NormalisePipeline:
         return cls(crawler)
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        for key in ("title", "sapo", "category"):
-            item[key] = normalize(item.get(key) or "")
-        paragraphs = [normalize(part) for part in (item.get("body") or "").split("\n")]
-        item["body"] = "\n\n".join(part for part in paragraphs if part)
-        for key in ("authors", "tags"):
-            item[key] = list(
-                dict.fromkeys(normalize(value) for value in item.get(key) or [] if normalize(value))
-            )
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article = item.article
+        article.title = normalize(article.title)
+        article.sapo = normalize(article.sapo)
+        article.category = normalize(article.category)
+        paragraphs = [normalize(part) for part in article.body.split("\n")]
+        article.body = "\n\n".join(part for part in paragraphs if part)
+        article.authors = _unique(article.authors)
+        article.tags = _unique(article.tags)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("pipeline/normalise/items")
         return item
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(text for text in map(normalize, values) if text))

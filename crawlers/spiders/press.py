@@ -29,8 +29,9 @@ from crawlers.context import crawl_context
 from crawlers.dates import parse_vn_date
 from crawlers.decode import decode_html
 from crawlers.extract import parse_page
+from crawlers.item import ArticleItem
 from crawlers.outlet import Outlet
-from crawlers.registry import select_outlets
+from crawlers.registry import BUNDLED
 from crawlers.state import CrawlState, url_key
 from crawlers.urls import canonical_url, to_fetch_url
 
@@ -89,7 +90,7 @@ class PressSpider(scrapy.Spider):
         """Vigil passes Outlet entries; a comma-separated string names registry outlets."""
         super().__init__(**kwargs)
         if outlets is None or isinstance(outlets, str):
-            outlets = select_outlets([name for name in (outlets or "").split(",") if name] or None)
+            outlets = BUNDLED.select([name for name in (outlets or "").split(",") if name] or None)
         self.outlets = {outlet.name: outlet for outlet in outlets}
         self.base_url = base_url
         self.limit = int(limit) if limit is not None else None
@@ -226,7 +227,7 @@ class PressSpider(scrapy.Spider):
                 yield from self._article(loc, outlet, "sitemap")
 
     # articles ------------------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         outlet = self.outlets[response.meta["outlet"]]
         public_url = response.meta["public_url"]
         self._count("pages/fetched", outlet.name)
@@ -240,15 +241,19 @@ class PressSpider(scrapy.Spider):
         if codec != "utf-8":
             self._count(f"pages/charset_{codec}", outlet.name)
         owner = outlet if outlet.owns(urlsplit(public_url).hostname or "") else None
-        parsed = parse_page(html, public_url, owner)
-        if parsed.published_at is None and response.meta.get("listed_published"):
+        item = parse_page(html, public_url, owner)
+        article = item.article
+        if article.published_at is None and response.meta.get("listed_published"):
             # the page prints no usable date: fall back to the feed's pubDate (same plausibility rules)
-            parsed.published_at = parse_vn_date(response.meta["listed_published"], tz=outlet.timezone)
+            article.published_at = parse_vn_date(response.meta["listed_published"], tz=outlet.timezone)
+            if article.published_at is not None:
+                item.sources["published_at"] = "feed"
             self._count("pages/date_from_feed", outlet.name)
-        item = parsed.model_dump()
-        item["outlet"] = outlet.name
-        item["language"] = outlet.language
-        item["category"] = item.pop("section")
+        article.outlet, article.language = outlet.name, outlet.language
+        # outlet health compares these counts between crawls: a jump means the layout changed
+        self._count("fields/pages", outlet.name)
+        for name in item.fallback_fields():
+            self._count(f"fields/fallback/{name}", outlet.name)
         yield item
 
     def on_error(self, failure: Failure) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from core.config import Settings, load_settings
-from crawlers.snapshots import SnapshotSite
+from vigil.snapshots import SnapshotSite
 
 
 def make_settings(tmp_path: Path, **crawl: Any) -> Settings:

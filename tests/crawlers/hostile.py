@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from crawlers.outlet import Outlet, ParserVersion, Selectors
+from crawlers.outlet import Outlet, ParserVersion
 
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 HUGE_BYTES = 50 * 1024 * 1024
@@ -313,20 +313,19 @@ class HostileServer(ThreadingHTTPServer):
         return Outlet(
             name="hostile",
             title="Báo Thử Thách",
+            scope="local",
             domain="127.0.0.1",
             feeds=(f"{self.base_url}/feed.rss", f"{self.base_url}/broken.rss"),
             sitemaps=(f"{self.base_url}/sitemap.xml.gz", f"{self.base_url}/garbage-sitemap.xml"),
-            parsers=(
+            layouts=(
                 ParserVersion(
                     valid_from=date(2020, 1, 1),
-                    selectors=Selectors(
-                        title=("h1.title",),
-                        sapo=("div.sapo",),
-                        body=("div.body",),
-                        paragraphs="p",
-                        authors=("span.by",),
-                        published=("time.pub",),
-                    ),
+                    title=("h1.title",),
+                    sapo=("div.sapo",),
+                    body=("div.body",),
+                    paragraphs="p",
+                    authors=("span.by",),
+                    published=("time.pub",),
                 ),
             ),
         )

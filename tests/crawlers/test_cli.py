@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawlers.registry import OUTLETS
-from crawlers.snapshots import EXPECTED_DIR, SITES_DIR, SnapshotSite
+from vigil.snapshots import EXPECTED_DIR, SITES_DIR, SnapshotSite
 
 VIGIL = [sys.executable, "-m", "vigil.cli"]
 
@@ -36,8 +36,9 @@ def test_crawl_parse_prints_the_outlet_parser_output_as_json(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["outlet"] == "dantri" and data["parser"].startswith("dantri@")
-    for field in ("title", "sapo", "body", "authors", "published_at", "section", "tags"):
+    for field in ("title", "sapo", "body", "authors", "published_at", "category", "tags"):
         assert data[field] == case["expected"][field], field
+    assert data["sources"]["title"] == data["sources"]["body"] == "selectors"
 
 
 def test_crawl_parse_uses_the_generic_parser_for_unknown_domains(tmp_path: Path) -> None:
@@ -62,7 +63,7 @@ def test_crawl_with_outlet_and_limit_prints_a_summary(tmp_path: Path) -> None:
                 "--outlet",
                 "vnexpress",
                 "--outlet",
-                "trt",
+                "huegov",
                 "--limit",
                 "2",
                 "--base-url",
@@ -96,3 +97,62 @@ def test_sources_list_shows_the_registry(tmp_path: Path, flag: list[str]) -> Non
     assert result.returncode == 0, result.stderr
     for outlet in OUTLETS:
         assert outlet.domain in result.stdout
+
+
+BAD_OUTLET = (
+    'name = "baomoi-x"\ntitle = "X"\nscope = "city"\ndomain = "x.example"\n'
+    "\n[[layouts]]\nvalid_from = 2025-01-01\n"
+)
+
+
+def test_config_and_sources_check_reject_a_bad_outlet_file_naming_file_and_key(tmp_path: Path) -> None:
+    folder = tmp_path / "outlets"
+    folder.mkdir()
+    (folder / "baomoi-x.toml").write_text(BAD_OUTLET, encoding="utf-8")
+    for command in (["config", "check"], ["sources", "check"]):
+        result = _run(command, tmp_path, VIGIL_CRAWL__OUTLETS_DIR=str(folder))
+        assert result.returncode == 2, result.stderr
+        message = result.stderr.replace("\n", "")  # the console wraps long lines
+        assert "baomoi-x.toml: scope: Input should be 'local', 'regional' or 'national'" in message
+        assert "Traceback" not in result.stderr
+
+
+def test_an_outlet_added_as_a_file_is_listed_and_reads_a_saved_page(tmp_path: Path) -> None:
+    folder = tmp_path / "outlets"
+    folder.mkdir()
+    outlet = folder / "baomoi-x.toml"
+    outlet.write_text(
+        BAD_OUTLET.replace('"city"', '"regional"').replace(
+            "[[layouts]]", 'feeds = ["https://x.example/rss"]\n\n[[layouts]]'
+        )
+        + 'title = ["h1.tieu-de"]\nbody = ["div.noi-dung"]\nauthors = ["span.tac-gia"]\n',
+        encoding="utf-8",
+    )
+    listing = _run(["sources", "list", "--json"], tmp_path, VIGIL_CRAWL__OUTLETS_DIR=str(folder))
+    assert listing.returncode == 0, listing.stderr
+    added = [row for row in json.loads(listing.stdout) if row["name"] == "baomoi-x"]
+    assert added and added[0]["scope"] == "regional" and added[0]["urls_checked"] is None
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html><head><meta property="article:published_time" content="2026-03-02T08:00:00+07:00"></head>'
+        "<body>"
+        '<h1 class="tieu-de">Đà Nẵng đón khách</h1><div class="noi-dung"><p>'
+        + "Du khách đến Đà Nẵng dịp lễ tăng mạnh. " * 5
+        + '</p></div><span class="tac-gia">Bài: Ngọc Hà</span></body></html>',
+        encoding="utf-8",
+    )
+    parsed = _run(
+        ["crawl", "parse", "--outlet-file", str(outlet), "--url", "https://x.example/a.html", str(page)],
+        tmp_path,
+    )
+    assert parsed.returncode == 0, parsed.stderr
+    data = json.loads(parsed.stdout)
+    assert data["outlet"] == "baomoi-x" and data["parser"] == "baomoi-x@2025-01-01"
+    assert data["title"] == "Đà Nẵng đón khách" and data["authors"] == ["Ngọc Hà"]
+    assert data["published_at"] == "2026-03-02T08:00:00+07:00"
+    assert data["sources"] == {
+        "title": "selectors",
+        "body": "selectors",
+        "authors": "selectors",
+        "published_at": "meta",
+    }

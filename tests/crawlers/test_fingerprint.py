@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import random
 
-from crawlers.snapshots.corpus import load_corpus
 from nlp.fingerprint import (
     bands,
     distance,
@@ -19,6 +18,7 @@ from nlp.fingerprint import (
     simhash,
     to_hex,
 )
+from vigil.snapshots.corpus import load_corpus
 
 
 def _texts() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,16 +12,18 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawlers.context import CrawlContext
+from crawlers.item import ArticleItem
 from crawlers.pipelines import PIPELINES
 from crawlers.pipelines.clusters import StoryClusterPipeline
 from crawlers.pipelines.dedup import CanonicalUrlPipeline, ExactDedupPipeline
 from crawlers.pipelines.enrich import EnrichPipeline
 from crawlers.pipelines.index import IndexPipeline
 from crawlers.pipelines.text import NormalisePipeline, ValidatePipeline
-from crawlers.snapshots.corpus import load_corpus
 from crawlers.state import CrawlState
+from store.models import Article
 from store.protocol import Store
 from tests.crawlers.conftest import make_settings
+from vigil.snapshots.corpus import load_corpus
 
 
 @pytest.fixture
@@ -42,9 +45,9 @@ def _crawler(tmp_path: Path, states: list[CrawlState], store: Store | None = Non
     return crawler
 
 
-def _item(**fields: Any) -> dict[str, Any]:
+def _item(**fields: Any) -> ArticleItem:
     text = next(t for t in load_corpus() if t.role == "article")
-    item: dict[str, Any] = {
+    values: dict[str, Any] = {
         "url": "https://vnexpress.net/a-1.html?utm_source=x",
         "outlet": "vnexpress",
         "title": text.title,
@@ -55,8 +58,8 @@ def _item(**fields: Any) -> dict[str, Any]:
         "category": "Thời sự",
         "canonical_url": "",
     }
-    item.update(fields)
-    return item
+    values.update(fields)
+    return ArticleItem(Article(**values))
 
 
 def test_pipelines_run_in_the_documented_order() -> None:
@@ -83,7 +86,7 @@ def test_validate_drops_with_a_counted_reason(
     with pytest.raises(DropItem, match=reason):
         pipeline.process_item(_item(**fields))
     assert crawler.stats.get_value(f"pipeline/validate/dropped/{reason}") == 1
-    assert pipeline.process_item(_item())["title"]
+    assert pipeline.process_item(_item()).article.title
     assert crawler.stats.get_value("pipeline/validate/passed") == 1
 
 
@@ -93,9 +96,9 @@ def test_normalise_applies_nfc_and_keeps_paragraphs(tmp_path: Path, states: list
     item = pipeline.process_item(
         _item(title=f"  {decomposed}  ", body="Đoạn   một.\n\n\nĐoạn hai.", authors=["A", "A", " "])
     )
-    assert item["title"] == "Thủa Thiên Huế"
-    assert item["body"] == "Đoạn một.\n\nĐoạn hai."
-    assert item["authors"] == ["A"]
+    assert item.article.title == "Thủa Thiên Huế"
+    assert item.article.body == "Đoạn một.\n\nĐoạn hai."
+    assert item.article.authors == ["A"]
 
 
 def test_canonical_prefers_a_same_site_rel_canonical_and_ignores_an_offsite_one(
@@ -104,25 +107,25 @@ def test_canonical_prefers_a_same_site_rel_canonical_and_ignores_an_offsite_one(
     crawler = _crawler(tmp_path, states)
     pipeline = CanonicalUrlPipeline.from_crawler(crawler)
     same = pipeline.process_item(_item(canonical_url="https://vnexpress.net/a-1.html"))
-    assert same["canonical_url"] == "https://vnexpress.net/a-1.html"
+    assert same.article.canonical_url == "https://vnexpress.net/a-1.html"
     offsite = pipeline.process_item(_item(canonical_url="https://other.example/copy.html"))
-    assert offsite["canonical_url"] == "https://vnexpress.net/a-1.html"
+    assert offsite.article.canonical_url == "https://vnexpress.net/a-1.html"
     assert crawler.stats.get_value("pipeline/canonical/offsite_ignored") == 1
 
 
 def test_exact_dedup_persists_across_crawler_instances(tmp_path: Path, states: list[CrawlState]) -> None:
     first = ExactDedupPipeline.from_crawler(_crawler(tmp_path, states))
     item = _item(canonical_url="https://vnexpress.net/a-1.html")
-    assert first.process_item(dict(item))["content_hash"]
+    assert first.process_item(copy.deepcopy(item)).article.content_hash
     crawler = _crawler(tmp_path, states)
     second = ExactDedupPipeline.from_crawler(crawler)  # a later run, same state file
     with pytest.raises(DropItem, match="duplicate_url"):
-        second.process_item(dict(item))
+        second.process_item(copy.deepcopy(item))
     with pytest.raises(DropItem, match="duplicate_content"):
         second.process_item(
-            {**item, "canonical_url": "https://vnexpress.net/a-1-copy.html", "title": item["title"].upper()}
+            _item(canonical_url="https://vnexpress.net/a-1-copy.html", title=item.article.title.upper())
         )
-    other_outlet = {**item, "canonical_url": "https://tuoitre.vn/a-1.htm", "outlet": "tuoitre"}
+    other_outlet = _item(canonical_url="https://tuoitre.vn/a-1.htm", outlet="tuoitre")
     assert second.process_item(other_outlet)  # syndication is not a duplicate: it is a story cluster
     assert crawler.stats.get_value("duplicates") == 2
 
@@ -130,12 +133,12 @@ def test_exact_dedup_persists_across_crawler_instances(tmp_path: Path, states: l
 def test_story_cluster_groups_copies_and_counts_outlets(tmp_path: Path, states: list[CrawlState]) -> None:
     pipeline = StoryClusterPipeline.from_crawler(_crawler(tmp_path, states))
     original = pipeline.process_item(_item(canonical_url="https://vnexpress.net/a-1.html"))
-    copy = pipeline.process_item(
+    copied = pipeline.process_item(
         _item(
             canonical_url="https://tuoitre.vn/b.htm",
             outlet="tuoitre",
             title="Tít khác",
-            body=_item()["body"] + " (Theo TTXVN)",
+            body=_item().article.body + " (Theo TTXVN)",
         )
     )
     other = pipeline.process_item(
@@ -146,9 +149,9 @@ def test_story_cluster_groups_copies_and_counts_outlets(tmp_path: Path, states: 
             body="Một câu chuyện hoàn toàn khác về thời tiết ở Huế hôm nay.",
         )
     )
-    assert copy["story_cluster"] == original["story_cluster"] != other["story_cluster"]
-    assert copy["story_outlets"] == 2 and other["story_outlets"] == 1
-    assert copy["_story_members"] == [original["story_cluster"]]
+    assert copied.article.story_cluster == original.article.story_cluster != other.article.story_cluster
+    assert copied.article.story_outlets == 2 and other.article.story_outlets == 1
+    assert copied.story_members == [original.article.story_cluster]
 
 
 def test_enrichment_is_not_configured_when_switched_off(tmp_path: Path, states: list[CrawlState]) -> None:

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.registry import select_outlets
+from crawlers.registry import BUNDLED
 from crawlers.runner import crawl_outlets
 from crawlers.settings import job_dir
-from crawlers.snapshots import EXPECTED_DIR, SnapshotSite
 from store.factory import open_store
 from store.query import Kind, SearchQuery
 from tests.crawlers.conftest import make_settings
+from vigil.snapshots import EXPECTED_DIR, SnapshotSite
 
 pytestmark = pytest.mark.slow
 
 
 def test_an_interrupted_crawl_resumes_and_completes(tmp_path: Path, snapshot_site: SnapshotSite) -> None:
     settings = make_settings(tmp_path, concurrency_per_domain=1)
-    outlets = select_outlets(["vnexpress", "tuoitre", "vov"])
+    outlets = BUNDLED.select(["vnexpress", "tuoitre", "vov"])
     expected = sum(len(json.loads((EXPECTED_DIR / f"{o.name}.json").read_text())) for o in outlets)
     jobs = job_dir(settings)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,12 +15,14 @@ pytestmark = pytest.mark.slow
 
 def test_an_outlet_entry_can_allow_a_private_host(tmp_path: Path) -> None:
     with HostileServer() as server:
-        outlet = replace(server.outlet(), feeds=(f"{server.base_url}/local-feed.rss",), sitemaps=())
+        outlet = server.outlet().model_copy(
+            update={"feeds": (f"{server.base_url}/local-feed.rss",), "sitemaps": ()}
+        )
         blocked = crawl_outlets(make_settings(tmp_path / "a"), [outlet])
         assert "/secret" not in server.hits
         assert blocked.errors_by_reason == {"ssrf_blocked": 1}
         allowed = crawl_outlets(
-            make_settings(tmp_path / "b"), [replace(outlet, allow_private_hosts=("localhost",))]
+            make_settings(tmp_path / "b"), [outlet.model_copy(update={"allow_private_hosts": ("localhost",)})]
         )
         assert server.hits["/secret"] == 1
     assert allowed.articles == 1 and allowed.errors_by_reason == {}

@@ -1,1 +1,0 @@
-"""Registry entries, grouped like fundus publishers; `crawlers.registry` assembles them."""
