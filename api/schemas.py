@@ -194,6 +194,9 @@ class IncidentPublic(BaseModel):
     audit: list[AuditPublic] = []
     updated_at: datetime
     version: int
+    last_change: str | None = Field(
+        default=None, description="incident.opened, incident.updated or incident.escalated"
+    )
 
 
 class IncidentPage(BaseModel):

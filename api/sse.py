@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import SecurityKey, StoreDep
 from api.errors import BadParameter
 from api.schemas import IncidentPublic
+from secmon.incidents import event_name
 from store.protocol import Store
 from store.query import Kind, Range, SearchQuery, SortField
 
@@ -48,7 +49,7 @@ def parse_event_id(value: str) -> tuple[datetime, str, int]:
 
 
 def format_event(incident: IncidentPublic) -> str:
-    kind = "incident.new" if incident.version == 1 else "incident.updated"
+    kind = event_name(incident.last_change, incident.version).value  # as webhooks name it
     data = json.dumps(incident.model_dump(mode="json"), ensure_ascii=False)
     return f"id: {event_id(incident)}\nevent: {kind}\ndata: {data}\n\n"
 
@@ -93,7 +94,12 @@ class IncidentFeed:
     "/alerts/stream",
     response_class=StreamingResponse,
     response_model=None,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "incident.new / incident.updated"}},
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "incident.opened / incident.updated / incident.escalated (the webhooks' names)",
+        }
+    },
     summary="Live stream of new and updated incidents (Server-Sent Events)",
 )
 async def alert_stream(

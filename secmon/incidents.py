@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from secmon.detect.engine import Detection
@@ -21,6 +22,22 @@ from store.ids import stable_id
 from store.models import SEVERITY_RANK, AuditEntry, Incident, IncidentStatus, Note, Severity, utcnow
 from store.protocol import Store
 from store.query import Kind, SearchQuery, SortField, Term
+
+
+class IncidentEvent(StrEnum):
+    """What a change did to an incident: one name for the alert stream (SSE) and for webhooks."""
+
+    opened = "incident.opened"
+    updated = "incident.updated"
+    escalated = "incident.escalated"
+
+
+def event_name(last_change: str | None, version: int) -> IncidentEvent:
+    """The event an incident's version is announced as (its `last_change`; inferred for older records)."""
+    if last_change:
+        return IncidentEvent(last_change)
+    return IncidentEvent.opened if version == 1 else IncidentEvent.updated
+
 
 MAX_EVENT_IDS = 200
 MAX_ENTITY_VALUES = 50
@@ -71,7 +88,7 @@ def _absorb(incident: Incident, detection: Detection) -> bool:
         return False
     incident.event_ids = (incident.event_ids + fresh)[-MAX_EVENT_IDS:]
     incident.event_count += len(fresh)
-    incident.first_seen = min(incident.first_seen, detection.timestamp)
+    incident.first_seen = min(incident.first_seen, first_event(detection))
     incident.last_seen = max(incident.last_seen, detection.timestamp)
     if SEVERITY_RANK[detection.severity] > SEVERITY_RANK[incident.severity]:
         incident.audit.append(
@@ -82,13 +99,25 @@ def _absorb(incident: Incident, detection: Detection) -> bool:
     _merge_entities(incident.entities, {"vigil.rule": [detection.rule_id]})
     if detection.victim:
         _merge_entities(incident.entities, {"victim": [detection.victim]})
-    if detection.severity_reason:
-        _merge_entities(incident.entities, {"severity.reason": [detection.severity_reason]})
+    _merge_entities(incident.entities, {"severity.reason": [severity_reason(detection)]})
     for tag in detection.tags:
         if tag not in incident.tags:
             incident.tags.append(tag)
     incident.updated_at = utcnow()
     return True
+
+
+def first_event(detection: Detection) -> datetime:
+    """When the attack began: the earliest evidence event, not the one that crossed the threshold."""
+    first = detection.first_event_at
+    return min(first, detection.timestamp) if first is not None else detection.timestamp
+
+
+def severity_reason(detection: Detection) -> str:
+    """Why the detection has its severity: the rule's level, weighed by the asset's criticality if any."""
+    return detection.severity_reason or (
+        f"rule {detection.level} → {detection.severity.value} (no asset criticality applies)"
+    )
 
 
 def _new_incident(detection: Detection) -> Incident:
@@ -98,13 +127,14 @@ def _new_incident(detection: Detection) -> Incident:
         rule_id=detection.rule_id,
         rule_title=detection.rule_title,
         severity=detection.severity,
-        first_seen=detection.timestamp,
+        first_seen=first_event(detection),
         last_seen=detection.timestamp,
         source_ip=detection.source_ip,
         asset=detection.asset,
         agency=detection.agency,
         tags=list(detection.tags),
         audit=[AuditEntry(actor=SYSTEM_ACTOR, field="status", old=None, new=IncidentStatus.new)],
+        last_change=IncidentEvent.opened.value,
     )
     _absorb(incident, detection)
     return incident
@@ -188,6 +218,8 @@ class IncidentManager:
                 and stored.model_dump() == incident.model_dump()
             ):
                 continue  # re-delivered evidence only: nothing changed
+            escalated = SEVERITY_RANK[incident.severity] > SEVERITY_RANK[severity]
+            incident.last_change = (IncidentEvent.escalated if escalated else IncidentEvent.updated).value
             saved = _save(self.store, incident, version, _replay_onto(incident))
             changes.updated.append(saved)
             if SEVERITY_RANK[saved.severity] > SEVERITY_RANK[severity]:
@@ -211,10 +243,12 @@ def _replay_onto(updated: Incident) -> Callable[[Incident], Incident]:
         fresh = [eid for eid in updated.event_ids if eid not in known]
         merged.event_ids = (merged.event_ids + fresh)[-MAX_EVENT_IDS:]
         merged.event_count += len(fresh)
-        merged.first_seen = min(merged.first_seen, updated.first_seen)
+        merged.first_seen = min(merged.first_seen, updated.first_seen)  # both already the first events
         merged.last_seen = max(merged.last_seen, updated.last_seen)
+        merged.last_change = IncidentEvent.updated.value
         if SEVERITY_RANK[updated.severity] > SEVERITY_RANK[merged.severity]:
             merged.severity = updated.severity
+            merged.last_change = IncidentEvent.escalated.value
         _merge_entities(merged.entities, updated.entities)
         merged.updated_at = utcnow()
         return merged
@@ -287,6 +321,7 @@ def change_incident(
         if not changed:
             return None
         incident.updated_at = utcnow()
+        incident.last_change = IncidentEvent.updated.value
         return incident
 
     return _change(store, incident_id, edit)
@@ -302,6 +337,7 @@ def add_note(store: Store, incident_id: str, *, actor: str, text: str) -> Incide
         incident.notes.append(Note(author=actor, text=body))
         incident.audit.append(AuditEntry(actor=actor, field="notes", old=None, new=body[:200]))
         incident.updated_at = utcnow()
+        incident.last_change = IncidentEvent.updated.value
         return incident
 
     return _change(store, incident_id, edit)

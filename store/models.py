@@ -182,6 +182,11 @@ class Incident(BaseModel):
     tags: list[str] = Field(default_factory=list, description="ATT&CK tags of the rule")
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = Field(default=1, ge=1, description="bumped on every change; the alert stream orders by it")
+    last_change: str | None = Field(
+        default=None,
+        description="what its latest version did: incident.opened, incident.updated or incident.escalated "
+        "(the event name of the alert stream and of webhooks)",
+    )
 
     @field_validator("first_seen", "last_seen", "updated_at")
     @classmethod

@@ -43,6 +43,7 @@ class Detection:
     doc: dict[str, Any] = field(default_factory=dict, repr=False)
     victim: str | None = None  # the asset, else destination.ip, else host.hostname: incidents group by it
     severity_reason: str | None = None  # "rule medium × asset critical → critical" when an asset weighs in
+    first_event_at: datetime | None = None  # the earliest evidence event's time: the incident's first_seen
 
 
 # One counted match: (epoch seconds, event id, values of the rule's entity fields)
@@ -332,6 +333,9 @@ class DetectionEngine:
             severity=severity,
             tags=list(rule.tags),
             timestamp=at if at.tzinfo else at.replace(tzinfo=UTC),
+            first_event_at=datetime.fromtimestamp(min(entry[0] for entry in evidence), tz=UTC)
+            if evidence
+            else None,
             event_ids=[entry[1] for entry in evidence][-MAX_EVIDENCE:],
             source_ip=str(source_ip) if source_ip is not None else None,
             asset=asset_doc.get("name") if asset_doc else None,

@@ -72,12 +72,13 @@ def test_client_receives_a_new_incident_within_two_seconds(api: Api) -> None:
     assert api.store.index_incidents([incident]).ok
     event, received_at = _next_event(out, timeout=5)
     stop.set()
-    assert event["event"] == "incident.new"
+    assert event["event"] == "incident.opened"  # as webhooks name it
     assert json.loads(event["data"])["id"] == incident.id
     assert received_at - created_at < 2.0
 
 
-def test_resume_with_last_event_id_replays_missed_incidents(sqlite_api: Api) -> None:
+def test_resume_with_last_event_id_replays_missed_incidents(api: Api) -> None:
+    sqlite_api = api  # each backend (the name kept from when this ran on SQLite only)
     first, second = _incident(" 1"), _incident(" 2")
     assert sqlite_api.store.index_incidents([first]).ok
     out: queue.Queue = queue.Queue()
@@ -101,7 +102,7 @@ def test_resume_with_last_event_id_replays_missed_incidents(sqlite_api: Api) -> 
     got = [_next_event(resumed, timeout=5)[0] for _ in range(2)]
     stop2.set()
     assert {(json.loads(e["data"])["id"], e["event"]) for e in got} == {
-        (second.id, "incident.new"),
+        (second.id, "incident.opened"),
         (updated.id, "incident.updated"),
     }
 
