@@ -81,10 +81,13 @@ def _merge_entities(target: dict[str, list[str]], extra: dict[str, list[str]]) -
 
 
 def _absorb(incident: Incident, detection: Detection) -> bool:
-    """Add a detection's evidence to an incident; False when it brings nothing new (re-delivery)."""
+    """Add a detection's evidence to an incident; False when it brings nothing new (re-delivery).
+
+    Another rule that saw the same events (a path-traversal line that is also a CVE probe) is news: the
+    incident records the rule (entities["vigil.rule"]) even though it brings no new event."""
     known = set(incident.event_ids)
     fresh = [eid for eid in detection.event_ids if eid not in known]
-    if not fresh:
+    if not fresh and detection.rule_id in incident.entities.get("vigil.rule", [incident.rule_id]):
         return False
     incident.event_ids = (incident.event_ids + fresh)[-MAX_EVENT_IDS:]
     incident.event_count += len(fresh)
