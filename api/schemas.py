@@ -217,6 +217,13 @@ class EventPage(BaseModel):
     next_cursor: str | None = None
 
 
+class IncidentEventPage(BaseModel):
+    total: int = Field(description="events of the incident in all (its evidence log)")
+    offset: int
+    items: list[EventPublic] = Field(description="oldest first")
+    next_offset: int | None = Field(default=None, description="offset of the next page; null on the last")
+
+
 class IncidentDetail(IncidentPublic):
     events: list[EventPublic] = Field(default_factory=list, description="evidence events, most recent last")
 

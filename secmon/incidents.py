@@ -21,7 +21,7 @@ from store.errors import Conflict, NotFound
 from store.ids import stable_id
 from store.models import SEVERITY_RANK, AuditEntry, Incident, IncidentStatus, Note, Severity, utcnow
 from store.protocol import Store
-from store.query import Kind, SearchQuery, SortField, Term
+from store.query import Kind, RecordKind, SearchQuery, SortField, Term
 
 
 class IncidentEvent(StrEnum):
@@ -183,6 +183,7 @@ class IncidentManager:
         """Open or update incidents for these detections (one store write per incident touched)."""
         changes = IncidentChanges()
         touched: dict[str, tuple[Incident, int | None, Severity]] = {}  # id → (incident, stored version)
+        evidence: dict[str, list[str]] = {}  # id → event ids new to it, for its evidence log
         for detection in sorted(detections, key=lambda d: d.timestamp):
             key = _key(detection)
             incident: Incident | None = None
@@ -201,11 +202,14 @@ class IncidentManager:
                 if existing is not None:  # the same first detection re-delivered
                     incident = existing
                     touched.setdefault(existing.id, (existing, existing.version, existing.severity))
+                    _collect(evidence, existing, detection)
                     _absorb(existing, detection)
                 else:
                     touched[fresh.id] = (fresh, None, fresh.severity)
+                    evidence.setdefault(fresh.id, []).extend(fresh.event_ids)
                     self._open[key] = fresh.id
                 continue
+            _collect(evidence, incident, detection)
             _absorb(incident, detection)
         new_docs = [inc for inc, version, _ in touched.values() if version is None]
         if new_docs:
@@ -227,7 +231,63 @@ class IncidentManager:
             changes.updated.append(saved)
             if SEVERITY_RANK[saved.severity] > SEVERITY_RANK[severity]:
                 changes.escalated.append(saved)
+        for incident_id, event_ids in evidence.items():
+            append_evidence(self.store, incident_id, event_ids)
         return changes
+
+
+def _collect(evidence: dict[str, list[str]], incident: Incident, detection: Detection) -> None:
+    """Note the event ids `detection` adds to `incident` (before `_absorb` merges them)."""
+    known = set(incident.event_ids) | set(evidence.get(incident.id, ()))
+    evidence.setdefault(incident.id, []).extend(eid for eid in detection.event_ids if eid not in known)
+
+
+EVIDENCE_CHUNK = 1000  # event ids per evidence record
+
+
+def _evidence_head(incident_id: str) -> str:
+    return f"evidence:{incident_id}"
+
+
+def append_evidence(store: Store, incident_id: str, event_ids: list[str]) -> None:
+    """Add event ids to an incident's full evidence log (records of EVIDENCE_CHUNK ids; the incident
+    itself keeps only the latest MAX_EVENT_IDS), so its events can all be paged, with a total."""
+    if not event_ids:
+        return
+    head_key = _evidence_head(incident_id)
+    head = store.get_record(RecordKind.state, head_key) or {"chunks": 0, "count": 0}
+    chunk = max(0, int(head["chunks"]) - 1)
+    key = f"{head_key}:{chunk:06d}"
+    current = (store.get_record(RecordKind.state, key) or {"ids": []}) if head["chunks"] else {"ids": []}
+    writes: dict[str, dict[str, Any]] = {}
+    ids = list(current["ids"])
+    for event_id in event_ids:
+        if len(ids) == EVIDENCE_CHUNK:
+            writes[key] = {"ids": ids}
+            chunk += 1
+            key, ids = f"{head_key}:{chunk:06d}", []
+        ids.append(event_id)
+    writes[key] = {"ids": ids}
+    writes[head_key] = {"chunks": chunk + 1, "count": int(head["count"]) + len(event_ids)}
+    store.put_records(RecordKind.state, writes)
+
+
+def evidence_page(store: Store, incident: Incident, offset: int, size: int) -> tuple[list[str], int]:
+    """(event ids offset..offset+size of the incident's evidence, oldest first; how many there are).
+
+    Incidents recorded before the evidence log existed page through the ids they kept."""
+    head_key = _evidence_head(incident.id)
+    head = store.get_record(RecordKind.state, head_key)
+    if head is None:
+        return incident.event_ids[offset : offset + size], len(incident.event_ids)
+    total = int(head["count"])
+    ids: list[str] = []
+    first, last = offset // EVIDENCE_CHUNK, (offset + size - 1) // EVIDENCE_CHUNK
+    for chunk in range(first, min(last, int(head["chunks"]) - 1) + 1):
+        record = store.get_record(RecordKind.state, f"{head_key}:{chunk:06d}") or {"ids": []}
+        ids.extend(record["ids"])
+    start = offset - first * EVIDENCE_CHUNK
+    return ids[start : start + size], total
 
 
 def _key_of(incident: Incident) -> tuple[str, str, str]:

@@ -15,6 +15,7 @@ from api.schemas import (
     EventPage,
     EventPublic,
     IncidentDetail,
+    IncidentEventPage,
     IncidentPage,
     IncidentPublic,
     IncidentUpdate,
@@ -23,7 +24,7 @@ from api.schemas import (
     SuricataRulePublic,
 )
 from secmon.detect import load_rules
-from secmon.incidents import add_note, change_incident
+from secmon.incidents import add_note, change_incident, evidence_page
 from store.models import Incident, IncidentStatus, Severity
 from store.query import Filter, Kind, RecordKind, SearchQuery, SortField, Term
 
@@ -94,6 +95,34 @@ def get_incident(key: SecurityKey, store: StoreDep, incident_id: str) -> Inciden
         if event is not None:
             events.append(EventPublic(id=event.id, timestamp=event.timestamp, doc=event.to_document()))
     return IncidentDetail.model_validate({**incident.model_dump(mode="json"), "events": events})
+
+
+@router.get(
+    "/incidents/{incident_id}/events",
+    response_model=IncidentEventPage,
+    summary="Every event of one incident, page by page (oldest first), with the total",
+)
+def incident_events(
+    key: SecurityKey,
+    store: StoreDep,
+    incident_id: str,
+    offset: Annotated[int, Query(ge=0, description="events to skip (next_offset of the previous page)")] = 0,
+    size: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> IncidentEventPage:
+    incident = _load_incident(store, incident_id)
+    ids, total = evidence_page(store, incident, offset, size)
+    found: dict[str, EventPublic] = {}
+    if ids:
+        page = store.search(Kind.events, SearchQuery(filters=(Term("id", tuple(ids)),), size=len(ids)))
+        for hit in page.hits:
+            found[hit.id] = EventPublic(id=hit.id, timestamp=hit.source.get("@timestamp"), doc=hit.source)  # type: ignore[arg-type]
+    following = offset + len(ids)
+    return IncidentEventPage(
+        total=total,
+        offset=offset,
+        items=[found[event_id] for event_id in ids if event_id in found],
+        next_offset=following if following < total else None,
+    )
 
 
 @router.patch("/incidents/{incident_id}", response_model=IncidentPublic, summary="Triage: status, assignee")
