@@ -140,6 +140,15 @@ class OutletPublic(BaseModel):
     last_attempt: datetime | None = None
     last_errors: int = 0
     articles_total: int = 0
+    fallback_shares: dict[str, float] = Field(
+        default_factory=dict,
+        description="per field (title, body, published_at, authors): share of the last crawl's pages whose "
+        "value came from a fallback (JSON-LD, meta tags, generic extraction) or came out empty",
+    )
+    layout_changed: list[str] = Field(
+        default_factory=list,
+        description="fields whose share jumped: the outlet's layout has probably changed",
+    )
 
 
 class WatchlistCreate(_Input):

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import typer
+from rich.markup import escape
 
 from core.console import console, settings_from
 from crawlers.decode import decode_html
@@ -152,7 +153,7 @@ def sources_check(ctx: typer.Context, as_json: bool = typer.Option(False, "--jso
         return
     for h in report:
         when = h.last_success.isoformat(timespec="minutes") if h.last_success else "never"
-        flag = "SILENT" if h.silent else "ok"
+        flag = "SILENT" if h.silent else "LAYOUT?" if h.layout_changed else "ok"
         typer.echo(
             f"{h.name:<12} {flag:<7} last success {when:<26} "
             f"{h.articles_per_day:>7.2f}/day  {h.articles_total} total"
@@ -160,3 +161,11 @@ def sources_check(ctx: typer.Context, as_json: bool = typer.Option(False, "--jso
     silent = [h.name for h in report if h.silent]
     if silent:
         console.print(f"[yellow]silent outlets:[/yellow] {', '.join(silent)}")
+    for h in report:
+        if h.layout_changed:
+            shares = ", ".join(f"{name} {h.fallback_shares.get(name, 0):.0%}" for name in h.layout_changed)
+            advice = escape("check with `vigil crawl parse` on a saved page, add a [[layouts]] entry")
+            console.print(
+                f"[yellow]layout changed?[/yellow] {h.name}: pages whose fields its selectors did not read: "
+                f"{shares} ({advice})"
+            )

@@ -191,7 +191,7 @@ def _crawl_in_this_process(
         context = CrawlContext(settings, state, store)
         stats, values = _run_scrapy(context, outlets, limit, base_url, overrides, channel)
         if store is not None:
-            record_health(store, state, [outlet.name for outlet in outlets], stats)
+            record_health(store, state, outlets, stats)
     if stats.get("finish_reason") == "finished" and values.get("JOBDIR"):
         # JOBDIR is for resuming an interrupted crawl; after a complete one it would only suppress
         # the next run's requests, so it is cleared.

@@ -148,4 +148,5 @@ def test_outlets_list_the_registry_with_health(api: Api) -> None:
     with api.client("press") as client:
         outlets = client.get("/outlets").json()
     assert {o["name"] for o in outlets} == {outlet.name for outlet in OUTLETS}
+    assert all(o["layout_changed"] == [] and "fallback_shares" in o for o in outlets)
     assert all(o["last_success"] is None for o in outlets)  # nothing crawled into this store

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
-from crawlers.health import outlet_health
+from crawlers.health import LAYOUT_MIN_PAGES, outlet_health
 from crawlers.registry import OUTLETS
 from crawlers.runner import CrawlSummary, run_crawl
 from store.factory import open_store
@@ -132,6 +132,15 @@ def test_outlet_health_after_a_crawl(crawled) -> None:  # type: ignore[no-untype
     assert report[newest_outlet].silent is False
     # three days later with nothing new: outlets that published that week are silent
     assert later[newest_outlet].silent is True and later[newest_outlet].articles_per_day > 0
+    # every layout read its pages: no alarm; outlets with selectors read title and body themselves
+    for outlet in OUTLETS:
+        assert report[outlet.name].layout_changed == [], outlet.name
+        shares = report[outlet.name].fallback_shares
+        if first.per_outlet[outlet.name]["fields/pages"] < LAYOUT_MIN_PAGES:
+            assert shares == {}, outlet.name  # too few pages to judge a layout by
+            continue
+        reads = outlet.parser_for(None).title and outlet.parser_for(None).body
+        assert (shares["title"], shares["body"]) == ((0.0, 0.0) if reads else (1.0, 1.0)), outlet.name
 
 
 def test_limit_and_outlet_selection(tmp_path: Path, snapshot_site: SnapshotSite) -> None:
