@@ -1,11 +1,18 @@
-"""Watchlists (press officers): named term lists the enrichment tags matching articles with."""
+"""Watchlists (press officers): named term lists the enrichment tags matching articles with.
+
+Creating, changing or deleting one starts its backfill over the articles already stored
+(api/backfill.py); `GET /watchlists/{id}/backfill` tells how far it is."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Response
+from pydantic import BaseModel, Field
 
+from api.backfill import read_progress, start_backfill
 from api.deps import PressKey, StoreDep
 from api.errors import BadParameter
 from api.schemas import WatchlistCreate, WatchlistPublic, WatchlistUpdate
@@ -53,7 +60,30 @@ def create_watchlist(key: PressKey, store: StoreDep, body: WatchlistCreate) -> W
         raise HTTPException(409, f"a watchlist with id {watchlist_id!r} exists; choose another name")
     watchlist = WatchlistPublic(id=watchlist_id, name=name, terms=_clean_terms(body.terms))
     store.put_records(RecordKind.watchlists, {watchlist_id: watchlist.model_dump()})
+    start_backfill(store, watchlist_id)
     return watchlist
+
+
+class BackfillProgress(BaseModel):
+    """How far applying a watchlist to the stored articles has got."""
+
+    watchlist: str
+    state: Literal["running", "done", "failed"]
+    candidates: int = Field(description="stored articles that may match (found by the terms, or tagged)")
+    checked: int
+    matched: int = Field(description="articles tagged with the watchlist among the candidates")
+    changed: int = Field(description="articles re-indexed because their tags changed")
+    started_at: datetime
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+@router.get("/{watchlist_id}/backfill", response_model=BackfillProgress, summary="Backfill progress")
+def watchlist_backfill(key: PressKey, store: StoreDep, watchlist_id: str) -> BackfillProgress:
+    progress = read_progress(store, watchlist_id)
+    if progress is None:
+        raise HTTPException(404, f"no backfill of watchlist {watchlist_id!r} has run")
+    return BackfillProgress.model_validate(progress)
 
 
 @router.get("/{watchlist_id}", response_model=WatchlistPublic, summary="One watchlist")
@@ -73,6 +103,8 @@ def update_watchlist(
     if body.terms is not None:
         watchlist.terms = _clean_terms(body.terms)
     store.put_records(RecordKind.watchlists, {watchlist_id: watchlist.model_dump()})
+    if body.terms is not None:
+        start_backfill(store, watchlist_id)
     return watchlist
 
 
@@ -80,4 +112,5 @@ def update_watchlist(
 def delete_watchlist(key: PressKey, store: StoreDep, watchlist_id: str) -> Response:
     if not store.delete_record(RecordKind.watchlists, watchlist_id):
         raise HTTPException(404, f"no watchlist with id {watchlist_id!r}")
+    start_backfill(store, watchlist_id)  # untags the articles that carried it
     return Response(status_code=204)

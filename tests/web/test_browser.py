@@ -265,3 +265,22 @@ def test_swagger_ui_renders_offline_from_vigils_own_assets(browser: WebDriver, s
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name);")
     assert resources and all(urlsplit(url).netloc == urlsplit(site).netloc for url in resources), resources
     shot(browser, "10-api-docs")
+
+
+def test_a_new_watchlist_shows_its_matches_among_stored_articles(browser: WebDriver, site: str) -> None:
+    sign_in(browser, site, "press")
+    browser.find_element(By.LINK_TEXT, "Danh sách theo dõi").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/theo-doi"))
+    assert unlabelled_fields(browser) == []
+    browser.find_element(By.ID, "new-name").send_keys("Bão lũ")
+    browser.find_element(By.ID, "new-terms").send_keys("bão số 5")
+    browser.find_element(By.XPATH, "//button[text()='Tạo và áp dụng cho bài cũ']").click()
+    row = "tr#wl-bao-lu td.progress"
+    WebDriverWait(browser, 20).until(
+        lambda d: (d.refresh() or True) and "Xong" in d.find_element(By.CSS_SELECTOR, row).text
+    )
+    assert browser.find_element(By.CSS_SELECTOR, "tr#wl-bao-lu td.matches").text == str(len(STORM_TITLES))
+    shot(browser, "11-watchlists")
+    browser.find_element(By.LINK_TEXT, "Bão lũ").click()
+    WebDriverWait(browser, 10).until(expected_conditions.url_contains("watchlist=bao-lu"))
+    assert set(result_titles(browser)) == STORM_TITLES

@@ -1,0 +1,114 @@
+"""Watchlist backfill: a new, changed or deleted watchlist is applied to the articles already stored,
+through the API and through the web app, on both backends."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from api.auth import Role, create_key
+from api.backfill import term_queries
+from tests.web.conftest import Web, csrf_of
+from tests.web.seed import ARTICLES
+
+
+def containing(text: str) -> set[str]:
+    """Titles of the seeded articles whose text contains `text` (case-insensitive, as written)."""
+    return {a.title for a in ARTICLES if text.lower() in f"{a.title}\n{a.sapo}\n{a.body}".lower()}
+
+
+def wait_done(client: httpx.Client, watchlist_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        response = client.get(f"/watchlists/{watchlist_id}/backfill")
+        if response.status_code == 200 and response.json()["state"] != "running":
+            progress: dict[str, Any] = response.json()
+            return progress
+        time.sleep(0.1)
+    raise AssertionError(f"the backfill of {watchlist_id} did not finish")
+
+
+def tagged(client: httpx.Client, watchlist_id: str) -> set[str]:
+    items = client.get("/articles", params={"watchlist": watchlist_id, "size": 100}).json()["items"]
+    return {item["title"] for item in items}
+
+
+def api_client(web: Web) -> httpx.Client:
+    _, key = create_key(web.store, name="watchlists", role=Role.press)
+    client = web.client()
+    client.headers["X-API-Key"] = key
+    return client
+
+
+def test_a_new_watchlist_tags_the_articles_already_stored(web: Web) -> None:
+    with api_client(web) as client:
+        assert (
+            client.post("/watchlists", json={"name": "Tỉnh nhà", "terms": ["Thừa Thiên Huế"]}).status_code
+            == 201
+        )
+        progress = wait_done(client, "tinh-nha")
+        assert progress["state"] == "done"
+        assert tagged(client, "tinh-nha") == containing("thừa thiên huế")
+        assert progress["matched"] == len(containing("thừa thiên huế"))
+        article = client.get(f"/articles/{ARTICLES[2].id}").json()
+        assert {"text": "Thừa Thiên Huế", "type": "WATCH", "normalized": "thua thien hue"} in article[
+            "entities"
+        ]
+
+
+def test_changing_terms_retags_and_deleting_untags(web: Web) -> None:
+    with api_client(web) as client:
+        assert client.post("/watchlists", json={"name": "Lễ hội", "terms": ["bão số 5"]}).status_code == 201
+        wait_done(client, "le-hoi")
+        assert tagged(client, "le-hoi") == containing("bão số 5")
+        assert client.patch("/watchlists/le-hoi", json={"terms": ["festival", "du khách"]}).status_code == 200
+        wait_done(client, "le-hoi")
+        assert tagged(client, "le-hoi") == containing("festival") | containing("du khách")
+        storm = client.get(f"/articles/{ARTICLES[2].id}").json()
+        assert "le-hoi" not in storm["watchlists"]
+        assert not any(e["type"] == "WATCH" and e["text"] == "bão số 5" for e in storm["entities"])
+        assert client.delete("/watchlists/le-hoi").status_code == 204
+        wait_done(client, "le-hoi")
+        assert tagged(client, "le-hoi") == set()
+
+
+def test_a_term_without_diacritics_matches_every_spelling_and_other_tags_stay(web: Web) -> None:
+    with api_client(web) as client:
+        assert client.post("/watchlists", json={"name": "Bao", "terms": ["bao"]}).status_code == 201
+        wait_done(client, "bao")
+        assert tagged(client, "bao") == containing("bão") | containing("bao") | containing("bảo")
+        digital = client.get(f"/articles/{ARTICLES[5].id}").json()
+        assert "chuyen-doi-so" in digital["watchlists"]  # a tag the enrichment set is not touched
+
+
+def test_many_terms_are_searched_in_queries_the_grammar_accepts() -> None:
+    terms = [f"cơ quan số {n}" for n in range(40)]
+    queries = term_queries(terms)
+    assert len(queries) > 1
+    assert all(len(q) <= 500 and len(q.split()) - q.count(" OR ") <= 32 for q in queries)
+    assert sum(q.count('"') // 2 for q in queries) == 40
+
+
+def test_watchlists_page_creates_shows_progress_and_deletes(web: Web) -> None:
+    with web.signed_in("press") as client:
+        csrf = csrf_of(client.get("/theo-doi").text)
+        made = client.post(
+            "/theo-doi",
+            data={"csrf": csrf, "action": "create", "name": "Vàng", "terms": "giá vàng\nvàng SJC"},
+        )
+        assert made.status_code == 303 and made.headers["location"] == "/theo-doi"
+        deadline = time.monotonic() + 30
+        while "Xong:" not in (page := client.get("/theo-doi").text) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert 'id="wl-vang"' in page and f"Xong: {len(containing('giá vàng'))} bài khớp" in page
+        empty = client.post(
+            "/theo-doi", data={"csrf": csrf, "action": "create", "name": "Rỗng", "terms": " "}
+        )
+        assert "error=" in empty.headers["location"]
+        forged = client.post("/theo-doi", data={"csrf": "x", "action": "delete", "id": "vang"})
+        assert forged.status_code == 403
+        gone = client.post("/theo-doi", data={"csrf": csrf, "action": "delete", "id": "vang"})
+        assert gone.status_code == 303
+        assert 'id="wl-vang"' not in client.get("/theo-doi").text
