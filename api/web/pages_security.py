@@ -76,6 +76,7 @@ def _rule_of(request: Request, rule_id: str) -> Any:
 
 
 _REASON = re.compile(r"^rule (\w+) × asset (\w+) → (\w+)$")
+_REASON_NO_ASSET = re.compile(r"^rule (\w+) → (\w+) \(no asset criticality applies\)$")
 
 
 def severity_reason(incident: Incident, rule: Any) -> str:
@@ -91,6 +92,12 @@ def severity_reason(incident: Incident, rule: Any) -> str:
         head = (
             f"Mức {level}: quy tắc “{title}” ở mức {SEVERITY_VI.get(by_rule, by_rule)}, nâng/hạ theo độ quan "
             f"trọng của hệ thống bị nhắm ({SEVERITY_VI.get(criticality, criticality)})"
+        )
+    elif plain := _REASON_NO_ASSET.match(recorded):
+        by_rule = plain.group(1)
+        head = (
+            f"Mức {level}: theo mức của quy tắc “{title}” ({SEVERITY_VI.get(by_rule, by_rule)}); "
+            "hệ thống bị nhắm không có mức quan trọng riêng"
         )
     elif recorded:
         head = f"Mức {level}: {recorded}"

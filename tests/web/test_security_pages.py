@@ -87,7 +87,7 @@ def test_a_forbidden_status_change_is_explained(web: Web) -> None:
 def test_the_severity_reason_names_the_rule_level_and_the_asset_weight(web: Web) -> None:
     """secmon records "rule <level> × asset <criticality> → <severity>" when an asset weighs in.
     Last in the module: it adds an incident."""
-    from store.models import Incident
+    from store.models import Incident, Severity
 
     weighed = Incident.model_validate(
         {
@@ -105,3 +105,17 @@ def test_the_severity_reason_names_the_rule_level_and_the_asset_weight(web: Web)
     assert reason is not None
     assert "Mức Nghiêm trọng" in reason.group(1) and "ở mức Cao" in reason.group(1)
     assert "độ quan trọng của hệ thống bị nhắm (Cao)" in reason.group(1)
+    plain = weighed.model_copy(
+        update={
+            "id": "inc-plain",
+            "severity": Severity.medium,
+            "entities": {"severity.reason": ["rule medium → medium (no asset criticality applies)"]},
+        }
+    )
+    assert web.store.index_incidents([plain]).ok
+    web.store.refresh()
+    with web.signed_in("security") as client:
+        page = client.get("/security/incident/inc-plain")
+    reason = re.search(r'<dd id="severity-reason">(.*?)</dd>', page.text, re.S)
+    assert reason is not None and "Mức Trung bình: theo mức của quy tắc" in reason.group(1)
+    assert "không có mức quan trọng riêng" in reason.group(1)
