@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -47,6 +48,12 @@ CHROMIUM_FLAGS = (
     "--window-size=1280,900",
     "--lang=vi",
 )
+
+
+def page_wait(driver: WebDriver, seconds: float) -> WebDriverWait[WebDriver]:
+    """A wait that polls through page reloads: an element found just before a form's redirect goes
+    stale, which only means "not yet"."""
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def _binaries() -> tuple[str, str]:
@@ -100,7 +107,7 @@ def sign_in(driver: WebDriver, site: str, role: str) -> None:
     username = driver.find_element(By.ID, "username")
     username.clear()
     username.send_keys(USERS[role], Keys.TAB, PASSWORD, Keys.ENTER)
-    WebDriverWait(driver, 10).until(lambda d: "/login" not in d.current_url)
+    page_wait(driver, 10).until(lambda d: "/login" not in d.current_url)
 
 
 def result_titles(driver: WebDriver) -> list[str]:
@@ -111,7 +118,7 @@ def search(driver: WebDriver, text: str) -> None:
     box = driver.find_element(By.ID, "q")
     box.clear()
     box.send_keys(text, Keys.ENTER)
-    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "q").get_attribute("value") == text)
+    page_wait(driver, 10).until(lambda d: d.find_element(By.ID, "q").get_attribute("value") == text)
 
 
 def unlabelled_fields(driver: WebDriver) -> list[str]:
@@ -155,7 +162,7 @@ def test_sign_in_search_with_and_without_diacritics_and_open_an_article(
     first = browser.find_elements(By.CSS_SELECTOR, "ol.hits h2 a")[0]
     title = first.text
     first.click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/article/"))
+    page_wait(browser, 10).until(expected_conditions.url_contains("/article/"))
     assert browser.find_element(By.TAG_NAME, "h1").text == title
     assert len(browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")) == 3
     assert "Môi trường - Thiên tai" in browser.find_element(By.CSS_SELECTOR, "dl.facts").text
@@ -167,7 +174,7 @@ def test_a_facet_click_narrows_the_results(browser: WebDriver, site: str) -> Non
     search(browser, "huế")
     before = len(result_titles(browser))
     browser.find_element(By.PARTIAL_LINK_TEXT, "Tiêu cực").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("tone=negative"))
+    page_wait(browser, 10).until(expected_conditions.url_contains("tone=negative"))
     assert set(result_titles(browser)) == STORM_TITLES and before > len(STORM_TITLES)
 
 
@@ -197,7 +204,7 @@ def test_a_forged_csrf_token_is_refused(browser: WebDriver, site: str) -> None:
         "document.querySelector('form.who input[name=csrf]').value = 'forged-by-another-site';"
     )
     browser.find_element(By.CSS_SELECTOR, "form.who button").click()
-    WebDriverWait(browser, 10).until(expected_conditions.title_contains("Không được phép"))
+    page_wait(browser, 10).until(expected_conditions.title_contains("Không được phép"))
     assert "CSRF" in browser.find_element(By.CSS_SELECTOR, "p.error").text
     shot(browser, "06-csrf-refused")
     browser.get(f"{site}/search")  # still signed in: the forged post did nothing
@@ -219,7 +226,7 @@ def test_a_security_user_triages_an_incident(browser: WebDriver, site: str) -> N
     assert unlabelled_fields(browser) == []
     shot(browser, "08-incidents")
     browser.find_element(By.LINK_TEXT, "SSH brute force").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/security/incident/"))
+    page_wait(browser, 10).until(expected_conditions.url_contains("/security/incident/"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#events li")) == 2
     assert browser.find_element(By.ID, "severity-reason").text
     Select(browser.find_element(By.ID, "status")).select_by_visible_text("Đang xử lý")
@@ -227,10 +234,10 @@ def test_a_security_user_triages_an_incident(browser: WebDriver, site: str) -> N
     assignee.clear()
     assignee.send_keys("an.ninh")
     browser.find_element(By.XPATH, "//button[text()='Cập nhật']").click()
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "incident-status").text == "Đang xử lý")
+    page_wait(browser, 10).until(lambda d: d.find_element(By.ID, "incident-status").text == "Đang xử lý")
     browser.find_element(By.ID, "note").send_keys("Đã chặn địa chỉ nguồn trên tường lửa")
     browser.find_element(By.XPATH, "//button[text()='Thêm ghi chú']").click()
-    WebDriverWait(browser, 10).until(lambda d: "tường lửa" in d.find_element(By.ID, "notes").text)
+    page_wait(browser, 10).until(lambda d: "tường lửa" in d.find_element(By.ID, "notes").text)
     assert browser.find_element(By.ID, "incident-assignee").text == "an.ninh"
     audit = browser.find_element(By.ID, "audit").text
     assert "Người dùng security (an.ninh)" in audit
@@ -254,7 +261,7 @@ def test_keyboard_reaches_the_skip_link_then_the_search_box(browser: WebDriver, 
 
 def test_swagger_ui_renders_offline_from_vigils_own_assets(browser: WebDriver, site: str) -> None:
     browser.get(f"{site}/docs")
-    WebDriverWait(browser, 20).until(
+    page_wait(browser, 20).until(
         lambda d: (
             "Vigil"
             in d.execute_script(
