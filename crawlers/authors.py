@@ -46,6 +46,22 @@ def people(raw: list[str], own_names: tuple[str, ...]) -> list[str]:
     return found
 
 
+_RIGHT_ALIGNED = (
+    "//p[translate(@align, 'RIGHT', 'right') = 'right'"
+    " or contains(translate(@style, ' ', ''), 'text-align:right')]"
+)
+
+
+def page_signature(page: Selector) -> str:
+    """Where no layout names the body: the page's last right-aligned bold paragraph, when short."""
+    for node in reversed(page.xpath(_RIGHT_ALIGNED)):
+        text = texts(node)
+        bold = clean(" ".join(node.xpath(".//strong//text() | .//b//text()").getall()))
+        if bold and bold == text and len(text) <= MAX_SIGNATURE_CHARS:
+            return text
+    return ""
+
+
 def signature(container: Selector) -> tuple[str, Selector | None]:
     """The end-of-body signature of an article container: its last paragraph when it is short and
     right-aligned (or entirely bold); returns the text and its node (to be removed from the body)."""

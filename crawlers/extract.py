@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from crawlers.authors import people, signature
+from crawlers.authors import page_signature, people, signature
 from crawlers.dates import DEFAULT_TZ, parse_vn_date
 from crawlers.fallbacks import Found, from_generic, from_jsonld, from_meta
 from crawlers.item import ArticleItem
@@ -100,6 +100,14 @@ def _layout_of(page: Selector, outlet: Outlet, url: str, when: datetime | None) 
     return newest
 
 
+def _drop_signature(values: dict[str, object]) -> None:
+    """A fallback body keeps the end-of-body signature as its last paragraph: it is the author, not text."""
+    body, authors = str(values["body"]), values["authors"]
+    head, _, last = body.rpartition("\n\n")
+    if head and isinstance(authors, list) and last in authors:
+        values["body"] = head
+
+
 def _section_from_path(outlet: Outlet, url: str) -> str:
     path = urlsplit(url).path
     matches = [prefix for prefix in outlet.sections if path.startswith(prefix)]
@@ -125,7 +133,7 @@ def parse_with(
     if outlet is not None and chosen is not None:
         own, signed = from_selectors(page, outlet, chosen)
         stages.append(("selectors", lambda: own))
-    signed_found = Found(authors=signed)
+    signed_found = Found(authors=signed or ([found] if (found := page_signature(page)) else []))
     stages += [
         ("signature", lambda: signed_found),
         ("jsonld", lambda: from_jsonld(page, tz)),
@@ -153,6 +161,8 @@ def parse_with(
         for name in FIELDS:
             if name not in values:
                 lookup(name, GENERIC, lambda: from_generic(html, url, page, tz))
+    if sources.get("body") not in (None, "selectors") and "authors" in values:
+        _drop_signature(values)
     article = Article(
         url=url,
         outlet=outlet.name if outlet else (urlsplit(url).hostname or "unknown"),
