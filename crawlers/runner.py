@@ -102,11 +102,8 @@ def crawl_outlets(
     """Crawl explicit Outlet entries (the registry's, or a test's) in a child process."""
     context = multiprocessing.get_context("spawn")
     channel: Any = context.Queue()
-    child = context.Process(
-        target=_child_main,
-        args=(settings, outlets, limit, base_url, dict(scrapy_overrides or {}), channel),
-        name="vigil-crawl",
-    )
+    job = CrawlJob(outlets, limit, base_url, dict(scrapy_overrides or {}))
+    child = context.Process(target=_child_main, args=(settings, job, channel), name="vigil-crawl")
     child.start()
     result: CrawlSummary | None = None
     bar = _Progress(len(outlets)) if progress else None
@@ -158,40 +155,39 @@ class _Progress:
         self.bar.stop()
 
 
-def _child_main(
-    settings: Settings,
-    outlets: list[Outlet],
-    limit: int | None,
-    base_url: str | None,
-    overrides: dict[str, Any],
-    channel: Any,
-) -> None:
+@dataclass(frozen=True)
+class CrawlJob:
+    """What one crawl child is asked to do."""
+
+    outlets: list[Outlet]
+    limit: int | None
+    base_url: str | None
+    overrides: dict[str, Any]  # Scrapy settings (tests shorten retries, the bench widens slots)
+
+
+def _child_main(settings: Settings, job: CrawlJob, channel: Any) -> None:
     """Child process: run Scrapy once, then send the stats."""
     try:
-        stats = _crawl_in_this_process(settings, outlets, limit, base_url, overrides, channel)
+        stats = _crawl_in_this_process(settings, job, channel)
     except Exception as exc:  # any crash: tell the parent why, then die with the traceback
         channel.put(("error", f"{type(exc).__name__}: {exc}"))
         raise
     channel.put(("summary", {"stats": stats}))
 
 
-def _crawl_in_this_process(
-    settings: Settings,
-    outlets: list[Outlet],
-    limit: int | None,
-    base_url: str | None,
-    overrides: dict[str, Any],
-    channel: Any,
-) -> dict[str, Any]:
+def _crawl_in_this_process(settings: Settings, job: CrawlJob, channel: Any) -> dict[str, Any]:
+    """The crawl with this process's one crawl state and one store, then the outlets' health."""
+    overrides = dict(job.overrides)
     indexing = bool(overrides.pop("VIGIL_INDEX", True))
     with (
         CrawlState(settings.state_path("crawl", "state.sqlite3")) as state,
         open_store(settings) if indexing else nullcontext(None) as store,
     ):
         context = CrawlContext(settings, state, store)
-        stats, values = _run_scrapy(context, outlets, limit, base_url, overrides, channel)
+        values = scrapy_settings(context, **overrides)
+        stats = _run_scrapy(values, job, channel)
         if store is not None:
-            record_health(store, state, outlets, stats)
+            record_health(store, state, job.outlets, stats)
     if stats.get("finish_reason") == "finished" and values.get("JOBDIR"):
         # JOBDIR is for resuming an interrupted crawl; after a complete one it would only suppress
         # the next run's requests, so it is cleared.
@@ -202,16 +198,8 @@ def _crawl_in_this_process(
     return stats
 
 
-def _run_scrapy(
-    context: CrawlContext,
-    outlets: list[Outlet],
-    limit: int | None,
-    base_url: str | None,
-    overrides: dict[str, Any],
-    channel: Any,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One Scrapy crawl over the context's state and store: (its stats, the Scrapy settings used)."""
-    values = scrapy_settings(context, **overrides)
+def _run_scrapy(values: dict[str, Any], job: CrawlJob, channel: Any) -> dict[str, Any]:
+    """One Scrapy crawl with these settings (holding the crawl context); returns its stats."""
     process = CrawlerProcess(values)
     crawler = process.create_crawler(PressSpider)
     counts = {"pages": 0, "articles": 0}
@@ -226,8 +214,8 @@ def _run_scrapy(
 
     crawler.signals.connect(on_response, signal=signals.response_received)
     crawler.signals.connect(on_item, signal=signals.item_scraped)
-    process.crawl(crawler, outlets=outlets, base_url=base_url, limit=limit)
+    process.crawl(crawler, outlets=job.outlets, base_url=job.base_url, limit=job.limit)
     process.start()
     assert crawler.stats is not None
     channel.put(("progress", dict(counts)))
-    return dict(crawler.stats.get_stats()), values
+    return dict(crawler.stats.get_stats())
