@@ -40,9 +40,21 @@ class ElasticsearchSettings(Section):
     max_retries: int = Field(default=3, ge=0, le=20)
 
 
+class RetentionSettings(Section):
+    """How long each index keeps documents, in days (none: for ever). Applied by `vigil store prune`
+    (both backends; run it daily) and, for events on a real cluster, by the ILM policy's delete phase."""
+
+    events_days: int | None = Field(default=365, ge=1, description="security events, by @timestamp")
+    articles_days: int | None = Field(default=None, ge=1, description="articles, by published_at")
+    incidents_days: int | None = Field(
+        default=None, ge=1, description="closed incidents (resolved, false positive), by last_seen"
+    )
+
+
 class StoreSettings(Section):
     backend: Literal["sqlite", "elasticsearch"] = "sqlite"
     elasticsearch: ElasticsearchSettings = Field(default_factory=ElasticsearchSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     batch_size: int = Field(default=500, ge=1, le=10_000)
 
 

@@ -8,6 +8,7 @@ document has a deterministic `_id`, so a batch sent twice is still one document 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -79,9 +80,11 @@ class ElasticStore:
         max_retries: int = 3,
         retry_backoff: float = 0.5,
         use_data_streams: bool | None = None,
+        events_retention_days: int | None = 365,
         **client_options: Any,
     ) -> None:
         self.layout = Layout(index_prefix)
+        self.events_retention_days = events_retention_days
         self.spool = Spool(Path(spool_dir))
         self._use_data_streams = use_data_streams
         self.data_streams = False
@@ -109,6 +112,7 @@ class ElasticStore:
             index_prefix=es.index_prefix,
             spool_dir=settings.state_path("spool", "elasticsearch"),
             max_retries=es.max_retries,
+            events_retention_days=settings.store.retention.events_days,
             **options,
         )
 
@@ -139,8 +143,9 @@ class ElasticStore:
             detected if self._use_data_streams is None else self._use_data_streams and detected
         )
         if self.ilm and self.data_streams:
-            policy = load("ilm-events")["policy"]
-            self.client.ilm.put_lifecycle(name=self.layout.ilm_policy, policy=policy)
+            self.client.ilm.put_lifecycle(
+                name=self.layout.ilm_policy, policy=events_policy(self.events_retention_days)
+            )
         for name, body in self.layout.component_templates().items():
             self.client.cluster.put_component_template(
                 name=name, template=body["template"], meta=body["_meta"]
@@ -242,6 +247,21 @@ class ElasticStore:
     def replay_spool(self) -> int:
         """Send spooled batches in order, each marked done once acknowledged; raises if still down."""
         return self.writer.replay()
+
+    def delete_matching(self, kind: Kind, query: SearchQuery) -> int:
+        """Delete every document matching `query` (filters only); returns how many (retention)."""
+        dsl, _clauses = build_query(kind, query)
+        response = self._call(
+            lambda: self.client.delete_by_query(
+                index=self.layout.read_target(kind),
+                query=dsl,
+                conflicts="proceed",
+                refresh=True,
+                ignore_unavailable=True,
+                allow_no_indices=True,
+            )
+        )
+        return int(response.get("deleted", 0))
 
     def update_incident(self, incident: Incident, expected_version: int) -> Incident:
         """Store `incident` as version `expected_version + 1` if the stored one is `expected_version`."""
@@ -495,6 +515,17 @@ def _public(kind: Kind, source: dict[str, Any]) -> dict[str, Any]:
     if kind is Kind.events and "vigil" in source:
         source = {key: value for key, value in source.items() if key != "vigil"}
     return source
+
+
+def events_policy(retention_days: int | None) -> dict[str, Any]:
+    """The ILM policy of the events data stream: roll over, and delete after `retention_days`
+    (store.retention.events_days; none: keep for ever)."""
+    policy: dict[str, Any] = json.loads(json.dumps(load("ilm-events")["policy"]))
+    if retention_days is None:
+        policy["phases"].pop("delete", None)
+    else:
+        policy["phases"]["delete"]["min_age"] = f"{retention_days}d"
+    return policy
 
 
 def _reason(exc: ApiError) -> str:

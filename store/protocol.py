@@ -42,6 +42,9 @@ class Store(Protocol):
     def update_incident(self, incident: Incident, expected_version: int) -> Incident:
         """Replace an incident if its stored version is still `expected_version`; raises Conflict."""
 
+    def delete_matching(self, kind: Kind, query: SearchQuery) -> int:
+        """Delete every document matching the query's filters; returns how many (retention)."""
+
     def put_records(self, kind: RecordKind, records: dict[str, dict[str, Any]]) -> None: ...
 
     def get_record(self, kind: RecordKind, record_id: str) -> dict[str, Any] | None: ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from store.query import Aggregation, AggResult, BulkResult, Kind, RecordKind, Se
 from store.sqlite_conn import Connections
 from store.sqlite_schema import prepare
 from store.sqlite_search import Searcher
-from store.sqlite_write import ToDocument, gc_paused, write_documents
+from store.sqlite_write import ToDocument, delete_documents, gc_paused, write_documents
 
 
 class SqliteStore:
@@ -102,6 +103,21 @@ class SqliteStore:
         with self.conns.write() as conn:
             count = write_documents(conn, kind, items, to_doc)
         return BulkResult(indexed=count)
+
+    def delete_matching(self, kind: Kind, query: SearchQuery) -> int:
+        """Delete every document matching `query` (filters only); returns how many (retention)."""
+        ids: list[str] = []
+        page_query = replace(query, size=1000, sort=(), highlight=False)
+        while True:
+            page = self.search(kind, page_query)
+            ids.extend(hit.id for hit in page.hits)
+            if not page.next_cursor:
+                break
+            page_query = replace(page_query, cursor=page.next_cursor)
+        if not ids:
+            return 0
+        with self.conns.write() as conn:
+            return delete_documents(conn, kind, ids)
 
     def update_incident(self, incident: Incident, expected_version: int) -> Incident:
         """Store `incident` as version `expected_version + 1` if the stored one is `expected_version`."""

@@ -117,3 +117,27 @@ def _kv_order(row: tuple[Any, ...]) -> tuple[str, int, Any, int]:
 def _insert(conn: sqlite3.Connection, statements: tuple[str, str, str, str], rows: Rows) -> None:
     for statement, values in zip(statements, rows, strict=True):
         conn.executemany(statement, values)
+
+
+def delete_documents(conn: sqlite3.Connection, kind: Kind, ids: list[str]) -> int:
+    """Delete the documents with these ids (and their index rows); returns how many there were."""
+    k = kind.value
+    main_del, doc_del, kv_del, fts_del = delete_sql(kind)
+    deleted = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found = conn.execute(
+            f"SELECT t.id, t.rid, d.doc FROM {k} t JOIN {k}_doc d ON d.rid = t.rid WHERE t.id IN ({marks})",
+            chunk,
+        ).fetchall()
+        for doc_id, rid, text in found:
+            old = derive(kind, rid, doc_id, json.loads(text), text)
+            conn.execute(main_del, (rid,))
+            conn.execute(doc_del, (rid,))
+            conn.executemany(kv_del, [(field, value, rid) for field, value, _num, _rid in old.kv])
+            conn.execute(fts_del, old.fts)
+            deleted += 1
+    if deleted:
+        bump(conn, kind, replaced=True)  # readers holding the kind's columns reload them
+    return deleted

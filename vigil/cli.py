@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -20,6 +21,7 @@ from nlp.cli import app as nlp_app
 from secmon.cli import incidents_app, logs_app, rules_app
 from store.errors import StoreError
 from store.factory import open_store
+from store.retention import prune
 from vigil.checks import check_references
 from vigil.main_job import demo_command, run_command
 
@@ -78,6 +80,26 @@ def store_stats(ctx: typer.Context) -> None:
         counts = store.stats()
     for kind, count in counts.items():
         typer.echo(f"{kind:<12} {count:>10,}")
+
+
+@store_app.command("prune")
+def store_prune(
+    ctx: typer.Context,
+    dry_run: bool = typer.Option(False, "--dry-run", help="count what would be deleted, delete nothing"),
+) -> None:
+    """Delete documents older than store.retention (events, articles, closed incidents); run daily."""
+    settings = settings_from(ctx)
+    retention = settings.store.retention
+    with open_store(settings) as store:
+        done = prune(store, retention, datetime.now(UTC), dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for kind, days in (
+        ("events", retention.events_days),
+        ("articles", retention.articles_days),
+        ("incidents", retention.incidents_days),
+    ):
+        kept = "kept for ever" if days is None else f"{verb} {done.get(kind, 0):,} older than {days} days"
+        typer.echo(f"{kind:<10} {kept}")
 
 
 app.add_typer(config_app, name="config")
