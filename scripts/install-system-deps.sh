@@ -10,6 +10,9 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 command -v tcpdump >/dev/null 2>&1 || [ -x /usr/bin/tcpdump ] || need+=(tcpdump)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# deploy/ checks (tests/test_deploy.py): systemd-analyze verify on the units, openssl for a test certificate
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 # the web app's browser tests (tests/web/test_browser.py): headless Chromium driven by Selenium
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
