@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -17,8 +18,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timezone
 from typing import Any
 
+import orjson
+
 from core.config import LogSource, Settings
 from secmon.assets import AssetIndex
+from secmon.deferred import DeferredDetections
 from secmon.detect import DetectionEngine, Suppressions, ThreatIntel, load_rules
 from secmon.detect.engine import Detection
 from secmon.errors import InputError
@@ -37,6 +41,7 @@ log = logging.getLogger(__name__)
 SNIFF_LINES = 50
 ONE_SHOT_DELIVERY_SECONDS = 3.0  # at the end of a one-shot ingest, time given to webhook delivery
 MAX_ORIGINAL = 64 * 1024  # bytes of a refused line's raw text kept in its pipeline_error
+UNKNOWN_VERSION = "?"  # the ruleset version while the store could not be asked: asked again later
 Progress = Callable[[str, int], None]  # (path, bytes consumed)
 
 
@@ -54,6 +59,8 @@ class IngestSummary:
     index_errors: int = 0
     refused: int = 0  # lines the store (or enrichment) refused: stored as pipeline_errors instead
     detection_errors: int = 0  # events stored but a rule failed on them (logged)
+    detections_deferred: int = 0  # kept on local disk while the store was unavailable
+    detections_reconciled: int = 0  # deferred detections recorded as incidents once it answered
     detections_by_rule: Counter[str] = field(default_factory=Counter)
     suppressed: int = 0
     incidents_opened: int = 0
@@ -111,10 +118,13 @@ class Processor:
             rules, ThreatIntel.from_file(settings.secmon.threat_intel_file), self.assets
         )
         self.suppressions = Suppressions.from_file(settings.secmon.suppressions_file)
-        self.metadata = RuleMetadata.load(store)
-        self._ruleset_version = self._stored_ruleset_version()
+        self.outage = OutageLog()
+        self._metadata_cache = settings.state_path("secmon", "rule-metadata.json")
+        self.metadata, self._ruleset_version = self._load_metadata()
         self._checked_at = time.monotonic()
         self.incidents = IncidentManager(store, settings.secmon.incident_window_minutes)
+        self.deferred = DeferredDetections(settings.state_path("secmon", "deferred-detections.jsonl"))
+        self._reconciled_at = 0.0
         self.parse_state = ParseState()  # multi-line correlation (sshd lines by host and pid)
         self.notifier = notifier
         if self.notifier is None and settings.secmon.webhooks:
@@ -126,17 +136,59 @@ class Processor:
         record = self.store.get_record(RecordKind.state, VERSION_RECORD)
         return str(record.get("version")) if record else None
 
+    def _load_metadata(self) -> tuple[RuleMetadata, str | None]:
+        """Rule metadata from the store, kept in a local copy so that a start while the store is
+        unavailable (an Elasticsearch outage) enriches alerts with the last one known."""
+        try:
+            metadata = RuleMetadata.load(self.store)
+            version = self._stored_ruleset_version()
+        except StoreUnavailable as exc:
+            self.outage.down(exc)
+            try:
+                cached = orjson.loads(self._metadata_cache.read_bytes())
+                return RuleMetadata({int(sid): meta for sid, meta in cached.items()}), UNKNOWN_VERSION
+            except (OSError, ValueError, TypeError, AttributeError):
+                return RuleMetadata({}), UNKNOWN_VERSION
+        try:
+            self._metadata_cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self._metadata_cache.with_name(f".{self._metadata_cache.name}.{os.getpid()}.tmp")
+            tmp.write_bytes(orjson.dumps({str(sid): meta for sid, meta in metadata.by_sid.items()}))
+            os.replace(tmp, self._metadata_cache)
+        except OSError as exc:  # only a copy: enrichment goes on without it
+            log.warning("could not keep a local copy of rule metadata in %s: %s", self._metadata_cache, exc)
+        return metadata, version
+
     def refresh_metadata(self, every_seconds: float = 60.0) -> bool:
         """Reload rule metadata when `vigil rules update` stored a new ruleset (for long-running jobs)."""
         if time.monotonic() - self._checked_at < every_seconds:
             return False
         self._checked_at = time.monotonic()
-        version = self._stored_ruleset_version()
+        try:
+            version = self._stored_ruleset_version()
+        except StoreUnavailable as exc:
+            self.outage.down(exc)
+            return False
         if version == self._ruleset_version:
             return False
-        self.metadata = RuleMetadata.load(self.store)
-        self._ruleset_version = version
+        self.metadata, self._ruleset_version = self._load_metadata()
         return True
+
+    def reconcile(self, summary: IngestSummary, every_seconds: float = 2.0) -> None:
+        """After an outage: send what the store spooled and record the detections kept locally.
+        Called when idle (a follower with nothing new) and at the start of a run; cheap when there
+        is nothing to do, and quiet while the store is still unavailable."""
+        if time.monotonic() - self._reconciled_at < every_seconds:
+            return
+        self._reconciled_at = time.monotonic()
+        try:
+            replayed = self.store.replay_spool()
+        except StoreUnavailable as exc:
+            self.outage.down(exc)
+            return
+        if replayed:
+            self.outage.up(f"{replayed} spooled documents sent")
+        if self.deferred:
+            self.record(summary, [])
 
     def parse(
         self,
@@ -207,18 +259,34 @@ class Processor:
             else:
                 kept.append(detection)
                 summary.detections_by_rule[detection.rule_id] += 1
-        if kept:
-            changes = self.incidents.record(kept)
-            summary.incidents_opened += len(changes.opened)
-            summary.incidents_updated += len(changes.updated)
-            if self.notifier is not None:
-                for incident in changes.opened:
-                    summary.notifications_queued += self.notifier.enqueue(incident, "opened")
-                for incident in changes.escalated:
-                    summary.notifications_queued += self.notifier.enqueue(incident, "escalated")
-                if self.delivery is not None:
-                    self.delivery.wake()
+        if kept or self.deferred:
+            self.record(summary, kept)
         return True
+
+    def record(self, summary: IngestSummary, detections: list[Detection]) -> None:
+        """Turn detections (and any kept during an outage) into incidents; while the store cannot look
+        incidents up, keep the new ones on local disk instead (recorded when it answers again)."""
+        waiting, length = self.deferred.peek() if self.deferred else ([], 0)
+        try:
+            changes = self.incidents.record([*waiting, *detections])
+        except StoreUnavailable as exc:
+            self.deferred.append(detections)
+            summary.detections_deferred += len(detections)
+            self.outage.down(exc)
+            return
+        if waiting:
+            self.deferred.drop(length)
+            summary.detections_reconciled += len(waiting)
+            self.outage.up(f"{len(waiting)} detections kept during the outage recorded")
+        summary.incidents_opened += len(changes.opened)
+        summary.incidents_updated += len(changes.updated)
+        if self.notifier is not None:
+            for incident in changes.opened:
+                summary.notifications_queued += self.notifier.enqueue(incident, "opened")
+            for incident in changes.escalated:
+                summary.notifications_queued += self.notifier.enqueue(incident, "escalated")
+            if self.delivery is not None:
+                self.delivery.wake()
 
     def store_events(
         self, events: list[SecurityEvent], lines: list[Line], summary: IngestSummary
@@ -270,6 +338,29 @@ class Processor:
             self.delivery.stop()
         if self.notifier is not None:
             self.notifier.close()
+
+
+class OutageLog:
+    """One log line when the store becomes unavailable and one when it answers again (not one, with a
+    library traceback, per request)."""
+
+    def __init__(self) -> None:
+        self.down_since: float | None = None
+
+    def down(self, exc: BaseException) -> None:
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            log.warning(
+                "store unavailable (%s): events are spooled and detections kept locally until it answers",
+                str(exc).split(" caused by:")[0][:200],
+            )
+
+    def up(self, what: str) -> None:
+        if self.down_since is not None:
+            log.warning("store available again after %.0f s: %s", time.monotonic() - self.down_since, what)
+            self.down_since = None
+        else:
+            log.info("store: %s", what)
 
 
 def _reason(exc: BaseException) -> str:
@@ -379,6 +470,7 @@ def ingest_paths(
             finally:
                 follower.close()
         else:
+            processor.reconcile(summary, every_seconds=0)  # what an earlier run left from an outage
             for path in paths:
                 chosen, lines = _sniff(read_once(path), fmt, path)
                 summary.formats[path] = chosen
@@ -414,6 +506,7 @@ def _follow(
             lines = follower.poll(batch_size)
             if not lines:
                 processor.deliver(summary)
+                processor.reconcile(summary)
                 if stop is not None and stop():
                     break
                 time.sleep(poll_interval)
@@ -483,6 +576,7 @@ class Ingester:
         summary = IngestSummary()
         batch_size = self.settings.store.batch_size
         self.processor.refresh_metadata()
+        self.processor.reconcile(summary)
         for _ in range(max_batches):
             lines = self.follower.poll(batch_size)
             if not lines:

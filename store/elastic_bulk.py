@@ -20,6 +20,10 @@ from store.query import BulkResult
 from store.spool import Spool
 
 log = logging.getLogger(__name__)
+# The client logs every failed request with a traceback ("Retrying request after failure") and every
+# node it puts on timeout: during an outage, one line per state change (below, and in the ingester)
+# says what matters instead.
+logging.getLogger("elastic_transport").setLevel(logging.ERROR)
 RETRYABLE = {429, 502, 503, 504}
 Action = dict[str, Any]  # {"action": {"index": {"_index", "_id"}}, "source": {...}}
 
@@ -48,6 +52,7 @@ class BulkWriter:
         self.ensure_ready = ensure_ready
         self.max_retries = max_retries
         self.retry_backoff = retry_backoff
+        self._down = False  # logged once when it becomes unreachable, once when it is back
 
     def write(self, kind: str, actions: list[Action], *, visible: bool = False) -> BulkResult:
         """Send `actions`; with `visible`, searches see them when this returns (refresh=wait_for)."""
@@ -62,9 +67,12 @@ class BulkWriter:
         try:
             result, refused = self.send(actions, visible=visible)
         except StoreUnavailable as exc:
-            log.warning("Elasticsearch unreachable, spooling %d %s: %s", len(actions), kind, exc)
+            if not self._down:
+                self._down = True
+                log.warning("Elasticsearch unreachable, spooling writes until it answers: %s", str(exc)[:200])
             self.spool.append(kind, actions)
             return BulkResult(spooled=len(actions))
+        self._down = False
         if refused:
             log.warning("Elasticsearch overloaded, spooling %d %s", len(refused), kind)
             self.spool.append(kind, refused)
