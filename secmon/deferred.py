@@ -23,19 +23,27 @@ from secmon.detect.engine import Detection
 from store.models import Severity
 
 _FIELDS = {f.name for f in dataclasses.fields(Detection)}
+_TIMES = {f.name for f in dataclasses.fields(Detection) if "datetime" in str(f.type)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Severity):
+        return value.value
+    return str(value)
 
 
 def _encode(detection: Detection) -> str:
-    data = dataclasses.asdict(detection)
-    data["timestamp"] = detection.timestamp.isoformat()
-    data["severity"] = detection.severity.value
-    return json.dumps(data, ensure_ascii=False, default=str)
+    return json.dumps(dataclasses.asdict(detection), ensure_ascii=False, default=_plain)
 
 
 def _decode(line: str) -> Detection | None:
     try:
         data: dict[str, Any] = {k: v for k, v in json.loads(line).items() if k in _FIELDS}
-        data["timestamp"] = datetime.fromisoformat(data["timestamp"])
+        for name in _TIMES & set(data):
+            if isinstance(data[name], str):
+                data[name] = datetime.fromisoformat(data[name])
         data["severity"] = Severity(data["severity"])
         return Detection(**data)
     except (ValueError, TypeError, KeyError):

@@ -187,3 +187,22 @@ def test_a_start_while_the_cluster_is_down_spools_and_reconciles(tmp_path: Path,
     )
     assert again.returncode == 0, again.stderr[-3000:]
     assert wait_for(lambda: counts(settings) == (10, ["203.0.113.50"]), 60), counts(settings)
+
+
+def test_deferred_detections_come_back_as_they_were(tmp_path: Path) -> None:
+    """Every field of a Detection survives the local file (the engine's own output, not a hand-made one)."""
+    from secmon.deferred import DeferredDetections
+    from secmon.detect import DetectionEngine, load_rules
+    from secmon.parsers import parse_line
+
+    engine = DetectionEngine(load_rules(None))
+    found = []
+    for n, line in enumerate(failures("203.0.113.60", 8)):
+        found.extend(engine.process(parse_line(line, "syslog", origin="t", offset=n)))
+    assert found
+    deferred = DeferredDetections(tmp_path / "d.jsonl")
+    deferred.append(found)
+    back, length = deferred.peek()
+    assert back == found
+    deferred.drop(length)
+    assert not deferred and deferred.peek() == ([], 0)
