@@ -13,6 +13,7 @@ import tomllib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -73,6 +74,14 @@ class Outlet(BaseModel):
     names: tuple[str, ...] = Field(default=(), description="other names, never taken for an author")
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
+    listings: tuple[str, ...] = Field(
+        default=(),
+        description="section or tag pages (e.g. the outlet's Huế page): their article links are followed",
+    )
+    article_links: str = Field(
+        default=r"-[a-z]*\d{5,}[a-z]*(?:\.(?:html?|ldo|tpo|vov)|/)$|/newsid/\d+",
+        description="regular expression that an article URL's path matches (on listing pages)",
+    )
     sections: dict[str, str] = Field(
         default_factory=dict, description="URL path prefix → section, when a page names none"
     )
@@ -85,7 +94,16 @@ class Outlet(BaseModel):
     note: str = ""
     allow_private_hosts: tuple[str, ...] = ()
 
-    @field_validator("feeds", "sitemaps")
+    @field_validator("article_links")
+    @classmethod
+    def _pattern(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return pattern
+
+    @field_validator("feeds", "sitemaps", "listings")
     @classmethod
     def _https(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
         for url in urls:
@@ -112,6 +130,18 @@ class Outlet(BaseModel):
     def owns(self, host: str) -> bool:
         """True when `host` is this outlet's domain, an alias, or a sub-domain of either (m., amp.)."""
         return _within(host.lower().rstrip("."), (self.domain, *self.aliases))
+
+    def article_links_in(self, page_url: str, hrefs: list[str]) -> list[str]:
+        """The distinct links of a listing page that are this outlet's articles, in page order."""
+        pattern = re.compile(self.article_links)
+        found: list[str] = []
+        for href in hrefs:
+            url = urljoin(page_url, href.strip()).split("#", 1)[0]
+            parts = urlsplit(url)
+            ours = parts.scheme in ("http", "https") and self.owns(parts.hostname or "")
+            if ours and pattern.search(parts.path) and url not in found:
+                found.append(url)
+        return found
 
     def own_names(self) -> tuple[str, ...]:
         """Every way the outlet names itself (never a person's byline)."""

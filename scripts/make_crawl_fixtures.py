@@ -38,7 +38,13 @@ from vigil.snapshots.corpus import (  # noqa: E402
     load_corpus,
     make_spec,
 )
-from vigil.snapshots.templates import ArticleSpec, render_article, render_news_sitemap, render_rss  # noqa: E402
+from vigil.snapshots.templates import (  # noqa: E402
+    ArticleSpec,
+    render_article,
+    render_listing,
+    render_news_sitemap,
+    render_rss,
+)
 
 FIXTURES = ROOT / "tests" / "data" / "crawlers"
 SNAPSHOTS = ROOT / "vigil" / "snapshots"
@@ -218,6 +224,10 @@ def write_site(outlet: Outlet, specs: list[ArticleSpec]) -> None:
             f"sitemaps/{index}.xml",
             render_news_sitemap(specs, outlet.title),
             "application/xml; charset=utf-8",
+        )
+    for index, listing in enumerate(outlet.listings):
+        put(
+            listing, f"listings/{index}.html", render_listing(outlet.title, specs), "text/html; charset=utf-8"
         )
     for host in list(routes):
         robots = "User-agent: *\nDisallow: /private/\n" + "".join(

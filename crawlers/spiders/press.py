@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import scrapy
+from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -108,7 +109,12 @@ class PressSpider(scrapy.Spider):
     # discovery -----------------------------------------------------------------------------
     def _request(self, public_url: str, outlet: Outlet, kind: str, **kwargs: Any) -> scrapy.Request:
         owned = outlet.owns(urlsplit(public_url).hostname or "")
-        callbacks = {"feed": self.parse_feed, "sitemap": self.parse_sitemap, "article": self.parse_article}
+        callbacks = {
+            "feed": self.parse_feed,
+            "sitemap": self.parse_sitemap,
+            "listing": self.parse_listing,
+            "article": self.parse_article,
+        }
         meta = {"outlet": outlet.name, "kind": kind, "public_url": public_url, **kwargs.pop("meta", {})}
         return scrapy.Request(
             to_fetch_url(public_url, self.base_url, owned),
@@ -137,6 +143,8 @@ class PressSpider(scrapy.Spider):
                 )
             for sitemap in outlet.sitemaps:
                 yield self._request(sitemap, outlet, "sitemap", dont_filter=True)
+            for listing in outlet.listings:
+                yield self._request(listing, outlet, "listing", dont_filter=True)
 
     def _count(self, key: str, outlet: str | None = None) -> None:
         assert self.crawler.stats is not None
@@ -225,6 +233,19 @@ class PressSpider(scrapy.Spider):
                 yield self._request(loc, outlet, "sitemap", dont_filter=True)
             else:
                 yield from self._article(loc, outlet, "sitemap")
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        """A section or tag page (the outlet's Huế page): follow the links that are its articles."""
+        outlet = self.outlets[response.meta["outlet"]]
+        public_url = response.meta["public_url"]
+        self._fetched(outlet.name, ok=True)
+        self._count("listings/fetched", outlet.name)
+        html, _codec = decode_html(
+            response.body, (response.headers.get("Content-Type") or b"").decode("latin-1")
+        )
+        hrefs = Selector(text=html).css("a::attr(href)").getall()
+        for link in outlet.article_links_in(public_url, hrefs):
+            yield from self._article(link, outlet, "listing")
 
     # articles ------------------------------------------------------------------------------
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:

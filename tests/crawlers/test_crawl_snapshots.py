@@ -98,18 +98,29 @@ def test_a_second_run_uses_conditional_get_and_indexes_nothing_new(crawled) -> N
     assert second.stats["feeds/not_modified"] == feeds
     assert "feeds/fetched" not in second.stats
     assert second.articles == 0 and second.pages == 0
-    # found again in the sitemaps: each lists all of its outlet's articles (the merged Huế newsroom has two)
+    # found again in the sitemaps and on the Huế pages (listings): each lists all of its outlet's
+    # articles (the merged Huế newsroom has two sitemaps)
     listed = sum(
-        len(outlet.sitemaps) * sum(1 for want in _expected().values() if want["outlet"] == outlet.name)
+        (len(outlet.sitemaps) + len(outlet.listings))
+        * sum(1 for want in _expected().values() if want["outlet"] == outlet.name)
         for outlet in OUTLETS
+    )
+    assert (
+        first.stats["listings/fetched"]
+        == second.stats["listings/fetched"]
+        == sum(len(outlet.listings) for outlet in OUTLETS)
     )
     assert second.stats["skipped/already_indexed"] == listed
     assert len(_articles(settings)) == first.articles
-    # every article page was downloaded exactly once over both runs
+    # every article page was downloaded exactly once over both runs (the Huế pages at every run)
+    listings = {"/" + listing.split("://", 1)[1] for outlet in OUTLETS for listing in outlet.listings}
+    assert all(hits[path] == 2 for path in listings)
     article_hits = {
         path: count
         for path, count in hits.items()
-        if "/rss/" not in path and path.endswith((".html", ".htm", ".ldo", ".tpo", ".vov", "/"))
+        if "/rss/" not in path
+        and path not in listings
+        and path.endswith((".html", ".htm", ".ldo", ".tpo", ".vov", "/"))
     }
     assert len(article_hits) == first.articles
     assert set(article_hits.values()) == {1}

@@ -183,3 +183,22 @@ def test_two_outlets_cannot_own_one_domain(tmp_path: Path) -> None:
     )
     with pytest.raises(OutletFileError, match=r"vnexpress\.net belongs to both"):
         load_registry(tmp_path)
+
+
+def test_a_listing_page_yields_the_outlets_article_links_only() -> None:
+    tuoitre = BUNDLED.get("tuoitre")
+    hrefs = [
+        "/",
+        "/thoi-su.htm",
+        "/tag/hue",
+        "/hue-mo-cua-dai-noi-ve-dem-20260000123456.htm",
+        "https://tuoitre.vn/hue-mo-cua-dai-noi-ve-dem-20260000123456.htm#comments",
+        "https://m.tuoitre.vn/le-hoi-hue-2026-20260000654321.htm",
+        "https://vnexpress.net/hue-mo-cua-4123456.html",
+        "javascript:void(0)",
+        "?page=2",
+    ]
+    assert tuoitre.article_links_in("https://tuoitre.vn/hue.html", hrefs) == [
+        "https://tuoitre.vn/hue-mo-cua-dai-noi-ve-dem-20260000123456.htm",
+        "https://m.tuoitre.vn/le-hoi-hue-2026-20260000654321.htm",
+    ]

@@ -416,6 +416,18 @@ def render_article(spec: ArticleSpec, layout: str = "") -> str:
     return renderer(spec)
 
 
+def render_listing(outlet_title: str, items: list[ArticleSpec]) -> str:
+    """A section or tag page: menus and other sections around links to the articles."""
+    links = "".join(
+        f'<article class="item-news"><h3><a href="{_e(spec.url)}">{_e(spec.title)}</a></h3></article>'
+        for spec in items
+    )
+    return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Huế - {_e(outlet_title)}</title></head>
+<body><nav><a href="/">Trang chủ</a> <a href="/thoi-su">Thời sự</a> <a href="/tag/hue">Huế</a></nav>
+<main><h1>Huế</h1>{links}<a class="next" href="?page=2">Trang sau</a></main></body></html>
+"""
+
+
 def render_rss(title: str, link: str, items: list[ArticleSpec]) -> str:
     entries = "".join(
         f"""<item><title><![CDATA[{item.title}]]></title><link>{_e(item.url)}</link><guid isPermaLink="true">{_e(item.url)}</guid>
