@@ -176,8 +176,11 @@ def render_call(call: dict[str, Any], addr: str, ip: str, port: int, user: str) 
                         ": ",
                         "RSA SHA256:0kcPqnmFuQ7F5oVf5n3hM8VVgdfV3yoG9yCi7fH0IpI",
                     ),
-                    _exp(ip, port, user, **FAIL),
-                )
+                    # a refused key is no verdict yet (agents offer several keys) …
+                    _exp(ip, port, user, **{"event.outcome": "unknown"}),
+                ),
+                # … the connection that then ends before authentication is the failure
+                (f"Connection closed by {addr} port {port} [preauth]", _exp(ip, port, user, **FAIL)),
             ],
         )
         yield (

@@ -79,13 +79,13 @@ FAMILIES: tuple[Family, ...] = (
     _f(
         "accepted",
         r"^Accepted (?P<method>\S+) for (?P<user>.*) from " + ADDR + r" port " + PORT
-        + r"(?: ssh2)?(?:: (?P<extra>.*))?$",
+        + r"(?: ssh[12])?(?:: (?P<extra>.*))?$",
         AUTH_SUCCESS, "ssh_login",
     ),
     _f(
         "failed",
         r"^Failed (?P<method>\S+) for (?P<invalid>invalid user )?(?P<user>.*) from " + ADDR
-        + r"(?: port " + PORT + r")?(?: ssh2)?(?:: (?P<extra>.*))?$",
+        + r"(?: port " + PORT + r")?(?: ssh[12])?(?:: (?P<extra>.*))?$",
         AUTH_FAILURE, "ssh_login", OWN,
     ),
     _f(
@@ -130,6 +130,11 @@ FAMILIES: tuple[Family, ...] = (
         "too_many_failures",
         r"^Disconnecting " + WHO + r"?" + ADDR + r" port " + PORT + r": Too many authentication failures$",
         AUTH_FAILURE, "ssh_too_many_failures", POST,
+    ),
+    _f(
+        "disconnecting",  # packet_disconnect of the unprivileged child: "Change of username … not allowed" …
+        r"^Disconnecting " + WHO + r"?" + ADDR + r" port " + PORT + r": (?P<reason>[A-Z][^:]*(?::.*)?)$",
+        CLOSED, "ssh_disconnect", POST,
     ),
     _f(
         "too_many_failures_noaddr",
@@ -282,7 +287,17 @@ FAMILIES: tuple[Family, ...] = (
         r"with (?P<software>.*)\.  Don't panic\.$",
         PROTOCOL_FAILURE, "ssh_scanner_probe",
     ),
+    _f(
+        "tcp_wrappers",  # libwrap: "refused connect from <name> (<addr>)"
+        r"^refused connect from (?P<domain>\S+) \((?P<addr>[^)\s]+)\)$",
+        PROTOCOL_FAILURE, "ssh_connection_refused",
+    ),
     # Context lines
+    _f(
+        "rhel_audit",  # Red Hat's "SSH: Server;Ltype: Version;Remote: 1.2.3.4-1780;…" lines
+        r"^SSH: Server;Ltype: \w+;Remote: (?P<addr>[^;\s]+?)-(?P<port>\d+);.*$",
+        INFO, "ssh_connection_info",
+    ),
     _f(
         "connection_from",
         r"^Connection from " + ADDR + r" port " + PORT + r"(?: on \S+ port \d+(?: rdomain \"\S*\")?)?$",
@@ -300,6 +315,9 @@ _ID_PREFIX = re.compile(r"^\[ID \d+ [\w.]+\] ")
 _LEVEL_PREFIX = re.compile(r"^(?:error|fatal|warning|debug\d?|info|verbose): ")
 _PAM_PREFIX = re.compile(r"^(?:\((pam_\w+)\) |(pam_\w+): )")
 _SUFFIX = re.compile(r" \[(preauth|net)\]$")
+_AUTH_GIVE_UP = re.compile(
+    r"(?i)auth fail|auth cancel|no (?:more user|supported) authentication methods|too many authentication"
+)
 _REPEATED = re.compile(r"^message repeated (\d+) times: \[\s*(.*?)\s*\]$")
 
 
@@ -453,6 +471,17 @@ def enrich_sshd(
         elif preauth:
             kind = PROTOCOL_FAILURE
             action = "ssh_preauth_disconnect"
+    if family.name == "failed" and groups.get("method") == "publickey" and not groups.get("invalid"):
+        # A client offers the keys of its agent one by one: a refused key is no failed guess until the
+        # connection ends without success (then its closing line is the failure, as fail2ban reads it).
+        kind, action = INFO, "ssh_key_refused"
+        if conn is not None:
+            conn.failed = True
+    elif (
+        family.name.startswith("received_disconnect")
+        and _AUTH_GIVE_UP.search(groups.get("reason") or "") is not None
+    ):
+        kind, action = AUTH_FAILURE, "ssh_preauth_disconnect"
     # "Failed none" opens a connection's attempts: the next "Failed password" is the same attempt
     when = PRE if family.name == "failed" and groups.get("method") == "none" else family.when
 
@@ -493,6 +522,10 @@ def enrich_sshd(
     elif kind == CLOSED:
         event["category"] = ["network"]
         event["type"] = ["connection", "end"]
+    elif family.name in ("failed", "partial"):  # a refused key, a partial/postponed method: no verdict yet
+        event["category"] = ["authentication"]
+        event["type"] = ["info"]
+        event["outcome"] = "unknown"
     else:
         event["category"] = ["network"]
         event["type"] = ["connection" if family.name == "connection_from" else "info"]

@@ -21,6 +21,7 @@ AUTH_DATASET = "system.auth"
 
 _PRI = r"(?:<(\d{1,3})>)?"
 _PROGRAM = r"([^\s:\[]+(?:\([^)\s]*\))?)"  # sshd, sshd-session, sshd(pam_unix)
+_BRACKETED = re.compile(r"^\[([\w.-]+)\]:?$")
 _TAG = r"(?:([^\s:\[]+?(?:\([^)\s]*\))?)(?:\[(\d+)\])?: ?)?"  # program[pid]: (optional)
 _RFC3164 = re.compile(
     _PRI + r"([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d:\d\d:\d\d(?:\.\d+)?)(?: (\d{4}))? (\S+) " + _TAG + r"(.*)$"
@@ -129,6 +130,9 @@ def parse_syslog(
     match = _RFC3164.match(line)
     if match is not None:
         pri, month, day, clock, year, host, program, pid, message = match.groups()
+        bracketed = _BRACKETED.match(host)
+        if bracketed is not None and program is None:  # "Mar  3 00:17:22 [sshd]: …": a tag, no host name
+            host, program, message = "", bracketed.group(1), (message or "").removeprefix(": ")
         return _dated(month, day, clock, year, received_at, tz), _base(
             host, program, pid, message, _syslog_meta(pri), state, line
         )
