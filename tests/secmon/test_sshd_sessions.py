@@ -74,10 +74,10 @@ def test_forms_of_older_and_patched_sshd() -> None:
         "Mar  3 00:17:22 [sshd]: User root from 211.188.220.49 not allowed because not listed in AllowUsers",
         "Nov 11 23:33:27 Server sshd[5174]: refused connect from host.example (::ffff:218.249.210.161)",
         "Sep 29 16:28:02 spaceman sshd[699]: Failed password for dan from 127.0.0.1 port 45416 ssh1",
-        "Jul 13 18:44:28 mdop sshd[931]: Received disconnect from 89.24.13.192: 3: com.jcraft.jsch.JSchException: "
-        "Auth fail",
-        "Mar 19 16:47:49 test sshd[672]: Disconnecting invalid user admin 192.0.2.117 port 44004: Change of username "
-        "or service not allowed: (admin,ssh-connection) -> (user,ssh-connection) [preauth]",
+        "Jul 13 18:44:28 mdop sshd[931]: Received disconnect from 89.24.13.192: 3: "
+        "com.jcraft.jsch.JSchException: Auth fail",
+        "Mar 19 16:47:49 test sshd[672]: Disconnecting invalid user admin 192.0.2.117 port 44004: "
+        "Change of username or service not allowed: (admin,ssh-connection) -> (user,ssh-connection) [preauth]",
     )
     assert [_failure(d) for d in docs] == [
         ("failure", "211.188.220.49"),
