@@ -77,7 +77,8 @@ def test_forms_of_older_and_patched_sshd() -> None:
         "Jul 13 18:44:28 mdop sshd[931]: Received disconnect from 89.24.13.192: 3: "
         "com.jcraft.jsch.JSchException: Auth fail",
         "Mar 19 16:47:49 test sshd[672]: Disconnecting invalid user admin 192.0.2.117 port 44004: "
-        "Change of username or service not allowed: (admin,ssh-connection) -> (user,ssh-connection) [preauth]",
+        "Change of username or service not allowed: (admin,ssh-connection) -> (user,ssh-connection)"
+        " [preauth]",
     )
     assert [_failure(d) for d in docs] == [
         ("failure", "211.188.220.49"),
