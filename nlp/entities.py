@@ -11,6 +11,17 @@ Why not underthesea's NER: it works offline but needs word segmentation, POS tag
    organisation head ("Công ty", "Sở", "Trường", "Bệnh viện", …) + capitalised words is an organisation;
    an administrative or geographic head ("tỉnh", "phường", "xã", "sông", …) + capitalised words is a place.
 Overlaps resolve to the longest span (gazetteer first on ties).
+Rules that keep the entities trustworthy (issue 13):
+- every alias resolves to its canonical entity ("Huế", "TP Huế", "thành phố Huế", "Thừa Thiên Huế" → Huế);
+- an agency alias written without a place ("Sở Y tế", "UBND TP") is Huế's own only when no other place
+  follows it: "Sở Y tế Hà Nội" and "UBND TP Đà Nẵng" are their own agencies, as written;
+- the gazetteer's [STOP] words (pronouns such as "Anh", fragments such as "Bộ Văn") are never entities, a
+  one-syllable place after a kinship word or a name syllable ("anh Đức", "Minh Đức") is not a place, and a
+  place followed by more name syllables ("Lào Cai") is not the shorter place;
+- no span crosses a sentence end or a line: a dot joins only after a known abbreviation ("TP. Huế");
+- officials: a title, then an agency, then a name ("Chủ tịch UBND TP Huế Nguyễn Văn Phương") gives the
+  agency and the person.
+Precision/recall on 100 hand-checked real items: nlp/entity_eval.py, nlp/models/entities.md.
 """
 
 from __future__ import annotations
@@ -19,11 +30,14 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from nlp.normalize import fold, normalize
 from nlp.taxonomy import DATA_DIR
 
 GAZETTEER_FILE = DATA_DIR / "gazetteer.toml"
+ENTITY_TYPES = ("LOC", "ORG", "PER")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -42,12 +56,15 @@ SURNAMES = _words(
 )
 ORG_HEADS = _words(
     "công_ty tập_đoàn ngân_hàng trường bệnh_viện sở bộ ban viện trung_tâm hội hiệp_hội báo đài clb "
-    "câu_lạc_bộ quỹ học_viện đại_học đh tổng_công_ty cục tổng_cục công_an ubnd hđnd tand vksnd"
+    "câu_lạc_bộ quỹ học_viện đại_học đh tổng_công_ty cục tổng_cục công_an ubnd hđnd tand vksnd "
+    "thành_ủy tỉnh_ủy đảng_ủy huyện_ủy thành_đoàn tỉnh_đoàn liên_đoàn cảng_vụ thanh_tra nhà_xuất_bản"
 )
 LOC_HEADS = _words(
     "tỉnh thành_phố tp phường xã huyện quận thị_xã thị_trấn làng thôn sông hồ núi đèo đảo biển vịnh "
-    "bãi_biển cầu chợ chùa lăng"
+    "bãi_biển cầu chợ chùa lăng hầm"
 )
+_HEAD_WORDS = frozenset(h.split("_")[0] for h in ORG_HEADS | LOC_HEADS)
+GEO_HEADS = _words("sông hồ núi đèo đảo vịnh bãi_biển cầu chợ chùa lăng hầm")
 _FIRST_WORDS = frozenset(h.split("_")[0] for h in PERSON_TITLES | ORG_HEADS | LOC_HEADS)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # lower-case words that never sit inside an organisation's name ("trường Norodom ở TP HCM")
@@ -79,17 +96,36 @@ Token = tuple[int, int, str]
 Alias = tuple[tuple[str, ...], str, str]  # (alias tokens, type, canonical name)
 
 
+_gazetteer_file = GAZETTEER_FILE
+
+
+def use_gazetteer(path: Path | None) -> None:
+    """Read entities from another gazetteer file (an administrator's copy); None: the shipped one."""
+    global _gazetteer_file
+    _gazetteer_file = path or GAZETTEER_FILE
+    _gazetteer.cache_clear()
+    _stop.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _gazetteer_data() -> dict[str, Any]:
+    with _gazetteer_file.open("rb") as fh:
+        return tomllib.load(fh)
+
+
 @lru_cache(maxsize=1)
 def _gazetteer() -> dict[str, list[Alias]]:
     """Aliases indexed by their first token, lower-cased; longest alias first.
 
     Token lookup instead of one big regex alternation: 10x faster on a 600-word article.
     """
-    with GAZETTEER_FILE.open("rb") as fh:
-        data = tomllib.load(fh)
+    _gazetteer_data.cache_clear()
+    data = _gazetteer_data()
     index: dict[str, list[Alias]] = {}
     seen: set[tuple[str, ...]] = set()
     for etype, entries in data.items():
+        if etype not in ENTITY_TYPES:
+            continue
         for canonical, aliases in entries.items():
             for alias in [canonical, *aliases]:
                 tokens = tuple(m.group(0) for m in _TOKEN.finditer(normalize(alias)))
@@ -99,6 +135,14 @@ def _gazetteer() -> dict[str, list[Alias]]:
     for candidates in index.values():
         candidates.sort(key=lambda a: len(a[0]), reverse=True)
     return index
+
+
+@lru_cache(maxsize=1)
+def _stop() -> frozenset[str]:
+    """Folded phrases that are never an entity on their own ([STOP] words of the gazetteer)."""
+    _gazetteer()
+    words = _gazetteer_data().get("STOP", {}).get("words", [])
+    return frozenset(" ".join(_TOKEN.findall(fold(normalize(w)))) for w in words)
 
 
 def _same_token(surface: str, alias: str, first: bool) -> bool:
@@ -118,10 +162,101 @@ def _gazetteer_matches(text: str, tokens: list[Token]) -> list[Found]:
             continue
         for alias, etype, canonical in candidates:
             width = len(alias)
-            if i + width <= n and all(_same_token(tokens[i + k][2], alias[k], k == 0) for k in range(width)):
-                found.append(Found(start, tokens[i + width - 1][1], etype, canonical))
+            if i + width <= n and all(
+                _same_token(tokens[i + k][2], alias[k], k == 0) and (k == 0 or _joined(text, tokens, i + k))
+                for k in range(width)
+            ):
+                end = i + width
+                if etype == "ORG" and HOME not in alias:  # "UBND TP Huế" is qualified already
+                    qualified = _qualified_by(text, tokens, end)
+                    if qualified is not None:
+                        place, after = qualified
+                        if place != HOME or not canonical.endswith(HOME):
+                            # "Sở Y tế Hà Nội" is not Huế's Sở Y tế: an agency of its own, as written
+                            span_end = tokens[after - 1][1]
+                            found.append(Found(start, span_end, "ORG", text[start:span_end]))
+                            break
+                        end = after  # "Sở Y tế Huế": Huế's own, span extended
+                if (
+                    etype != "ORG"
+                    and end < n
+                    and _is_name_syllable(tokens[end][2])
+                    and _adjacent(text, tokens, end)
+                    and not _starts_person(text, tokens, end)
+                    and tokens[end][2].lower() not in index
+                ):
+                    break  # "Lào | Cai", "Nam | Định": part of a longer name
+                if width == 1 and etype == "LOC" and i > 0 and _adjacent(text, tokens, i):
+                    before = tokens[i - 1][2]
+                    if before.lower() in _KIN or (
+                        _is_name_syllable(before) and i > 1 and _adjacent(text, tokens, i - 1)
+                    ):
+                        break  # "anh Đức", "ông Nga", "Minh Đức": a person, not a country
+                found.append(Found(start, tokens[end - 1][1], etype, canonical))
                 break
     return found
+
+
+HOME = "Huế"
+_AGENCY_HEADS = _words("bộ sở cục tổng_cục ban viện vụ trung_tâm")
+# first syllables of common words that begin agency and company names written on in lower case
+# ("Bệnh viện Đa khoa", "Tập đoàn Công nghiệp", "Trung tâm Dự báo"): such a name is not cut after them
+_NAME_WORD_STARTS = _words(
+    "đa công dự văn y kinh nông tài giáo khoa xây nội ngoại tư quản phòng cảnh an lao thông giao kế du "
+    "thể hành điều kiểm năng bảo quốc nghiên phát đào sản thương dịch truyền nhi phụ chấn mắt răng "
+    "phổi ung tâm chăm cấp vật môi xuất nhập đầu xăng điện nước cao đại trung"
+)
+_KIN = _words("ông bà anh chị em cô chú bác cháu cụ thầy mẹ bố con chồng vợ")
+_PLACE_WORDS = (("thành", "phố"), ("tp",), ("tỉnh",), ("huyện",), ("quận",), ("xã",), ("phường",))
+
+
+def _qualified_by(text: str, tokens: list[Token], k: int) -> tuple[str, int] | None:
+    """The place that qualifies an agency name ending before token k, and the token index after it.
+
+    "Sở Y tế | Hà Nội", "UBND TP | Đà Nẵng", "Công an | tỉnh Quảng Trị" → ("Hà Nội", …); a known place
+    resolves to its canonical name. None when no capitalised place follows on the same line.
+    """
+    n = len(tokens)
+    if k >= n or not _adjacent(text, tokens, k):
+        return None
+    j = k
+    for words in _PLACE_WORDS:
+        if j + len(words) <= n and tuple(t[2].lower() for t in tokens[j : j + len(words)]) == words:
+            if all(_adjacent(text, tokens, j + m) for m in range(1, len(words) + 1) if j + m < n):
+                j += len(words)
+            break
+    if j >= n or not _is_cap(tokens[j][2]) or not _adjacent(text, tokens, j):
+        return None
+    if _starts_person(text, tokens, j):
+        return None  # "Sở Y tế Nguyễn Văn A": an official after the agency, not a place
+    for alias, etype, canonical in _gazetteer().get(tokens[j][2].lower(), []):
+        width = len(alias)
+        if (
+            etype == "LOC"
+            and j + width <= n
+            and all(tokens[j + m][2] == alias[m] for m in range(width))
+            and all(_joined(text, tokens, j + m) for m in range(1, width))
+        ):
+            return canonical, j + width
+    end = j
+    while end < n and _is_cap(tokens[end][2]) and (end == j or _adjacent(text, tokens, end)):
+        end += 1
+    return text[tokens[j][0] : tokens[end - 1][1]], end
+
+
+def _joined(text: str, tokens: list[Token], k: int) -> bool:
+    """Token k continues a gazetteer name begun before it: same line, no sentence end between.
+
+    Looser than `_adjacent` (aliases hold hyphens and commas: "Thừa Thiên - Huế", "Bộ Văn hóa, Thể
+    thao và Du lịch") but a full stop, "!", "?", ";" or ":" ends a name except after an abbreviation.
+    """
+    between = text[tokens[k - 1][1] : tokens[k][0]]
+    if "\n" in between or len(between) > 3:
+        return False
+    gap = between.strip(" ")
+    if gap in ("", "-", "–", ",", "&"):
+        return True
+    return gap == "." and _is_abbreviation(tokens[k - 1][2])
 
 
 def _heuristic_matches(text: str, tokens: list[Token]) -> list[Found]:
@@ -149,11 +284,23 @@ def _heuristic_matches(text: str, tokens: list[Token]) -> list[Found]:
             )
             if not etype or (etype == "ORG" and not _is_cap(tokens[i][2])):
                 continue  # organisations are written capitalised: "Trường THPT …", not "trường học"
+            if (
+                etype != "PER"
+                and width == 1
+                and i > 0
+                and _is_cap(tokens[i - 1][2])
+                and _adjacent(text, tokens, i)
+            ):
+                continue  # a head word inside another name: "Tây Ban Nha", "Liên Hiệp Quốc"
             j = i + width
             if etype == "PER":
+                if j < n and tokens[j][2].lower() in _HEAD_WORDS and tokens[j][2] not in SURNAMES:
+                    continue  # "Giám đốc Sở …": an agency follows the title, not a name
                 k = j
                 while k < n and k - j < 4 and _is_name_syllable(tokens[k][2]) and _adjacent(text, tokens, k):
                     k += 1
+                if k < n and text[tokens[k - 1][1] : tokens[k][0]] == "-" and tokens[k][2].islower():
+                    k += 1  # "Kim Sang-sik": a hyphenated given name
                 if k - j >= 2:
                     found.append(
                         Found(tokens[j][0], tokens[k - 1][1], "PER", text[tokens[j][0] : tokens[k - 1][1]])
@@ -162,7 +309,20 @@ def _heuristic_matches(text: str, tokens: list[Token]) -> list[Found]:
                     break
             else:
                 k = j
+                if etype == "ORG":  # "Công an tỉnh Quảng Trị", "UBND thành phố Huế"
+                    for words in _PLACE_WORDS:
+                        width_p = len(words)
+                        if (
+                            k + width_p < n
+                            and tuple(t[2].lower() for t in tokens[k : k + width_p]) == words
+                            and _is_cap(tokens[k + width_p][2])
+                            and all(_adjacent(text, tokens, k + m) for m in range(width_p + 1))
+                        ):
+                            k += width_p
+                            break
                 while k < n and k - j < 8 and _adjacent(text, tokens, k):
+                    if k > j and _starts_person(text, tokens, k):
+                        break  # "UBND TP Huế | Nguyễn Văn Phương": the official after the agency
                     if _is_cap(tokens[k][2]):
                         k += 1
                     elif (  # an organisation's name may hold lower-case syllables between capitals
@@ -171,13 +331,25 @@ def _heuristic_matches(text: str, tokens: list[Token]) -> list[Found]:
                         and tokens[k][2] not in _NOT_IN_NAMES
                         and k + 1 < n
                         and _is_cap(tokens[k + 1][2])
+                        and tokens[k + 1][2].lower() not in _FIRST_WORDS  # "Sở Y tế và | Công an …"
                         and _adjacent(text, tokens, k + 1)
                     ):
                         k += 2
                     else:
                         break
+                if (
+                    k == j + 1
+                    and (head in _AGENCY_HEADS or tokens[j][2].lower() in _NAME_WORD_STARTS)
+                    and _is_name_syllable(tokens[j][2])
+                    and k < n
+                    and tokens[k][2][:1].islower()
+                    and _adjacent(text, tokens, k)
+                    and tokens[k][2] not in _NOT_IN_NAMES
+                ):
+                    break  # "Bộ Văn hóa, …", "Sở Y tế": a name written on in lower case, not "Bộ Văn"
                 if k > j and (etype == "ORG" or all(_is_name_syllable(t[2]) for t in tokens[j:k])):
-                    start = tokens[i][0] if etype == "ORG" else tokens[j][0]
+                    # "sông Hàn", "hầm Đèo Ngang": a geographic head is part of the name; "tỉnh" is not
+                    start = tokens[i][0] if etype == "ORG" or head in GEO_HEADS else tokens[j][0]
                     found.append(Found(start, tokens[k - 1][1], etype, text[start : tokens[k - 1][1]]))
                     i = k - 1
                     break
@@ -196,6 +368,15 @@ def _heuristic_matches(text: str, tokens: list[Token]) -> list[Found]:
     return found
 
 
+def _starts_person(text: str, tokens: list[Token], k: int) -> bool:
+    """A surname followed by two more name syllables on the same line starts at token k."""
+    return (
+        tokens[k][2] in SURNAMES
+        and k + 2 < len(tokens)
+        and all(_is_name_syllable(tokens[k + m][2]) and _adjacent(text, tokens, k + m) for m in (1, 2))
+    )
+
+
 def _adjacent(text: str, tokens: list[Token], k: int) -> bool:
     """Token k follows token k-1 on the same line with only spaces or one dot between ("TP.Huế", "TP. Huế").
 
@@ -211,8 +392,12 @@ def _adjacent(text: str, tokens: list[Token], k: int) -> bool:
     return gap == "" or (gap == "." and _is_abbreviation(tokens[k - 1][2]))
 
 
+_DOTTED = _words("TP Tp P Q H X TX TT T ThS TS GS PGS BS KS Th ĐH St Mr Ms Dr")
+
+
 def _is_abbreviation(token: str) -> bool:
-    return len(token) <= 3 and token.isupper()
+    """A word written with a dot that does not end the sentence ("TP. Huế", "P.Hội An"); not "HCM."."""
+    return token in _DOTTED
 
 
 def find_entities(text: str) -> list[Found]:
@@ -223,8 +408,11 @@ def find_entities(text: str) -> list[Found]:
     candidates = [(f, 0) for f in _gazetteer_matches(text, tokens)]
     candidates += [(f, 1) for f in _heuristic_matches(text, tokens)]
     candidates.sort(key=lambda c: (-(c[0].end - c[0].start), c[1], c[0].start))
+    stop = _stop()
     taken: list[Found] = []
     for cand, _priority in candidates:
+        if " ".join(_TOKEN.findall(fold(text[cand.start : cand.end]))) in stop:
+            continue
         if all(cand.end <= t.start or cand.start >= t.end for t in taken):
             taken.append(cand)
     return sorted(taken, key=lambda f: f.start)

@@ -64,3 +64,36 @@ def test_a_sentence_end_stops_a_name_but_an_abbreviation_dot_does_not() -> None:
     names = {entity["text"] for entity in extract_entities(text)}
     assert not any("Theo" in name for name in names), names
     assert any(name.endswith("Đà Nẵng") for name in names), names
+
+
+def test_huế_aliases_resolve_to_one_place() -> None:
+    text = "Huế mưa lớn. TP Huế ngập. Thành phố Huế sơ tán dân, tỉnh Thừa Thiên Huế cũ và TT-Huế."
+    assert extract_entities(text) == [{"text": "Huế", "type": "LOC", "normalized": "hue"}]
+
+
+def test_an_agency_qualified_by_another_city_is_not_huếs() -> None:
+    found = by_type("Sở Y tế Hà Nội cảnh báo sốt xuất huyết; UBND TP Đà Nẵng họp khẩn.")
+    assert found["ORG"] == {"Sở Y tế Hà Nội", "UBND TP Đà Nẵng"}
+    assert by_type("Sở Y tế yêu cầu các bệnh viện")["ORG"] == {"Sở Y tế TP Huế"}
+    assert by_type("Sở Y tế Huế yêu cầu")["ORG"] == {"Sở Y tế TP Huế"}
+
+
+def test_pronouns_and_common_words_are_never_entities() -> None:
+    assert by_type("Anh nói tiếng Anh rất giỏi, anh Đức cho biết.") == {}
+    assert by_type("Bộ Văn hóa cho biết") == {}
+    found = by_type("Tuyển Đức thắng Pháp, Tây Ban Nha hòa Vương quốc Anh")
+    assert found == {"LOC": {"Đức", "Pháp", "Tây Ban Nha", "Vương quốc Anh"}}
+
+
+def test_gazetteer_names_and_acronyms_stop_at_a_sentence_end() -> None:
+    assert by_type("Mưa ở Thừa Thiên. Huế ngập")["LOC"] == {"Huế"}
+    names = {e["text"] for e in extract_entities("CLB Becamex TP.HCM. Với 3 điểm, đội bóng")}
+    assert names == {"CLB Becamex TP.HCM"}
+
+
+def test_officials_after_their_title_and_agency() -> None:
+    found = by_type(
+        "Chủ tịch UBND TP Huế Nguyễn Văn Phương và Giám đốc Sở Nông nghiệp và Môi trường Quảng Trị"
+    )
+    assert found["PER"] == {"Nguyễn Văn Phương"}
+    assert found["ORG"] == {"UBND TP Huế", "Sở Nông nghiệp và Môi trường Quảng Trị"}
