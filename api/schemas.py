@@ -61,8 +61,11 @@ class ArticlePublic(BaseModel):
     published_at: datetime | None = None
     category: str = ""
     topic: str | None = None
+    topic_score: float | None = Field(default=None, description="calibrated probability of `topic`")
+    topic_uncertain: bool = Field(default=False, description="topic_score below nlp.uncertain_below")
     tone: str | None = None
-    tone_score: float | None = None
+    tone_score: float | None = Field(default=None, description="calibrated probability of `tone`")
+    tone_uncertain: bool = Field(default=False, description="tone_score below nlp.uncertain_below")
     entities: list[EntityPublic] = []
     watchlists: list[str] = []
     story_cluster: str | None = None

@@ -81,6 +81,12 @@ class CrawlSettings(Section):
 class NlpSettings(Section):
     model_dir: Path | None = None
     watchlists_file: Path | None = None
+    uncertain_below: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="a topic or tone whose calibrated score is below this is marked uncertain (API, CSV)",
+    )
 
 
 class AssetSettings(Section):

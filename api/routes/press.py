@@ -102,9 +102,25 @@ async def article_query(  # async: parsing, and a store read only for an outlet 
 ArticleQueryDep = Annotated[ArticleQuery, Depends(article_query)]
 
 
-def article_public(hit: Hit) -> ArticlePublic:
+def uncertainty(source: dict[str, Any], below: float) -> dict[str, bool]:
+    """topic_uncertain / tone_uncertain: the calibrated score is under `below` (nlp.uncertain_below)."""
+    return {
+        f"{task}_uncertain": source.get(task) is not None
+        and source.get(f"{task}_score") is not None
+        and float(source[f"{task}_score"]) < below
+        for task in ("topic", "tone")
+    }
+
+
+def article_public(hit: Hit, below: float = 0.0) -> ArticlePublic:
     return ArticlePublic.model_validate(
-        {**hit.source, "id": hit.id, "score": hit.score, "highlights": hit.highlights}
+        {
+            **hit.source,
+            **uncertainty(hit.source, below),
+            "id": hit.id,
+            "score": hit.score,
+            "highlights": hit.highlights,
+        }
     )
 
 
@@ -133,19 +149,20 @@ def search_articles(
         # of a common word cost ~30% of the server's CPU (Elasticsearch's default is the same)
         track_total_hits=request.app.state.settings.api.total_exact_up_to,
     )
+    below = request.app.state.settings.nlp.uncertain_below
     if not isinstance(store, Generational):
-        return _json(_search_page(store, query))
+        return _json(_search_page(store, query, below))
     cache: TtlCache[bytes] = request.app.state.search_cache
     cache_key = (query, store.generation())
-    return _json(cache.get_or_compute(cache_key, lambda: _search_page(store, query)))
+    return _json(cache.get_or_compute(cache_key, lambda: _search_page(store, query, below)))
 
 
-def _search_page(store: Store, query: SearchQuery) -> bytes:
+def _search_page(store: Store, query: SearchQuery, below: float = 0.0) -> bytes:
     page = store.search(Kind.articles, query)
     body = ArticlePage(
         total=page.total,
         total_is_lower_bound=page.total_is_lower_bound,
-        items=[article_public(hit) for hit in page.hits],
+        items=[article_public(hit, below) for hit in page.hits],
         next_cursor=page.next_cursor,
     )
     return body.model_dump_json().encode()
@@ -209,8 +226,11 @@ _CSV_COLUMNS = (
     "title",
     "url",
     "topic",
+    "topic_score",
+    "topic_uncertain",
     "tone",
     "tone_score",
+    "tone_uncertain",
     "entities",
     "watchlists",
 )
@@ -226,16 +246,20 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _csv_row(source: dict[str, Any]) -> list[str]:
+def _csv_row(source: dict[str, Any], below: float = 0.0) -> list[str]:
     entities = "; ".join(e.get("text", "") for e in source.get("entities") or [])
+    unsure = uncertainty(source, below)
     return [
         str(source.get("published_at") or ""),
         _cell(source.get("outlet")),
         _cell(source.get("title")),
         _cell(source.get("url")),
         _cell(source.get("topic")),
+        "" if source.get("topic_score") is None else f"{source['topic_score']:.3f}",  # a number we wrote
+        "uncertain" if unsure["topic_uncertain"] else "",
         _cell(source.get("tone")),
         "" if source.get("tone_score") is None else f"{source['tone_score']:.3f}",  # a number we wrote
+        "uncertain" if unsure["tone_uncertain"] else "",
         _cell(entities),
         _cell("; ".join(source.get("watchlists") or [])),
     ]
@@ -251,6 +275,7 @@ def _csv_row(source: dict[str, Any]) -> list[str]:
 def export_articles(
     key: PressKey,
     store: StoreDep,
+    settings: SettingsDep,
     filters: ArticleQueryDep,
     limit: Annotated[int, Query(ge=1, le=50_000)] = 10_000,
 ) -> StreamingResponse:
@@ -267,7 +292,7 @@ def export_articles(
             buffer.seek(0)
             buffer.truncate()
             for hit in page.hits[: limit - sent]:
-                writer.writerow(_csv_row(hit.source))
+                writer.writerow(_csv_row(hit.source, settings.nlp.uncertain_below))
             sent += min(len(page.hits), limit - sent)
             yield buffer.getvalue()
             if sent >= limit or not page.next_cursor or not page.hits:
@@ -282,7 +307,7 @@ def export_articles(
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetail, summary="One article and its story")
-def get_article(key: PressKey, store: StoreDep, article_id: str) -> ArticleDetail:
+def get_article(key: PressKey, store: StoreDep, settings: SettingsDep, article_id: str) -> ArticleDetail:
     article = store.get_article(article_id)
     if article is None:
         raise HTTPException(404, f"no article with id {article_id!r}")
@@ -297,7 +322,9 @@ def get_article(key: PressKey, store: StoreDep, article_id: str) -> ArticleDetai
             for hit in page.hits
             if hit.id != article_id and hit.source.get("outlet") != article.outlet
         ]
-    return ArticleDetail.model_validate({**article.model_dump(mode="json"), "id": article_id, "story": story})
+    source = article.model_dump(mode="json")
+    unsure = uncertainty(source, settings.nlp.uncertain_below)
+    return ArticleDetail.model_validate({**source, **unsure, "id": article_id, "story": story})
 
 
 @router.get("/outlets", response_model=list[OutletPublic], summary="Outlets and their crawl health")

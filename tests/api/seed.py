@@ -58,7 +58,17 @@ ARTICLES = [
         story_cluster="story-cds",
         story_outlets=2,
     ),
-    _article(3, "vnexpress", "Mưa lớn gây ngập lụt tại Huế", 21, 8, topic="xa-hoi", tone="negative"),
+    _article(
+        3,
+        "vnexpress",
+        "Mưa lớn gây ngập lụt tại Huế",
+        21,
+        8,
+        topic="xa-hoi",
+        topic_score=0.93,
+        tone="negative",
+        tone_score=0.42,  # under nlp.uncertain_below (0.5 by default): marked uncertain
+    ),
     _article(4, "baothuathienhue", "Festival Huế thu hút du khách", 22, 10, topic="van-hoa", tone="positive"),
     _article(
         5, "tuoitre", "Sạt lở đất ở huyện A Lưới", 22, 16, topic="xa-hoi", tone="negative", entities=[HUE]

@@ -113,6 +113,32 @@ def test_export_csv_is_utf8_with_bom(api: Api) -> None:
     assert "Mưa lớn gây ngập lụt tại Huế" in {row[2] for row in rows[1:]}
 
 
+def test_low_scores_are_marked_uncertain_in_search_detail_and_export(api: Api) -> None:
+    with api.client("press") as client:
+        items = client.get("/articles", params={"q": "ngập lụt"}).json()["items"]
+        flood = next(item for item in items if item["title"] == "Mưa lớn gây ngập lụt tại Huế")
+        detail = client.get(f"/articles/{flood['id']}").json()
+        export = client.get("/articles/export.csv", params={"q": "ngập lụt"})
+        others = client.get("/articles", params={"q": "vàng"}).json()["items"]
+    for body in (flood, detail):
+        assert (body["topic_score"], body["topic_uncertain"]) == (0.93, False)
+        assert (body["tone_score"], body["tone_uncertain"]) == (0.42, True)
+    assert others and not any(item["topic_uncertain"] or item["tone_uncertain"] for item in others)
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    row = next(r for r in rows if r["title"] == "Mưa lớn gây ngập lụt tại Huế")
+    assert (row["topic_score"], row["topic_uncertain"]) == ("0.930", "")
+    assert (row["tone_score"], row["tone_uncertain"]) == ("0.420", "uncertain")
+
+
+def test_the_uncertainty_threshold_is_the_setting() -> None:
+    from api.routes.press import uncertainty
+
+    source = {"topic": "kinh-te", "topic_score": 0.55, "tone": "neutral", "tone_score": 0.7}
+    assert uncertainty(source, 0.5) == {"topic_uncertain": False, "tone_uncertain": False}
+    assert uncertainty(source, 0.6) == {"topic_uncertain": True, "tone_uncertain": False}
+    assert uncertainty({"topic": None, "topic_score": None}, 0.9)["topic_uncertain"] is False
+
+
 def test_watchlist_crud(api: Api) -> None:
     with api.client("press") as client:
         created = client.post("/watchlists", json={"name": "Lãnh đạo tỉnh", "terms": ["Chủ tịch UBND", " "]})
