@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import platform
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sklearn.metrics import classification_report, f1_score
 
 
@@ -94,9 +96,21 @@ def card_markdown(card: dict[str, Any]) -> str:
         )
         if item.get("note"):
             out.append(f"  - {item['note']}")
-    out += ["", "## Held-out metrics", ""]
+    out += ["", "## Development-set metrics of this model", ""]
     for name, metrics in card.get("metrics", {}).items():
         out += ["```", format_metrics(name, metrics), "```", ""]
+    if card.get("reliability"):
+        out += ["## Reliability of the scores (calibration)", ""]
+        out += [
+            "A score is the calibrated probability of the predicted label; per score bin, how often "
+            "the label is right.",
+            "",
+        ]
+        for name, rel in card["reliability"].items():
+            out += ["```", format_reliability(name, rel), "```", ""]
+    if card.get("weak_training"):
+        out += ["## Weakly labelled training items", ""]
+        out += [f"- {k}: {v}" for k, v in card["weak_training"].items()] + [""]
     if card.get("experiments"):
         out += ["## Experiments (what was tried, measured the same way)", ""]
         out += [f"- {line}" for line in card["experiments"]]
@@ -104,3 +118,56 @@ def card_markdown(card: dict[str, Any]) -> str:
     if card.get("notes"):
         out += ["## Notes", ""] + [f"- {line}" for line in card["notes"]] + [""]
     return "\n".join(out)
+
+
+def predict_within(pipeline: Any, texts: list[str], allowed: list[str]) -> list[str]:
+    """The most probable label among `allowed` (for corpora whose label set is coarser than the model's)."""
+    classes = [str(c) for c in pipeline.classes_]
+    proba = np.asarray(pipeline.predict_proba(texts))
+    mask = np.array([c in allowed for c in classes])
+    return [classes[i] for i in np.where(mask, proba, -1.0).argmax(1)]
+
+
+RELIABILITY_BINS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
+
+
+def reliability(y_true: list[str], proba: Any, classes: list[str]) -> dict[str, Any]:
+    """How far the score (probability of the predicted label) can be trusted, per score bin.
+
+    For each bin: items, mean score, accuracy; plus the expected calibration error (ECE: the
+    items-weighted mean |accuracy - mean score|) and the Brier score of the full distribution.
+    """
+    proba = np.asarray(proba, dtype=float)
+    score = proba.max(1)
+    pred = [classes[i] for i in proba.argmax(1)]
+    correct = np.array([p == t for p, t in zip(pred, y_true, strict=True)], dtype=float)
+    onehot = np.array([[1.0 if c == t else 0.0 for c in classes] for t in y_true])
+    bins = []
+    ece = 0.0
+    for lo, hi in itertools.pairwise(RELIABILITY_BINS):
+        sel = (score >= lo) & (score < hi)
+        if sel.any():
+            acc, conf = float(correct[sel].mean()), float(score[sel].mean())
+            ece += sel.sum() / len(score) * abs(acc - conf)
+            bins.append(
+                {
+                    "bin": f"{lo:.1f}-{min(hi, 1.0):.1f}",
+                    "n": int(sel.sum()),
+                    "score": round(conf, 3),
+                    "accuracy": round(acc, 3),
+                }
+            )
+    return {
+        "n": len(y_true),
+        "ece": round(float(ece), 4),
+        "brier": round(float(((proba - onehot) ** 2).sum(1).mean()), 4),
+        "bins": bins,
+    }
+
+
+def format_reliability(name: str, rel: dict[str, Any]) -> str:
+    lines = [f"{name}: ECE {rel['ece']:.3f}  Brier {rel['brier']:.3f}  n={rel['n']}"]
+    lines.append(f"  {'score':<9} {'items':>6} {'mean score':>10} {'accuracy':>9}")
+    for b in rel["bins"]:
+        lines.append(f"  {b['bin']:<9} {b['n']:>6} {b['score']:>10.3f} {b['accuracy']:>9.3f}")
+    return "\n".join(lines)

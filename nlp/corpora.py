@@ -2,14 +2,21 @@
 
 See nlp/data/PROVENANCE.md for where each file comes from and its licence. Splits are fixed so every
 rebuild and every test measures the same thing:
-- VNTC: the corpus' own train (5,000 articles, truncated to 1,500 characters) / test (1,500, full text);
-- baomoi: a stratified fifth (seed 20261128) held out;
-- RSS sections: items published before 2026-02-01 train, from 2026-02-01 on are held out ("by date");
+- news-topic-tone-2026 (hand-labelled 2025-26 items, the centre of training and evaluation): an item is
+  held out when int(sha256(id), 16) % 5 == 0 (901 of 4,680 items; stable when items are added);
+- VNTC: the corpus' own train (all 33,610 Train_Full articles, cut to 1,500 characters) / test (1,500,
+  full text);
+- baomoi: a stratified fifth (seed 20261128) of the committed sample held out;
+- RSS sections: items published before 2026-03-01 train, from 2026-03-01 on are held out ("by date");
 - news-tone-hue: a stratified fifth (seed 20261128) held out.
+Weakly labelled training items (VNTC, baomoi, RSS sections) are further divided for the stacked topic
+model (nlp.pipelines): those with int(sha256(id), 16) % STACK_EVERY == 0 train the final classifier
+beside the hand-labelled items, all the others train the prior model whose scores it reads.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +28,10 @@ from nlp.jsonl import read_jsonl
 from nlp.pipelines import SEED
 from nlp.taxonomy import DATA_DIR, map_label, topic_mapping
 
-RSS_CUTOFF = "2026-02-01"
+RSS_CUTOFF = "2026-03-01"
+STACK_EVERY = 20
 FILES = {
+    "news-2026": DATA_DIR / "topic" / "news-topic-tone-2026.jsonl.gz",
     "vntc-train": DATA_DIR / "topic" / "vntc-train.jsonl.gz",
     "vntc-test": DATA_DIR / "topic" / "vntc-test.jsonl.gz",
     "baomoi": DATA_DIR / "topic" / "baomoi.jsonl.gz",
@@ -57,6 +66,67 @@ def _mapped(path: Path, corpus: str, label_key: str, text_of: object) -> Split:
     return out
 
 
+def held_out(item_id: str, every: int = 5) -> bool:
+    """True for the fixed held-out part: int(sha256(id), 16) % every == 0."""
+    return int(hashlib.sha256(item_id.encode()).hexdigest(), 16) % every == 0
+
+
+def news2026(split: str | None, task: str) -> Split:
+    """news-topic-tone-2026 headline+lede texts for `task` ("topic" or "tone"); split 'train'/'test'/None."""
+    out = Split()
+    for row in read_jsonl(FILES["news-2026"]):
+        if split is not None and held_out(row["id"]) != (split == "test"):
+            continue
+        title, lede = row["title"], row.get("summary") or ""
+        if task == "topic":
+            out.texts.append(topic_text(title, lede))
+            out.labels.append(row["topic"])
+        else:
+            out.texts.append(tone_text(title, lede))
+            out.labels.append(row["label"])
+    return out
+
+
+def weak_topic(part: str) -> Split:
+    """Weakly labelled training items (VNTC train, baomoi train, RSS sections train) for the stacked model.
+
+    part "prior": the items that train the prior model; "stack": the others (1 in STACK_EVERY by id hash).
+    """
+    out = Split()
+    rows = [
+        ("vntc", FILES["vntc-train"], "label", lambda r: topic_text(body=r["text"])),
+        ("rss", FILES["rss-sections"], "category", lambda r: topic_text(r["title"], r.get("summary") or "")),
+    ]
+    for corpus, path, key, text_of in rows:
+        for row in read_jsonl(path):
+            if corpus == "rss" and row["published"][:10] >= RSS_CUTOFF:
+                continue
+            slug = map_label(corpus, row[key])
+            if slug and held_out(str(row["id"]), STACK_EVERY) == (part == "stack"):
+                out.texts.append(text_of(row))
+                out.labels.append(slug)
+    ids, bm = _baomoi_split()
+    for item_id, text, label in zip(ids[0], bm[0].texts, bm[0].labels, strict=True):
+        if held_out(item_id, STACK_EVERY) == (part == "stack"):
+            out.texts.append(text)
+            out.labels.append(label)
+    return out
+
+
+def _baomoi_split() -> tuple[tuple[list[str], list[str]], tuple[Split, Split]]:
+    ids, data = [], Split()
+    for row in read_jsonl(FILES["baomoi"]):
+        slug = map_label("baomoi", row["label"])
+        if slug:
+            ids.append(str(row["id"]))
+            data.texts.append(topic_text(body=row["text"]))
+            data.labels.append(slug)
+    id_tr, id_te, x_tr, x_te, y_tr, y_te = train_test_split(
+        ids, data.texts, data.labels, test_size=0.2, stratify=data.labels, random_state=SEED
+    )
+    return (id_tr, id_te), (Split(x_tr, y_tr), Split(x_te, y_te))
+
+
 def vntc(split: str) -> Split:
     """VNTC 'train' or 'test', labels mapped to the taxonomy."""
     return _mapped(FILES[f"vntc-{split}"], "vntc", "label", lambda r: topic_text(body=r["text"]))
@@ -64,11 +134,8 @@ def vntc(split: str) -> Split:
 
 def baomoi(split: str) -> Split:
     """baomoi 'train' (four fifths) or 'test' (the held-out fifth)."""
-    data = _mapped(FILES["baomoi"], "baomoi", "label", lambda r: topic_text(body=r["text"]))
-    x_tr, x_te, y_tr, y_te = train_test_split(
-        data.texts, data.labels, test_size=0.2, stratify=data.labels, random_state=SEED
-    )
-    return Split(x_tr, y_tr) if split == "train" else Split(x_te, y_te)
+    _ids, (train, test) = _baomoi_split()
+    return train if split == "train" else test
 
 
 def rss_sections(split: str) -> Split:

@@ -23,7 +23,13 @@ from nlp.errors import ModelLoadError, ModelNotFound
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "models"
 TASKS = ("topic", "tone")
-TRUSTED: tuple[str, ...] = ("nlp.features.mark_tone_cues", "nlp.vectorizers.CompactTfidfVectorizer")
+TRUSTED: tuple[str, ...] = (
+    "nlp.features.mark_tone_cues",
+    "nlp.vectorizers.CompactTfidfVectorizer",
+    "nlp.vectorizers.PriorScores",
+    "nlp.vectorizers.TextFeatures",
+    "nlp.vectorizers.LinearProba",
+)
 _NAME = re.compile(r"^(?P<task>[a-z]+)-(?P<version>\d+(?:\.\d+)*)-(?P<date>\d{8})\.skops$")
 
 

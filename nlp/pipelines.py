@@ -1,28 +1,44 @@
-"""The two scikit-learn Pipelines, with fixed seeds and the hyper-parameters chosen by measurement.
+"""The scikit-learn Pipelines, with fixed seeds and the hyper-parameters chosen by cross-validation.
 
-Topic: TF-IDF over syllable unigrams+bigrams (no word segmentation: it would cost more than the whole
-enrichment budget) + multinomial logistic regression, whose probabilities are the `topic_score`.
-Tone: cue markers (nlp.features.mark_tone_cues) + word 1-2-grams + balanced logistic regression
-(character n-grams added 0.3 points in cross-validation but doubled the tone model's prediction time).
-Alternatives and their measured scores are recorded in the model cards.
+Topic (stacked; chosen by 5-fold CV on the training part of news-topic-tone-2026, see the model card):
+- a *prior* model, TF-IDF over syllable 1-2-grams + LinearSVC, trained on the large weakly labelled
+  corpora (VNTC, baomoi, VnExpress sections; 2005-2026, labels mapped by nlp/data/topic_mapping.toml);
+- the shipped model: TF-IDF of the text + the prior model's 12 decision scores (scaled), into a LinearSVC
+  trained on the hand-labelled 2025-26 items (weighted) and a slice of weak items the prior model did not
+  see, wrapped in a sigmoid CalibratedClassifierCV so that `topic_score` is a calibrated probability.
+Tone: cue markers (nlp.features.mark_tone_cues) + word 1-2-grams + balanced LinearSVC, calibrated the same
+way, trained on the hand-labelled items of news-topic-tone-2026 and news-tone-hue.
+No word segmentation: it costs more than the whole enrichment budget (bench/nlp.py).
+The fitted Pipelines are shipped compiled (nlp.vectorizers.compile_pipeline): the same probabilities from
+plain arrays, without scikit-learn's per-call validation (enrichment classifies one article at a time).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
 
 from nlp.features import mark_tone_cues
 from nlp.vectorizers import CompactTfidfVectorizer as TfidfVectorizer
+from nlp.vectorizers import PriorScores
 
 SEED = 20261128
 TOKENS = r"(?u)\b\w+\b|__\w+__"
+PRIOR_SCALE = 0.3
+HAND_WEIGHT = 10.0
 
 
-def topic_pipeline(max_features: int = 60000) -> Pipeline:
-    """Pipeline for `topic`: raw normalised text in, taxonomy slug out."""
+def _calibrated(svc: LinearSVC) -> CalibratedClassifierCV:
+    return CalibratedClassifierCV(svc, method="sigmoid", cv=5, ensemble=False)
+
+
+def prior_pipeline(max_features: int = 150000) -> Pipeline:
+    """The prior topic model over the weakly labelled corpora (read by the shipped topic model)."""
     return Pipeline(
         [
             (
@@ -35,13 +51,26 @@ def topic_pipeline(max_features: int = 60000) -> Pipeline:
                     dtype=np.float32,
                 ),
             ),
-            ("clf", LogisticRegression(C=30.0, max_iter=3000, random_state=SEED)),
+            ("clf", LinearSVC(C=0.5, random_state=SEED)),
         ]
     )
 
 
+def topic_pipeline(prior: Any = None, scale: float = PRIOR_SCALE) -> Pipeline:
+    """Pipeline for `topic`: normalised text in, taxonomy slug + calibrated probability out.
+
+    With `prior` (a fitted prior_pipeline) its scores are features beside the TF-IDF (the shipped model);
+    without, the TF-IDF alone (what `vigil nlp train topic` fits on a user's file).
+    """
+    tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32)
+    features: Any = tfidf
+    if prior is not None:
+        features = FeatureUnion([("tfidf", tfidf), ("prior", PriorScores(prior, scale))])
+    return Pipeline([("features", features), ("clf", _calibrated(LinearSVC(C=0.5, random_state=SEED)))])
+
+
 def tone_pipeline() -> Pipeline:
-    """Pipeline for `tone`: headline+lede in, positive/neutral/negative out."""
+    """Pipeline for `tone`: headline+lede in, positive/neutral/negative + calibrated probability out."""
     return Pipeline(
         [
             ("cues", FunctionTransformer(mark_tone_cues)),
@@ -53,7 +82,7 @@ def tone_pipeline() -> Pipeline:
             ),
             (
                 "clf",
-                LogisticRegression(C=3.0, class_weight="balanced", max_iter=3000, random_state=SEED),
+                _calibrated(LinearSVC(C=0.5, class_weight="balanced", random_state=SEED)),
             ),
         ]
     )

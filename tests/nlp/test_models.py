@@ -36,7 +36,7 @@ def test_shipped_models_are_named_with_cards_and_small() -> None:
     total = 0
     for task in ("topic", "tone"):
         path = find_model(task)
-        assert path.name.startswith(f"{task}-1.0-")
+        assert path.name.startswith(f"{task}-2.0-")
         card = path.with_name(path.name.removesuffix(".skops") + ".card.json")
         assert card.exists() and path.with_name(path.name.removesuffix(".skops") + ".md").exists()
         total += path.stat().st_size
@@ -89,3 +89,20 @@ def test_missing_model_tells_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFound, match="vigil nlp train topic"):
         find_model("topic", tmp_path)
     assert SHIPPED_DIR.is_dir()
+
+
+@pytest.mark.parametrize("labels", [("negative", "positive"), ("negative", "neutral", "positive")])
+def test_compiled_pipeline_gives_the_fitted_probabilities(labels: tuple[str, ...]) -> None:
+    from nlp.features import tone_text
+    from nlp.pipelines import tone_pipeline
+    from nlp.vectorizers import compile_pipeline
+
+    words = {"negative": "tai nạn lũ lụt", "neutral": "họp bàn kế hoạch", "positive": "khánh thành kỷ lục"}
+    texts = [tone_text(f"{words[label]} số {i}") for i in range(10) for label in labels]
+    y = [label for _ in range(10) for label in labels]
+    fitted = tone_pipeline().fit(texts, y)
+    compiled = compile_pipeline(fitted)
+    probe = [tone_text("Khánh thành cầu mới"), tone_text("Tai nạn giao thông"), tone_text("không có từ nào")]
+    assert abs(compiled.predict_proba(probe) - fitted.predict_proba(probe)).max() < 1e-6
+    assert list(compiled.predict(probe)) == list(fitted.predict(probe))
+    assert list(compiled.classes_) == list(fitted.classes_)

@@ -1,12 +1,11 @@
-"""Retraining on the committed data (nlp/data) reproduces the measured quality.
+"""The shipped models on every development set of issue 13, and retraining from the committed data alone.
 
-Issue 4's targets: topic >= 0.92 on VNTC test (trained on VNTC train alone) and >= 0.90 on 2025-26 RSS
-items held out by date; tone >= 0.78 on a held-out fifth of news-tone-hue. Measured with the shipped
-pipelines: VNTC 0.887 and tone 0.715 (below target: see the model cards' experiments; the
-variants chosen by cross-validation on the training parts, scripts/nlp_experiments.py, reach at most
-VNTC 0.886-0.893 and tone 0.72-0.73), RSS 0.92-0.93.
-The thresholds below are the targets where they are met and the measured level (minus a small margin
-for library/platform drift) where they are not, so a regression fails the suite either way.
+Figures printed by `.venv/bin/python scripts/train_models.py --evaluate-only` and on the model cards.
+Targets (macro-F1): topic >= 0.82 on the held-out part of news-topic-tone-2026 (12 topics), >= 0.91 on
+VNTC test, >= 0.92 on VnExpress section items of later months (both: decision among the corpus' own
+slugs); tone >= 0.80 on news-topic-tone-2026's held-out part and on news-tone-hue's held-out fifth.
+Where a target is met the threshold is the target; where it is not (VNTC 0.865, tone 0.743 / 0.795) the
+threshold is the measured level minus a small margin, so that a regression fails the suite either way.
 """
 
 from __future__ import annotations
@@ -14,46 +13,81 @@ from __future__ import annotations
 import pytest
 
 from nlp import corpora
-from nlp.cards import evaluate
+from nlp.cards import evaluate, predict_within, reliability
 from nlp.features import topic_input
 from nlp.modelstore import get_model
-from nlp.pipelines import tone_pipeline, topic_pipeline
+from nlp.pipelines import HAND_WEIGHT, prior_pipeline, tone_pipeline, topic_pipeline
+from nlp.vectorizers import compile_pipeline
 
-RSS_TARGET = 0.90
-VNTC_MEASURED = 0.88  # target 0.92 not reached with 5,000 training articles
-TONE_MEASURED = 0.70  # target 0.78 not reached with 640 training items
-
-
-def test_recent_news_topic_retrain_meets_target() -> None:
-    train, test = corpora.rss_sections("train"), corpora.rss_sections("test")
-    assert min(len(train), len(test)) > 900
-    model = topic_pipeline().fit(train.texts, train.labels)
-    metrics = evaluate(test.labels, list(model.predict(test.texts)))
-    assert metrics["macro_f1"] >= RSS_TARGET, metrics
+NEWS_TOPIC_TARGET = 0.82
+RSS_TARGET = 0.92
+VNTC_MEASURED = 0.85  # target 0.91 not reached (measured 0.865)
+NEWS_TONE_MEASURED = 0.73  # target 0.80 not reached (measured 0.743)
+HUE_TONE_MEASURED = 0.78  # target 0.80 not reached (measured 0.795)
 
 
-def test_shipped_topic_model_meets_recent_news_target() -> None:
-    test = corpora.rss_sections("test")
-    model = get_model("topic").pipeline
-    metrics = evaluate(test.labels, list(model.predict(test.texts)))
-    assert metrics["macro_f1"] >= RSS_TARGET, metrics
-    assert topic_input("Tiêu đề", "", "x" * 9000).endswith("x")  # long bodies are cut, not dropped
+def test_the_held_out_split_is_fixed_by_id_hash() -> None:
+    train, test = corpora.news2026("train", "topic"), corpora.news2026("test", "topic")
+    assert (len(train), len(test)) == (3779, 901)
+    assert corpora.held_out("ccd3295bf367f357ed13419ac274fe70") is False
+    assert not set(train.texts) & set(test.texts)
+    assert len(corpora.rss_sections("test")) == 1159  # VnExpress sections published in 2026-03
 
 
-def test_tone_retrain_on_four_fifths() -> None:
-    train, test = corpora.tone("train"), corpora.tone("test")
-    assert (len(train), len(test)) == (640, 160)
-    model = tone_pipeline().fit(train.texts, train.labels)
-    metrics = evaluate(test.labels, list(model.predict(test.texts)))
-    assert metrics["macro_f1"] >= TONE_MEASURED, metrics
-    assert all(row["f1-score"] > 0.5 for row in metrics["per_class"].values()), metrics
+def test_shipped_topic_model_on_news_2026() -> None:
+    test = corpora.news2026("test", "topic")
+    pipeline = get_model("topic").pipeline
+    proba = pipeline.predict_proba(test.texts)
+    classes = [str(c) for c in pipeline.classes_]
+    metrics = evaluate(test.labels, [classes[i] for i in proba.argmax(1)])
+    assert metrics["macro_f1"] >= NEWS_TOPIC_TARGET, metrics
+    assert metrics["per_class"]["thoi-su"]["recall"] >= 0.6, metrics  # was under 0.05 (issue 13)
+    rel = reliability(test.labels, proba, classes)
+    assert rel["ece"] <= 0.10, rel  # scores are calibrated probabilities
 
 
 @pytest.mark.slow
-def test_vntc_topic_retrain_on_train_file_alone() -> None:
-    """About 30 s on an idle core (75 s on a busy 2-core machine)."""
-    train, test = corpora.vntc("train"), corpora.vntc("test")
-    assert (len(train), len(test)) == (5000, 1500)
-    model = topic_pipeline().fit(train.texts, train.labels)
-    metrics = evaluate(test.labels, list(model.predict(test.texts)))
-    assert metrics["macro_f1"] >= VNTC_MEASURED, metrics
+def test_shipped_topic_model_on_older_and_later_corpora() -> None:
+    pipeline = get_model("topic").pipeline
+    rss, vntc = corpora.rss_sections("test"), corpora.vntc("test")
+    rss_metrics = evaluate(rss.labels, predict_within(pipeline, rss.texts, sorted(set(rss.labels))))
+    assert rss_metrics["macro_f1"] >= RSS_TARGET, rss_metrics
+    vntc_metrics = evaluate(vntc.labels, predict_within(pipeline, vntc.texts, sorted(set(vntc.labels))))
+    assert vntc_metrics["macro_f1"] >= VNTC_MEASURED, vntc_metrics
+    assert topic_input("Tiêu đề", "", "x" * 9000).endswith("x")  # long bodies are cut, not dropped
+
+
+def test_shipped_tone_model_on_both_dev_sets() -> None:
+    pipeline = get_model("tone").pipeline
+    news, hue = corpora.news2026("test", "tone"), corpora.tone("test")
+    news_metrics = evaluate(news.labels, list(pipeline.predict(news.texts)))
+    hue_metrics = evaluate(hue.labels, list(pipeline.predict(hue.texts)))
+    assert news_metrics["macro_f1"] >= NEWS_TONE_MEASURED, news_metrics
+    assert hue_metrics["macro_f1"] >= HUE_TONE_MEASURED, hue_metrics
+
+
+def test_tone_retrain_reproduces_the_shipped_level() -> None:
+    news, hue = corpora.news2026("train", "tone"), corpora.tone("train")
+    assert (len(news), len(hue)) == (3779, 640)
+    fitted = tone_pipeline().fit(news.texts + hue.texts, news.labels + hue.labels)
+    model = compile_pipeline(fitted)  # the shipped form: the same probabilities, less work per call
+    news_test, hue_test = corpora.news2026("test", "tone"), corpora.tone("test")
+    gap = abs(model.predict_proba(news_test.texts) - fitted.predict_proba(news_test.texts)).max()
+    assert gap < 1e-4
+    assert evaluate(news_test.labels, list(model.predict(news_test.texts)))["macro_f1"] >= NEWS_TONE_MEASURED
+    assert evaluate(hue_test.labels, list(model.predict(hue_test.texts)))["macro_f1"] >= HUE_TONE_MEASURED
+
+
+@pytest.mark.slow
+def test_topic_retrain_from_the_committed_data_meets_the_2026_target() -> None:
+    prior_train = corpora.weak_topic("prior")
+    prior = prior_pipeline().fit(prior_train.texts, prior_train.labels)
+    hand, stack = corpora.news2026("train", "topic"), corpora.weak_topic("stack")
+    model = topic_pipeline(prior).fit(
+        hand.texts + stack.texts,
+        hand.labels + stack.labels,
+        clf__sample_weight=[HAND_WEIGHT] * len(hand) + [1.0] * len(stack),
+    )
+    test = corpora.news2026("test", "topic")
+    metrics = evaluate(test.labels, list(compile_pipeline(model).predict(test.texts)))
+    assert metrics["macro_f1"] >= NEWS_TOPIC_TARGET, metrics
