@@ -97,11 +97,29 @@ class StoryArticle(BaseModel):
     published_at: datetime | None = None
 
 
+class LabelCorrectionIn(BaseModel):
+    topic: str | None = Field(default=None, description="one of Vigil's 12 topic slugs")
+    tone: str | None = Field(default=None, description="positive, neutral or negative")
+
+
+class LabelCorrection(BaseModel):
+    """A press officer's correction of an article's labels: it overrides the model on that article."""
+
+    article_id: str
+    topic: str | None = None
+    tone: str | None = None
+    by: str = Field(description="the API key's name (id) that made the correction")
+    at: str = Field(description="when (UTC, ISO 8601)")
+    model_topic: str | None = Field(default=None, description="the model's topic before the correction")
+    model_tone: str | None = Field(default=None, description="the model's tone before the correction")
+
+
 class ArticleDetail(ArticlePublic):
     body: str = ""
     story: list[StoryArticle] = Field(
         default_factory=list, description="the same story as carried by other outlets"
     )
+    correction: LabelCorrection | None = None
 
 
 class DayCount(BaseModel):

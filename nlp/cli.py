@@ -44,6 +44,11 @@ def train_command(
         None, "--text-field", help="field holding the text (default: title + sapo/summary + body/text)"
     ),
     label_field: str = typer.Option("label", "--label-field", help="field holding the label"),
+    add: list[Path] = typer.Option(
+        [],
+        "--add",
+        help="more labelled JSONL (`vigil nlp export-labels` output); rows without the label are skipped",
+    ),
     version: str = typer.Option("1.0", "--version", help="model version written into the file name"),
     holdout: float = typer.Option(0.2, "--holdout", min=0.0, max=0.5, help="fraction held out for metrics"),
 ) -> None:
@@ -60,6 +65,8 @@ def train_command(
         command += f" --text-field {text_field}"
     if label_field != "label":
         command += f" --label-field {label_field}"
+    for extra in add:
+        command += f" --add {extra}"
     with console.status(f"training {task} on {train}"):
         result = train_from_jsonl(
             task,
@@ -70,6 +77,7 @@ def train_command(
             version=version,
             holdout=holdout,
             command=command,
+            add=add,
         )
     for name, metrics in result.card["metrics"].items():
         console.print(format_metrics(name, metrics), highlight=False)

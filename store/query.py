@@ -30,6 +30,7 @@ class RecordKind(StrEnum):
     state = "state"
     users = "users"  # people who sign in to the web app (api/web/users.py)
     sessions = "sessions"  # their signed-in sessions, by hash of the cookie
+    label_corrections = "label_corrections"  # press officers' topic/tone corrections (nlp/corrections.py)
 
 
 # The time field each kind sorts and buckets by, and the fields its free text searches.

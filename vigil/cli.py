@@ -18,9 +18,12 @@ from core.errors import VigilError
 from crawlers.cli import crawl_app, sources_app
 from crawlers.registry import registry_for
 from nlp.cli import app as nlp_app
+from nlp.corrections import export_rows
+from nlp.jsonl import write_jsonl
 from secmon.cli import incidents_app, logs_app, rules_app
 from store.errors import StoreError
 from store.factory import open_store
+from store.query import RecordKind
 from store.retention import prune
 from vigil.checks import check_references
 from vigil.main_job import demo_command, run_command
@@ -100,6 +103,18 @@ def store_prune(
     ):
         kept = "kept for ever" if days is None else f"{verb} {done.get(kind, 0):,} older than {days} days"
         typer.echo(f"{kind:<10} {kept}")
+
+
+@nlp_app.command("export-labels")
+def nlp_export_labels(
+    ctx: typer.Context,
+    output: Path = typer.Option(..., "--output", help="JSONL to write (for `vigil nlp train --add`)"),
+) -> None:
+    """Export the press officers' topic/tone corrections (who, when) as labelled training rows."""
+    with open_store(settings_from(ctx)) as store:
+        rows = export_rows(store.list_records(RecordKind.label_corrections, limit=1_000_000))
+    count = write_jsonl(output, rows)
+    console.print(f"{count} corrected articles written to {output}", highlight=False)
 
 
 app.add_typer(config_app, name="config")

@@ -23,6 +23,8 @@ from api.schemas import (
     ArticleStats,
     DayCount,
     KeyCount,
+    LabelCorrection,
+    LabelCorrectionIn,
     OutletPublic,
     OutletShare,
     StoryArticle,
@@ -30,9 +32,11 @@ from api.schemas import (
 )
 from crawlers.health import outlet_health
 from crawlers.registry import OUTLETS
+from nlp.corrections import apply_correction, make_correction
+from nlp.errors import TrainingDataError
 from nlp.taxonomy import TONES, TOPICS
 from store.protocol import Generational, Store
-from store.query import DateHistogramAgg, Hit, Kind, SearchQuery, SortField, Term, TermsAgg
+from store.query import DateHistogramAgg, Hit, Kind, RecordKind, SearchQuery, SortField, Term, TermsAgg
 
 router = APIRouter(tags=["press"])
 
@@ -324,7 +328,39 @@ def get_article(key: PressKey, store: StoreDep, settings: SettingsDep, article_i
         ]
     source = article.model_dump(mode="json")
     unsure = uncertainty(source, settings.nlp.uncertain_below)
-    return ArticleDetail.model_validate({**source, **unsure, "id": article_id, "story": story})
+    correction = store.get_record(RecordKind.label_corrections, article_id)
+    return ArticleDetail.model_validate(
+        {**source, **unsure, "id": article_id, "story": story, "correction": correction}
+    )
+
+
+@router.put(
+    "/articles/{article_id}/labels",
+    response_model=LabelCorrection,
+    summary="Correct an article's topic or tone (kept with who and when; overrides the model)",
+)
+def correct_labels(
+    key: PressKey, store: StoreDep, article_id: str, body: LabelCorrectionIn
+) -> LabelCorrection:
+    article = store.get_article(article_id)
+    if article is None:
+        raise HTTPException(404, f"no article with id {article_id!r}")
+    earlier = store.get_record(RecordKind.label_corrections, article_id)
+    try:
+        record = make_correction(
+            article,
+            article_id,
+            topic=body.topic,
+            tone=body.tone,
+            by=f"{key.name} ({key.id})",
+            earlier=earlier,
+        )
+    except TrainingDataError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    store.put_records(RecordKind.label_corrections, {article_id: record})
+    store.index_articles([apply_correction(article, record)])
+    store.refresh()
+    return LabelCorrection.model_validate(record)
 
 
 @router.get("/outlets", response_model=list[OutletPublic], summary="Outlets and their crawl health")

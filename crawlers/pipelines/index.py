@@ -10,9 +10,10 @@ from scrapy.exceptions import NotConfigured
 from crawlers.context import crawl_context
 from crawlers.item import ArticleItem
 from crawlers.state import CrawlState
+from nlp.corrections import apply_correction
 from store.models import Article
 from store.protocol import Store
-from store.query import BulkResult
+from store.query import BulkResult, RecordKind
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,12 @@ class IndexPipeline:
         new, updates = list(self.pending.values()), list(self.updates.values())
         self.pending.clear()
         self.updates.clear()
+        corrections = {
+            r["article_id"]: r for r in self.store.list_records(RecordKind.label_corrections, limit=100_000)
+        }
+        if corrections:  # a press officer's correction overrides the model on that article
+            new = [apply_correction(a, corrections.get(a.id)) for a in new]
+            updates = [apply_correction(a, corrections.get(a.id)) for a in updates]
         try:
             self._record(self.store.index_articles(new + updates))
         except Exception:
