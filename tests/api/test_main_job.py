@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from secmon.detect import load_rules
+from tests.conftest import Backend
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +42,9 @@ def _offsets(node: Any) -> list[int]:
     return []
 
 
-def test_vigil_run_follows_logs_streams_incidents_and_stops_on_sigterm(tmp_path: Path) -> None:
+def test_vigil_run_follows_logs_streams_incidents_and_stops_on_sigterm(
+    tmp_path: Path, backend: Backend
+) -> None:
     rule = next(r for r in load_rules() if r.id == "ssh-brute-force")
     log_file = tmp_path / "auth.log"
     log_file.write_text("Dec 10 05:59:00 gw-portal sshd[1]: Server listening on 0.0.0.0 port 22.\n")
@@ -51,7 +54,7 @@ def test_vigil_run_follows_logs_streams_incidents_and_stops_on_sigterm(tmp_path:
         f'[[secmon.logs]]\npath = "{log_file}"\nformat = "syslog"\n',
         encoding="utf-8",
     )
-    env = {**os.environ, "VIGIL_CONFIG": str(config)}
+    env = {**os.environ, "VIGIL_CONFIG": str(config), **backend.env()}  # each store backend
     cli = [sys.executable, "-m", "vigil.cli"]
     made = subprocess.run(
         [*cli, "keys", "create", "--role", "security"], capture_output=True, text=True, env=env
@@ -80,16 +83,20 @@ def test_vigil_run_follows_logs_streams_incidents_and_stops_on_sigterm(tmp_path:
                 assert service.poll() is None and time.monotonic() < deadline, "vigil run did not start"
                 time.sleep(0.2)
 
+            streaming = threading.Event()
+
             def listen() -> None:
                 with client.stream("GET", "/alerts/stream", timeout=httpx.Timeout(10, read=20)) as stream:
                     for line in stream.iter_lines():
+                        streaming.set()  # the stream's first line: it watches from now on
                         if line.startswith("data:"):
                             received.append((json.loads(line[5:]), datetime.now(UTC)))
                             return
 
             listener = threading.Thread(target=listen, daemon=True)
             listener.start()
-            time.sleep(0.5)
+            # on a loaded machine the stream may open later than any fixed sleep: wait for it
+            assert streaming.wait(timeout=20), "the alert stream did not open"
             with log_file.open("a", encoding="utf-8") as handle:
                 handle.write("\n".join(rule.tests.fire) + "\n")
             listener.join(timeout=15)
@@ -98,7 +105,12 @@ def test_vigil_run_follows_logs_streams_incidents_and_stops_on_sigterm(tmp_path:
             assert incident["rule_id"] == "ssh-brute-force"
             detected = datetime.fromisoformat(incident["updated_at"].replace("Z", "+00:00"))
             assert (at - detected).total_seconds() < 2.0
-            events = client.get("/events", params={"event.dataset": "system.auth", "size": 100}).json()
+            deadline = time.monotonic() + 10  # Elasticsearch shows new events within its refresh interval
+            while True:
+                events = client.get("/events", params={"event.dataset": "system.auth", "size": 100}).json()
+                if events["total"] >= len(rule.tests.fire) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
             assert events["total"] >= len(rule.tests.fire)
     finally:
         service.send_signal(signal.SIGTERM)
