@@ -11,7 +11,7 @@ import pytest
 
 from store.kibana.saved_objects import DASHBOARDS, DATA_VIEWS, referenced_fields, to_ndjson
 
-MAPPINGS = Path(__file__).resolve().parents[1] / "store" / "mappings"
+MAPPINGS = Path(__file__).resolve().parents[2] / "store" / "mappings"
 AGGREGATABLE = {"keyword", "date", "ip", "long", "integer", "short", "float", "double", "boolean"}
 
 

@@ -11,7 +11,7 @@ import pytest
 from core.config import Settings, load_settings
 from core.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_example_file_is_valid() -> None:

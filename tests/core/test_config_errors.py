@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from core.config import Settings, load_settings
 from core.errors import ConfigError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PARTS = ("core", "vigil", "store", "crawlers", "nlp", "secmon", "api")
 
 
