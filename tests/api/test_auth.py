@@ -55,6 +55,7 @@ CASES = [
     Case("DELETE", "/watchlists/none", "/watchlists/{watchlist_id}", PRESS, 404),
     Case("GET", "/incidents", "/incidents", SECURITY, 200),
     Case("GET", "/incidents/inc1", "/incidents/{incident_id}", SECURITY, 200),
+    Case("GET", "/incidents/inc1/events", "/incidents/{incident_id}/events", SECURITY, 200),
     Case("PATCH", "/incidents/none", "/incidents/{incident_id}", SECURITY, 404, lambda: {"assignee": "x"}),
     Case(
         "POST",
