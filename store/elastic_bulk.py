@@ -36,6 +36,46 @@ def _doc_id(item: Action) -> str:
     return str(next(iter(item["action"].values()))["_id"])
 
 
+MAX_ORIGINAL = 64 * 1024  # bytes of a refused line kept (as secmon.pipeline does before spooling)
+
+
+def as_pipeline_error(item: Action, reason: str) -> Action:
+    """The document the cluster refused, as the pipeline_error of its raw line (same id): what it
+    was (`event.original`, bounded), where it came from (`log.offset`, `log.file.path`) and why."""
+    source: dict[str, Any] = item["source"] if isinstance(item.get("source"), dict) else {}
+    meta: dict[str, Any] = source["event"] if isinstance(source.get("event"), dict) else {}
+    original: str = meta["original"] if isinstance(meta.get("original"), str) else ""
+    raw = original.encode("utf-8", "replace")
+    error: dict[str, Any] = {"message": f"the store refused this line: {reason}"[:2000], "type": "refused"}
+    if len(raw) > MAX_ORIGINAL:
+        original = raw[:MAX_ORIGINAL].decode("utf-8", "ignore")
+        error["original_bytes"] = len(raw)
+    dataset = meta.get("dataset")
+    doc: dict[str, Any] = {
+        "event": {
+            "kind": "pipeline_error",
+            "dataset": dataset if isinstance(dataset, str) else "unknown",
+            "original": original,
+        },
+        "error": error,
+        "vigil": {"id": _doc_id(item)},
+    }
+    stamp = source.get("@timestamp")
+    doc["@timestamp"] = (
+        stamp if isinstance(stamp, str) else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    )
+    log_doc: dict[str, Any] = source["log"] if isinstance(source.get("log"), dict) else {}
+    kept_log: dict[str, Any] = {}
+    if isinstance(log_doc.get("offset"), int) and 0 <= log_doc["offset"] < 2**63:
+        kept_log["offset"] = log_doc["offset"]
+    file = log_doc.get("file")
+    if isinstance(file, dict) and isinstance(file.get("path"), str):
+        kept_log["file"] = {"path": file["path"]}
+    if kept_log:
+        doc["log"] = kept_log
+    return {"action": item["action"], "source": doc}
+
+
 class BulkWriter:
     """Sends batches of actions; spools what the cluster cannot take now."""
 
@@ -123,6 +163,14 @@ class BulkWriter:
         with self.spool.locked("replay"):
             for batch in self.spool.pending():
                 result, refused = self.send(batch.actions)
+                if result.errors and batch.kind == "events":
+                    # a line spooled during an outage that the cluster refuses is kept as a pipeline_error
+                    by_id = {_doc_id(item): item for item in batch.actions}
+                    errors = [(by_id[doc_id], reason) for doc_id, reason in result.errors if doc_id in by_id]
+                    kept, still = self.send([as_pipeline_error(item, reason) for item, reason in errors])
+                    result.indexed += kept.indexed
+                    result.errors = kept.errors
+                    refused.extend(still)
                 for doc_id, reason in result.errors:
                     log.error("spooled %s %s rejected by Elasticsearch: %s", batch.kind, doc_id, reason)
                 if refused:
