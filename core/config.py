@@ -81,6 +81,10 @@ class CrawlSettings(Section):
 class NlpSettings(Section):
     model_dir: Path | None = None
     watchlists_file: Path | None = None
+    gazetteer_file: Path | None = Field(
+        default=None,
+        description="an administrator's gazetteer (TOML as nlp/data/gazetteer.toml); default: shipped",
+    )
     uncertain_below: float = Field(
         default=0.5,
         ge=0.0,

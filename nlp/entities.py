@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from nlp.errors import NlpError
 from nlp.normalize import fold, normalize
 from nlp.taxonomy import DATA_DIR
 
@@ -102,6 +103,8 @@ _gazetteer_file = GAZETTEER_FILE
 def use_gazetteer(path: Path | None) -> None:
     """Read entities from another gazetteer file (an administrator's copy); None: the shipped one."""
     global _gazetteer_file
+    if path is not None and not path.is_file():
+        raise NlpError(f"gazetteer file {path} does not exist; fix nlp.gazetteer_file")
     _gazetteer_file = path or GAZETTEER_FILE
     _gazetteer.cache_clear()
     _stop.cache_clear()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from nlp.entities import extract_entities
 
 
@@ -97,3 +101,26 @@ def test_officials_after_their_title_and_agency() -> None:
     )
     assert found["PER"] == {"Nguyễn Văn Phương"}
     assert found["ORG"] == {"UBND TP Huế", "Sở Nông nghiệp và Môi trường Quảng Trị"}
+
+
+def test_an_administrators_gazetteer_file_replaces_the_shipped_one(tmp_path: Path) -> None:
+    from nlp.entities import use_gazetteer
+    from nlp.errors import NlpError
+
+    own = tmp_path / "gazetteer.toml"
+    own.write_text(
+        '[ORG]\n"Trung tâm Giám sát điều hành đô thị thông minh Huế" = ["Trung tâm IOC Huế", "IOC Huế"]\n'
+        '[STOP]\nwords = ["Anh"]\n',
+        encoding="utf-8",
+    )
+    try:
+        use_gazetteer(own)
+        found = extract_entities("IOC Huế cảnh báo; Trung tâm IOC Huế họp.")
+        assert [(e["type"], e["text"]) for e in found] == [
+            ("ORG", "Trung tâm Giám sát điều hành đô thị thông minh Huế")
+        ]
+        with pytest.raises(NlpError, match=r"nlp\.gazetteer_file"):
+            use_gazetteer(tmp_path / "missing.toml")
+    finally:
+        use_gazetteer(None)
+    assert by_type("Huế mưa")["LOC"] == {"Huế"}
