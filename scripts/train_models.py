@@ -254,6 +254,8 @@ TONE_EXPERIMENTS = [
     "0.758; C=1 0.750 / 0.760; + char_wb 2-5-grams 0.739 / 0.753. Topic scores (out-of-fold) as extra "
     "features, scale 0.3 0.750 / 0.749, scale 1 0.748 / 0.747: no gain. On the 2026 items alone "
     "(no news-tone-hue): LinearSVC 0.742, LogisticRegression C=10 0.742, + char n-grams 0.735.",
+    "Same protocol, more variants: low-confidence items (annotators' own flag) weighted 0.5 0.751 / "
+    "0.767, weighted 0.3 0.745 / 0.767; word 1-3-grams 0.747 / 0.759; C=0.3 0.749 / 0.759. None helps.",
     "The 2026 items quadruple the tone training data of issue 4 (640 -> 4,419 items) and raise "
     "news-tone-hue's held-out fifth from 0.715 to the figure above, but no variant reaches 0.80: most "
     "remaining errors are neutral items read as negative or positive (and back), where the annotators' "
