@@ -11,6 +11,7 @@ import fnmatch
 import itertools
 import logging
 import os
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,10 +28,12 @@ from secmon.detect import DetectionEngine, Suppressions, ThreatIntel, load_rules
 from secmon.detect.engine import Detection
 from secmon.errors import InputError
 from secmon.incidents import IncidentManager
-from secmon.inputs import FileFollower, Line, read_once
+from secmon.inputs import FileFollower, Line
+from secmon.inputs.line import MAX_LINE
+from secmon.inputs.oneshot import Reader
 from secmon.notify import DeliveryThread, WebhookNotifier
-from secmon.parsers import FORMATS, ParseState, detect_format, parse_line
-from secmon.parsers.ecs import tz_from_offset
+from secmon.parsers import DATASETS, FORMATS, ParseState, detect_format, parse_line
+from secmon.parsers.ecs import error_event, tz_from_offset
 from secmon.ruleset import VERSION_RECORD, RuleMetadata
 from store.errors import StoreError, StoreUnavailable
 from store.models import SecurityEvent
@@ -59,6 +62,9 @@ class IngestSummary:
     index_errors: int = 0
     refused: int = 0  # lines the store (or enrichment) refused: stored as pipeline_errors instead
     detection_errors: int = 0  # events stored but a rule failed on them (logged)
+    lines_cut: int = 0  # longer than MAX_LINE: stored as pipeline errors with their first bytes
+    partial_lines_left: int = 0  # a last line still being written, left for the next run
+    damaged_inputs: int = 0  # inputs that ended early (a truncated .gz): what they held was read
     detections_deferred: int = 0  # kept on local disk while the store was unavailable
     detections_reconciled: int = 0  # deferred detections recorded as incidents once it answered
     detections_by_rule: Counter[str] = field(default_factory=Counter)
@@ -201,6 +207,24 @@ class Processor:
         received = datetime.now(UTC)
         events = []
         for line in lines:
+            if line.cut:
+                summary.lines_cut += 1
+                event = error_event(
+                    line.text[:MAX_ORIGINAL],
+                    DATASETS.get(formats[line.path], "unknown"),
+                    f"line of {line.cut:,} bytes is longer than the {MAX_LINE:,}-byte cap: its first "
+                    f"{MAX_ORIGINAL:,} bytes are kept",
+                    origin=line.origin,
+                    offset=line.offset,
+                    received_at=received,
+                    path=line.path,
+                )
+                summary.events_by_dataset[str(event.doc["event"]["dataset"])] += 1
+                summary.events_by_type["pipeline_error"] += 1
+                summary.lines_read += 1
+                summary.bytes_read += line.end - line.offset
+                events.append(event)
+                continue
             event = parse_line(
                 line.text,
                 formats[line.path],
@@ -456,6 +480,12 @@ def ingest_paths(
     `zone` reads the timestamps the lines write without one."""
     if follow and "-" in paths:
         raise InputError("stdin (-) cannot be followed; drop --follow or give file paths")
+    if follow:
+        for path in paths:
+            if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+                raise InputError(
+                    f"{path} is not a regular file (a FIFO?): it cannot be followed; drop --follow"
+                )
     started = time.monotonic()
     summary = IngestSummary()
     processor = Processor(settings, store, notifier=notifier)
@@ -472,12 +502,24 @@ def ingest_paths(
         else:
             processor.reconcile(summary, every_seconds=0)  # what an earlier run left from an outage
             for path in paths:
-                chosen, lines = _sniff(read_once(path), fmt, path)
+                reader = Reader(path)
+                chosen, lines = _sniff(iter(reader), fmt, path)
                 summary.formats[path] = chosen
                 for batch in _batches(lines, batch_size):
                     processor.handle(batch, {path: chosen}, summary, {path: zone})
                     if progress is not None:
                         progress(path, sum(max(0, line.end - line.offset) for line in batch))
+                if reader.partial:
+                    summary.partial_lines_left += 1
+                    log.warning(
+                        "%s: its last line has no newline yet (still being written): left for the next run",
+                        path,
+                    )
+                if reader.damaged:
+                    summary.damaged_inputs += 1
+                    log.warning(
+                        "%s ends early (%s): the lines before the damage were read", path, reader.damaged
+                    )
         if not follow:
             processor.deliver(summary, max_wait=ONE_SHOT_DELIVERY_SECONDS)  # the rest stays queued
         else:

@@ -25,16 +25,17 @@ import glob
 import gzip
 import hashlib
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from secmon.inputs.line import Line
+from secmon.inputs.line import MAX_LINE, Line
 from secmon.inputs.registry import FINGERPRINT_MAX, Entry, Registry, fingerprint, origin_of
 
 CHUNK = 1 << 16
-MAX_LINE = 1 << 20
+GZ_MAGIC = b"\x1f\x8b"
 
 
 def _is_gz(path: str) -> bool:
@@ -42,7 +43,19 @@ def _is_gz(path: str) -> bool:
 
 
 def _open(path: str) -> BinaryIO:
-    return cast(BinaryIO, gzip.open(path, "rb") if _is_gz(path) else open(path, "rb"))
+    """The file's content: decompressed when it is gzip (by its first bytes: a plain file named .gz
+    is read as it is). Not a regular file (a FIFO): opened without blocking for a writer."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0
+    if mode and not stat.S_ISREG(mode):
+        return open(path, "rb")  # a FIFO or a device: a stream, never sniffed (that would eat data)
+    if _is_gz(path):
+        with open(path, "rb") as probe:
+            if probe.read(2) == GZ_MAGIC:
+                return cast(BinaryIO, gzip.open(path, "rb"))
+    return open(path, "rb")
 
 
 def _content(key: str) -> str:
@@ -52,6 +65,14 @@ def _content(key: str) -> str:
 
 def _suffixed(fp: str, inode: tuple[int, int]) -> str:
     return f"{fp}~{hashlib.sha256(f'{inode[0]}:{inode[1]}'.encode()).hexdigest()[:12]}"
+
+
+def _regular(path: str) -> bool:
+    """Only regular files are followed (a FIFO cannot be re-read nor resumed: `ingest_paths` refuses it)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def read_head(path: str) -> bytes:
@@ -79,6 +100,8 @@ class _Harvester:
     eof: bool = False
     rotated: bool = False
     seen_size: int = -1  # found among the siblings: an older file, read before current ones
+    skipping: int = 0  # bytes so far of a line longer than MAX_LINE (0: none)
+    kept: bytes = b""  # that line's first MAX_LINE bytes
     last_data: float = field(default_factory=time.monotonic)
 
     @property
@@ -88,23 +111,44 @@ class _Harvester:
     @property
     def consumed(self) -> int:
         """Bytes of the file read so far (delivered lines + the pending partial line)."""
-        return self.position + len(self.buffer) - self.cursor
+        return self.position + self.skipping + len(self.buffer) - self.cursor
 
     def read(self, limit: int, out: list[Line]) -> None:
-        """Append up to `limit` complete lines to `out` (a cursor avoids re-copying the buffer)."""
+        """Append up to `limit` complete lines to `out` (a cursor avoids re-copying the buffer).
+
+        A line longer than MAX_LINE keeps its first MAX_LINE bytes and is delivered once its newline
+        comes, spanning all its bytes (`Line.cut`); what lies between is read past, never held.
+        """
         produced = 0
         buffer, cursor = self.buffer, self.cursor
         while produced < limit:
-            newline = buffer.find(b"\n", cursor)
-            if newline >= 0:
-                start = self.position
-                self.position += newline + 1 - cursor
-                if newline > cursor and buffer[cursor:newline] != b"\r":  # empty lines carry nothing
-                    out.append(self._line(buffer[cursor:newline], start, self.position))
+            if self.skipping:
+                newline = buffer.find(b"\n", cursor)
+                if newline >= 0:
+                    length = self.skipping + newline - cursor
+                    start = self.position
+                    self.position += length + 1
+                    out.append(self._line(self.kept, start, self.position, cut=length))
                     produced += 1
-                cursor = newline + 1
-                continue
-            buffer, cursor = buffer[cursor:], 0
+                    self.skipping, self.kept = 0, b""
+                    cursor = newline + 1
+                    continue
+                self.skipping += len(buffer) - cursor
+                buffer, cursor = b"", 0
+            else:
+                newline = buffer.find(b"\n", cursor)
+                if newline >= 0:
+                    start = self.position
+                    self.position += newline + 1 - cursor
+                    if newline > cursor and buffer[cursor:newline] != b"\r":  # empty lines carry nothing
+                        out.append(self._line(buffer[cursor:newline], start, self.position))
+                        produced += 1
+                    cursor = newline + 1
+                    continue
+                buffer, cursor = buffer[cursor:], 0
+                if len(buffer) > MAX_LINE:  # a runaway line: keep its head, read past the rest
+                    self.kept, self.skipping = buffer[:MAX_LINE], len(buffer)
+                    buffer = b""
             try:
                 chunk = self.handle.read(CHUNK)
             except (EOFError, gzip.BadGzipFile, OSError):
@@ -112,29 +156,28 @@ class _Harvester:
             if chunk:
                 buffer += chunk
                 self.last_data = time.monotonic()
-                if len(buffer) > MAX_LINE and b"\n" not in buffer:  # cut runaway lines, like max_bytes
-                    start = self.position
-                    self.position += MAX_LINE
-                    out.append(self._line(buffer[:MAX_LINE], start, self.position))
-                    buffer = buffer[MAX_LINE:]
-                    produced += 1
                 continue
             self.eof = True
-            if self.gz and buffer:  # a compressed file is complete: its last line has no newline
+            if self.gz and (buffer or self.skipping):  # a compressed file is complete: so is its last line
                 start = self.position
-                self.position += len(buffer)
-                out.append(self._line(buffer, start, self.position))
+                if self.skipping:
+                    self.position += self.skipping
+                    out.append(self._line(self.kept, start, self.position, cut=self.skipping))
+                    self.skipping, self.kept = 0, b""
+                else:
+                    self.position += len(buffer)
+                    out.append(self._line(buffer, start, self.position))
                 buffer = b""
             self.buffer, self.cursor = buffer, 0
             return
         self.buffer, self.cursor = buffer, cursor
         self.eof = False
 
-    def _line(self, raw: bytes, start: int, end: int) -> Line:
+    def _line(self, raw: bytes, start: int, end: int, cut: int = 0) -> Line:
         text = raw.decode("utf-8", "replace")
         if text.endswith("\r"):
             text = text[:-1]
-        return Line(text, self.origin, start, self.path, end)
+        return Line(text, self.origin, start, self.path, end, cut)
 
 
 class FileFollower:
@@ -221,7 +264,7 @@ class FileFollower:
                 found.extend(sorted(glob.glob(pattern)))
             elif os.path.exists(pattern):
                 found.append(pattern)
-        return found
+        return [path for path in found if _regular(path)]
 
     def _discover(self) -> None:
         for open_file in list(self._open.values()):  # by handle: a rotated file may be truncated too

@@ -17,3 +17,7 @@ class Line(NamedTuple):
     offset: int
     path: str
     end: int = -1
+    cut: int = 0  # a line longer than MAX_LINE: its length in bytes (`text` holds its first MAX_LINE)
+
+
+MAX_LINE = 1 << 20  # one cap for one-shot and follow: the rest of a longer line is read past, not kept

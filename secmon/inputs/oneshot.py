@@ -1,46 +1,170 @@
-"""Read a log once, from a file (plain or .gz) or from stdin, without a registry."""
+"""Read a log once, from a file (plain or .gz), a FIFO or stdin, without a registry.
+
+- A line longer than MAX_LINE keeps its first MAX_LINE bytes (`Line.cut` says how long it was), as
+  FileFollower does; memory stays bounded whatever the input.
+- A last line without its newline is read when the input is complete (stdin, a FIFO, a .gz, a file
+  not changed since PARTIAL_GRACE seconds before this process started); a file still being written
+  keeps it for the next run (`Reader.partial`), so it never becomes a pipeline error orphaned by its
+  completed self.
+- A truncated .gz yields what it holds and then `Reader.damaged` says so; a file named .gz that is
+  not compressed is read as plain text.
+"""
 
 from __future__ import annotations
 
+import gzip
+import os
+import stat
 import sys
+import time
+import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import BinaryIO
 
 from secmon.errors import InputError
 from secmon.inputs.follower import _open
-from secmon.inputs.line import Line
-from secmon.inputs.registry import fingerprint, origin_of
+from secmon.inputs.line import MAX_LINE, Line
+from secmon.inputs.registry import FINGERPRINT_MAX, fingerprint, origin_of
+
+PARTIAL_GRACE = 2.0  # seconds without change after which an unterminated last line is complete
+_GZ_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+class Reader:
+    """The lines of one input, read once; `partial`/`damaged` tell what was left or cut short."""
+
+    def __init__(self, path_or_dash: str) -> None:
+        self.path = path_or_dash
+        self.partial = False  # an unterminated last line was left for the next run
+        self.damaged = ""  # why reading stopped early (a truncated or corrupt .gz)
+
+    def __iter__(self) -> Iterator[Line]:
+        if self.path == "-":
+            yield from self._lines(sys.stdin.buffer, "stdin", b"", tail=True)
+            return
+        try:
+            handle = _open(self.path)
+            mode = os.fstat(handle.fileno()).st_mode if hasattr(handle, "fileno") else 0
+        except OSError as exc:
+            raise InputError(f"cannot read {self.path}: {exc.strerror or exc}; check the path") from None
+        with handle:
+            try:
+                head = _read_head(handle)
+            except _GZ_ERRORS as exc:
+                self.damaged = f"{type(exc).__name__}: {exc}"
+                return
+            fp = fingerprint(head) or fingerprint(head + b"\n")
+            if fp is None:
+                return
+            compressed = isinstance(handle, gzip.GzipFile)
+            tail = compressed or not stat.S_ISREG(mode) or self._idle()
+            yield from self._lines(handle, origin_of(fp), head, tail=tail)
+
+    def _idle(self) -> bool:
+        try:
+            return os.stat(self.path).st_mtime < process_started() - PARTIAL_GRACE
+        except OSError:
+            return True
+
+    def _lines(self, handle: BinaryIO, origin: str, head: bytes, *, tail: bool) -> Iterator[Line]:
+        """Split `head` + the rest of `handle` into lines without seeking (FIFOs, stdin cannot)."""
+        offset = 0
+        buffer = head
+        eof = False
+        while True:
+            newline = buffer.find(b"\n")
+            if newline < 0 and not eof and len(buffer) <= MAX_LINE:
+                try:
+                    chunk = handle.read(1 << 16)
+                except _GZ_ERRORS as exc:
+                    self.damaged = f"{type(exc).__name__}: {exc}"
+                    chunk = b""
+                    tail = True  # what was decompressed is all there is
+                if chunk:
+                    buffer += chunk
+                else:
+                    eof = True
+                continue
+            if newline < 0 and len(buffer) > MAX_LINE:  # longer than the cap: read past the rest of it
+                kept, length = buffer[:MAX_LINE], len(buffer)
+                buffer = b""
+                ended = False
+                while not ended:
+                    try:
+                        chunk = handle.read(1 << 16)
+                    except _GZ_ERRORS as exc:
+                        self.damaged = f"{type(exc).__name__}: {exc}"
+                        chunk = b""
+                    if not chunk:
+                        break
+                    newline = chunk.find(b"\n")
+                    if newline >= 0:
+                        length += newline
+                        buffer = chunk[newline + 1 :]
+                        ended = True
+                    else:
+                        length += len(chunk)
+                if not ended and not tail:
+                    self.partial = True
+                    return
+                end = offset + length + (1 if ended else 0)
+                yield Line(_text(kept), origin, offset, self.path, end, cut=length)
+                offset = end
+                if not ended:
+                    return
+                continue
+            if newline < 0:  # end of input
+                if buffer:
+                    if not tail:
+                        self.partial = True
+                        return
+                    yield Line(_text(buffer), origin, offset, self.path, offset + len(buffer))
+                return
+            raw = buffer[:newline]
+            buffer = buffer[newline + 1 :]
+            end = offset + newline + 1
+            text = _text(raw)
+            if text:  # empty lines carry nothing (as FileFollower)
+                yield Line(text, origin, offset, self.path, end)
+            offset = end
+
+
+_STARTED: list[float] = []
+
+
+def process_started() -> float:
+    """When this process started (wall clock): before its imports, unlike any time taken in Python."""
+    if not _STARTED:
+        try:
+            ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+            stats = Path("/proc/stat").read_text().splitlines()
+            boot = next(float(line.split()[1]) for line in stats if line.startswith("btime "))
+            _STARTED.append(boot + ticks / os.sysconf("SC_CLK_TCK"))
+        except (OSError, ValueError, IndexError, StopIteration):
+            _STARTED.append(time.time())
+    return _STARTED[0]
+
+
+def _text(raw: bytes) -> str:
+    text = raw.decode("utf-8", "replace")
+    return text[:-1] if text.endswith("\r") else text
+
+
+def _read_head(handle: BinaryIO) -> bytes:
+    head = b""
+    while len(head) < FINGERPRINT_MAX:
+        chunk = handle.read(FINGERPRINT_MAX - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
 
 
 def read_once(path_or_dash: str) -> Iterator[Line]:
-    """Every line of a file, or of stdin for "-"; the last line may lack its newline.
+    """Every line of a file, a FIFO or stdin ("-"); see the module docstring for the edge cases.
 
     A file's origin is its content fingerprint, as in FileFollower, so ingesting a file once and then
     following it yields the same event ids (no duplicates).
     """
-    if path_or_dash == "-":
-        yield from _lines(sys.stdin.buffer, "stdin", "-")
-        return
-    try:
-        handle = _open(path_or_dash)
-    except OSError as exc:
-        raise InputError(f"cannot read {path_or_dash}: {exc.strerror or exc}; check the path") from None
-    with handle:
-        head = handle.read(1024)
-        fp = fingerprint(head) or fingerprint(head + b"\n")
-        if fp is None:
-            return
-        handle.seek(0)
-        yield from _lines(handle, origin_of(fp), path_or_dash)
-
-
-def _lines(handle: BinaryIO, origin: str, path: str) -> Iterator[Line]:
-    offset = 0
-    for raw in handle:
-        end = offset + len(raw)
-        text = raw.rstrip(b"\n").decode("utf-8", "replace")
-        if text.endswith("\r"):
-            text = text[:-1]
-        if text:  # empty lines carry nothing (as FileFollower)
-            yield Line(text, origin, offset, path, end)
-        offset = end
+    return iter(Reader(path_or_dash))

@@ -182,6 +182,7 @@ def test_corrupt_registry_is_a_clear_error(tmp_path: Path) -> None:
 def test_read_once_file_and_gz_share_ids_with_the_follower(tmp_path: Path) -> None:
     log = tmp_path / "a.log"
     log.write_text("one\ntwo\nlast without newline")
+    os.utime(log, (1_700_000_000, 1_700_000_000))  # not written for a while: its last line is complete
     once = list(read_once(str(log)))
     assert texts(once) == ["one", "two", "last without newline"]
     followed = follower(tmp_path, log).poll()
@@ -206,14 +207,22 @@ def test_read_once_from_stdin() -> None:
     assert result.stdout.decode().splitlines() == ["stdin 0 alpha", "stdin 6 beta"]
 
 
-def test_runaway_line_without_newline_is_cut_not_buffered_forever(tmp_path: Path) -> None:
-    from secmon.inputs.follower import MAX_LINE
+def test_runaway_line_keeps_its_head_and_is_read_past_not_buffered(tmp_path: Path) -> None:
+    from secmon.inputs.line import MAX_LINE
 
     log = tmp_path / "a.log"
     log.write_bytes(b"head\n" + b"a" * (MAX_LINE + 10))
-    lines = follower(tmp_path, log).poll()
-    assert texts(lines)[0] == "head"
-    assert len(lines[1].text) == MAX_LINE and (lines[1].offset, lines[1].end) == (5, 5 + MAX_LINE)
+    f = follower(tmp_path, log)
+    lines = f.poll()
+    assert texts(lines) == ["head"]  # the long line waits for its newline, holding MAX_LINE bytes only
+    harvester = next(iter(f._open.values()))
+    assert len(harvester.buffer) + len(harvester.kept) <= MAX_LINE + (1 << 16)
+    with open(log, "ab") as handle:
+        handle.write(b"bbb\ntail\n")
+    lines = f.poll()
+    assert len(lines[0].text) == MAX_LINE and lines[0].cut == MAX_LINE + 13
+    assert (lines[0].offset, lines[0].end) == (5, 5 + MAX_LINE + 14)
+    assert texts(lines[1:]) == ["tail"]
 
 
 def test_empty_lines_are_skipped_but_their_bytes_are_committed(tmp_path: Path) -> None:
