@@ -19,7 +19,7 @@ from api.deps import KeyCache
 from api.errors import install_error_handlers
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import RateLimiter
-from api.routes import keys, ops, press, security, watchlists
+from api.routes import gazetteer, keys, ops, press, security, watchlists
 from api.schemas import Message
 from api.sse import router as sse_router
 from api.web.install import install_web
@@ -101,6 +101,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(security.router, responses=_ITEM_RESPONSES)
     app.include_router(sse_router, responses=_ITEM_RESPONSES)
     app.include_router(keys.router, responses=_ITEM_RESPONSES)
+    app.include_router(gazetteer.router, responses=_ITEM_RESPONSES)
     install_web(app)
     if settings.api.cors_origins:
         app.add_middleware(

@@ -97,7 +97,17 @@ class StoryArticle(BaseModel):
     published_at: datetime | None = None
 
 
-class LabelCorrectionIn(BaseModel):
+class GazetteerBody(_Input):
+    toml: str = Field(max_length=5_000_000, description="the whole gazetteer, as nlp/data/gazetteer.toml")
+
+
+class GazetteerPublic(BaseModel):
+    toml: str
+    file: str = Field(description="where it is kept")
+    entries: dict[str, int] = Field(description="entries per section (LOC, ORG, PER, STOP)")
+
+
+class LabelCorrectionIn(_Input):
     topic: str | None = Field(default=None, description="one of Vigil's 12 topic slugs")
     tone: str | None = Field(default=None, description="positive, neutral or negative")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from core.console import console, progress, settings_from
-from nlp.entities import use_gazetteer
+from nlp.entities import gazetteer_path, use_gazetteer
 from nlp.errors import TrainingDataError
 from nlp.jsonl import read_jsonl, record_parts
 from nlp.watchlists import Watchlist
@@ -97,7 +97,7 @@ def classify_command(
     from nlp.enrich import analyse_texts  # lazy: loads scikit-learn and skops (~2.4 s)
 
     settings = settings_from(ctx)
-    use_gazetteer(settings.nlp.gazetteer_file)
+    use_gazetteer(gazetteer_path(settings.nlp.gazetteer_file, settings.data_dir))
     model_dir = model_dir or settings.nlp.model_dir
     lists = load_watchlists(watchlists_file or settings.nlp.watchlists_file)
     rows = list(read_jsonl(input))

@@ -110,6 +110,38 @@ def use_gazetteer(path: Path | None) -> None:
     _stop.cache_clear()
 
 
+def gazetteer_path(configured: Path | None, data_dir: Path) -> Path | None:
+    """The gazetteer in force: nlp.gazetteer_file, else the one edited through the API
+    (`<data_dir>/nlp/gazetteer.toml`) when it exists, else None (the shipped file)."""
+    if configured is not None:
+        return configured
+    edited = data_dir / "nlp" / "gazetteer.toml"
+    return edited if edited.is_file() else None
+
+
+def check_gazetteer(text: str) -> dict[str, int]:
+    """Entries per type of a gazetteer's TOML text; NlpError saying what is wrong when it is not one."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise NlpError(f"the gazetteer is not valid TOML: {exc}") from exc
+    counts: dict[str, int] = {}
+    for section, entries in data.items():
+        if section == "STOP":
+            words = entries.get("words", []) if isinstance(entries, dict) else None
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise NlpError('[STOP] must hold words = ["…", …]')
+            counts["STOP"] = len(words)
+            continue
+        if section not in ENTITY_TYPES or not isinstance(entries, dict):
+            raise NlpError(f"unknown section [{section}]; use [LOC], [ORG], [PER] and [STOP]")
+        for canonical, aliases in entries.items():
+            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+                raise NlpError(f'[{section}] "{canonical}" must be a list of aliases, e.g. ["TP Huế"]')
+        counts[section] = len(entries)
+    return counts
+
+
 @lru_cache(maxsize=1)
 def _gazetteer_data() -> dict[str, Any]:
     with _gazetteer_file.open("rb") as fh:

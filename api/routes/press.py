@@ -356,7 +356,8 @@ def correct_labels(
             earlier=earlier,
         )
     except TrainingDataError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        field = "topic" if "topic" in str(exc) else "tone"
+        raise BadParameter(field, str(exc), location="body") from exc
     store.put_records(RecordKind.label_corrections, {article_id: record})
     store.index_articles([apply_correction(article, record)])
     store.refresh()

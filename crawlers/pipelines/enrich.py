@@ -19,7 +19,7 @@ from twisted.internet.defer import Deferred
 from core.config import Settings
 from crawlers.context import crawl_context
 from crawlers.item import ArticleItem
-from nlp.entities import use_gazetteer
+from nlp.entities import gazetteer_path, use_gazetteer
 from nlp.watchlists import as_watchlist
 from store.protocol import Store
 from store.query import RecordKind
@@ -59,7 +59,7 @@ class EnrichPipeline:
 
     def open_spider(self) -> None:
         if self.settings is not None:
-            use_gazetteer(self.settings.nlp.gazetteer_file)
+            use_gazetteer(gazetteer_path(self.settings.nlp.gazetteer_file, self.settings.data_dir))
         if self.store is not None:
             records = self.store.list_records(RecordKind.watchlists, limit=10_000)
             self.watchlists = [as_watchlist(record) for record in records]
