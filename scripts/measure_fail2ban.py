@@ -2,6 +2,7 @@
 """Score Vigil's sshd parsing on fail2ban's annotated test logs (its `failJSON` comments).
 
     .venv/bin/python scripts/measure_fail2ban.py PATH/TO/fail2ban/tests/files/logs/sshd [… sshd-journal]
+    .venv/bin/python scripts/measure_fail2ban.py --format=apache …/logs/apache-auth …/logs/apache-modsecurity
 
 fail2ban ships them (Debian's `fail2ban` package: /usr/lib/python3/dist-packages/fail2ban/tests/files/logs/).
 Each log line follows a `# failJSON: {...}` comment: `"match": true, "host": H` means the line is a failure of
@@ -27,7 +28,7 @@ def _applies(meta: dict[str, object]) -> bool:
     return "== 'aggressive'" not in constraint and "name ==" not in constraint.replace("name == 'sshd'", "")
 
 
-def score(path: Path, verbose: bool = False) -> tuple[int, int, int, int]:
+def score(path: Path, verbose: bool = False, fmt: str = "syslog") -> tuple[int, int, int, int]:
     state = ParseState()
     meta: dict[str, object] | None = None
     hits = positives = counted = negatives = 0
@@ -39,7 +40,7 @@ def score(path: Path, verbose: bool = False) -> tuple[int, int, int, int]:
             continue
         doc = parse_line(
             line,
-            "syslog",
+            fmt,
             origin=str(path),
             offset=offset,
             received_at=datetime(2005, 12, 31, tzinfo=UTC),
@@ -49,7 +50,10 @@ def score(path: Path, verbose: bool = False) -> tuple[int, int, int, int]:
             meta = None
             continue
         source = doc.get("source") or {}
-        failure = doc["event"].get("outcome") == "failure" and bool(source)
+        if fmt == "syslog":
+            failure = doc["event"].get("outcome") == "failure" and bool(source)
+        else:  # web logs: is the line read, with the right client?
+            failure = doc["event"].get("kind") != "pipeline_error" and bool(source)
         if meta.get("match"):
             positives += 1
             host = meta.get("host")
@@ -68,8 +72,9 @@ def score(path: Path, verbose: bool = False) -> tuple[int, int, int, int]:
 
 def main() -> None:
     verbose = "-v" in sys.argv
-    for name in [a for a in sys.argv[1:] if a != "-v"]:
-        hits, positives, counted, negatives = score(Path(name), verbose)
+    fmt = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--format=")), "syslog")
+    for name in [a for a in sys.argv[1:] if not a.startswith("-")]:
+        hits, positives, counted, negatives = score(Path(name), verbose, fmt)
         print(
             f"{name}: failures with the right source {hits}/{positives} ({hits / max(positives, 1):.0%}); "
             f"must-not-count lines counted {counted}/{negatives} ({counted / max(negatives, 1):.0%})"

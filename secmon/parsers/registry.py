@@ -2,7 +2,7 @@
 
 Everything that names a format derives from `REGISTRY`: `parse_line` dispatches through it, `detect_format`
 asks each format's `sniff`, the CLI's `--format` choices and help, `vigil logs formats`, and the config's
-allowed values (core/config.py cannot import secmon, so tests/secmon/test_registry.py checks that its
+allowed values (core/config.py cannot import secmon, so tests/secmon/test_framings.py checks that its
 Literal lists exactly these names). Adding a format = one parser module + one `LogFormat` entry here
 (see secmon/README.md).
 """
@@ -22,6 +22,7 @@ from secmon.parsers.syslog import _NO_TIME, parse_syslog
 from secmon.parsers.weblog import (
     _ACCESS,
     _APACHE_ERROR,
+    _APACHE_NO_TIME,
     _NGINX_ERROR,
     _SYSLOG_WRAP,
     _VHOST,
@@ -79,7 +80,8 @@ def _sniff_nginx(line: str) -> bool:
 
 
 def _sniff_apache(line: str) -> bool:
-    return _APACHE_ERROR.match(_web_line(line)) is not None
+    text = _web_line(line)
+    return _APACHE_ERROR.match(text) is not None or (text != line and _APACHE_NO_TIME.match(text) is not None)
 
 
 REGISTRY: dict[str, LogFormat] = {

@@ -311,7 +311,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
 )  # fmt: skip
 
-_ID_PREFIX = re.compile(r"^\[ID \d+ [\w.]+\] ")
+_ID_PREFIX = re.compile(r"^(?:\[ID \d+ [\w.]+\] |kernel: ?\[\s*\d+\.\d+\]:? ?)")  # Solaris; kernel:[ts]
 _LEVEL_PREFIX = re.compile(r"^(?:error|fatal|warning|debug\d?|info|verbose): ")
 _PAM_PREFIX = re.compile(r"^(?:\((pam_\w+)\) |(pam_\w+): )")
 _SUFFIX = re.compile(r" \[(preauth|net)\]$")
@@ -367,6 +367,7 @@ class _Connection:
     attempts: int = 0
     failed: bool = False  # an authentication failure was seen on this connection
     protocol_action: str | None = None  # an address-less protocol failure waiting for the address
+    ended: bool = False  # its end was logged: a further closing line is an echo of it
 
 
 class SshdSessions:
@@ -438,6 +439,20 @@ def enrich_sshd(
     groups = m.groupdict()
     key = (host, pid) if pid is not None and sessions is not None else None
     conn = sessions.get(key) if sessions is not None and key is not None else None
+    echo = False
+    if conn is not None and conn.ended:
+        if family.kind == CLOSED and not m.groupdict().get("who"):
+            echo = True  # "Disconnecting …: Too many …" then "Connection closed by … [preauth]": one end
+        elif (
+            (
+                family.name == "connection_from"
+                or (groups.get("addr") and address(groups["addr"])[0] != conn.ip)
+            )
+            and sessions is not None
+            and key is not None
+        ):
+            sessions.end(key)  # the pid serves a new connection
+            conn = sessions.get(key)
 
     ip, domain = address(groups.get("addr") or groups.get("rhost"))
     port = int(groups["port"]) if groups.get("port") else None
@@ -462,7 +477,9 @@ def enrich_sshd(
         elif conn.user and kind in (AUTH_FAILURE, CLOSED):
             user = conn.user
 
-    if kind == CLOSED:
+    if kind == CLOSED and echo:
+        pass
+    elif kind == CLOSED:
         who = groups.get("who")
         if who in ("authenticating user", "invalid user") or (conn is not None and conn.failed):
             kind, action = AUTH_FAILURE, "ssh_preauth_disconnect" if preauth or who else "ssh_disconnect"
@@ -544,8 +561,8 @@ def enrich_sshd(
             conn.protocol_action = action
         if kind == AUTH_SUCCESS:
             conn.failed = False
-        if family.kind == CLOSED and sessions is not None:
-            sessions.end(key)
+        if (family.name.startswith("too_many") or family.name == "disconnecting") and (ip or domain):
+            conn.ended = True  # sshd said why it ends the connection: its closing line says it again
     return True
 
 

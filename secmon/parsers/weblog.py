@@ -28,13 +28,18 @@ _APACHE_ERROR = re.compile(  # 2.2 and 2.4; 2.4 may write an empty module ("[:er
     r"(?: \[client (\[[^\]]*\](?::\d+)?|[^\]]+)\])? ?(.*)$"
 )
 _NGINX_CLIENT = re.compile(r", client: ([^,\s]+), server: ")
+_NGINX_TAIL = re.compile(
+    r', server: [^,\s]*(?:, request: "[A-Z]+ \S+(?: HTTP/[\d.]+)?")?'
+    r'(?:, (?:subrequest|upstream|host|referrer): "[^"]*")*\s*$'
+)
 # Apache vhost_combined ("%v:%p %h %l %u %t …") and nginx "$host $remote_addr …": the access line after a host
 _VHOST = re.compile(r"^([\w.-]+(?::\d+)?) (?=\S+ \S+ \S+ \[)")
 # An access/error line carried by syslog (nginx's access_log syslog:…, Apache piped to logger)
 _SYSLOG_WRAP = re.compile(
-    r"^(?:<\d{1,3}>)?(?:1 )?(?:[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) (\S+) "
-    r"(?:[\w.-]+(?:\[\d+\])?: |[\w.-]+ \S+ \S+ (?:-|\[.*?\]) )"
+    r"^(?:<\d{1,3}>)?(?:1 )?(?:([A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d)|\d{4}-\d\d-\d\dT\S+) (\S+) "
+    r"(?:[\w./-]+(?:\[\d+\])?: |[\w.-]+ \S+ \S+ (?:-|\[.*?\]) )"
 )
+_APACHE_NO_TIME = re.compile(r"^\[[\w-]*:?\w+\] (?:\[pid |\[client |\[remote )")
 # What Apache error messages name as the request: ModSecurity's [uri "…"], "File does not exist: …"
 _MODSEC_FIELD = re.compile(r'\[(id|msg|severity|uri|hostname|unique_id|tag|data) "((?:[^"\\]|\\.)*)"\]')
 _APACHE_PATH = re.compile(
@@ -201,13 +206,18 @@ def _host_port(text: str) -> dict[str, Any]:
 
 
 def _nginx_client(message: str) -> str | None:
-    """The client nginx names, not one a request path or line put in the message.
+    """The client nginx names, not one that a path, user name or request line put in the message.
 
-    nginx writes `<what happened>, client: <addr>, server: <name>, request: "<line>", host: "<host>"`.
-    The path inside the message and the request line are the client's and are quoted: a ", client: …"
-    that sits inside a quoted string (an odd number of quotes before it) is not nginx's own.
+    nginx writes `<what happened>, client: <addr>, server: <name>[, request: "<line>"][, upstream: "…"]
+    [, host: "<host>"][, referrer: "…"]` — everything before the client and the quoted values after it
+    may come from the client. Read from the end (as fail2ban does): the client is the one whose rest of the
+    line is exactly that tail; failing that, the first one outside a quoted string.
     """
-    for found in _NGINX_CLIENT.finditer(message):
+    candidates = list(_NGINX_CLIENT.finditer(message))
+    for found in reversed(candidates):
+        if _NGINX_TAIL.match(message, found.end(1)):
+            return found.group(1)
+    for found in candidates:
         if message.count('"', 0, found.start()) % 2 == 0:
             return found.group(1)
     return None
@@ -267,9 +277,14 @@ def parse_weblog(line: str, server: str, tz: timezone = UTC) -> tuple[datetime, 
     if parsed is None:
         wrapped = _SYSLOG_WRAP.match(line)
         if wrapped is not None:
-            parsed = _parse_plain(line[wrapped.end() :], server, tz)
+            rest = line[wrapped.end() :]
+            if server == "apache" and _APACHE_NO_TIME.match(rest) and wrapped.group(1):
+                # Apache's ErrorLog "syslog:": the error line without its own time, dated by syslog's
+                month, day, clock = wrapped.group(1).split()
+                rest = f"[{month} {int(day):02d} {clock} {datetime.now(tz).year}] {rest}"
+            parsed = _parse_plain(rest, server, tz)
             if parsed is not None:
-                parsed[1].setdefault("host", {})["hostname"] = wrapped.group(1)
+                parsed[1].setdefault("host", {})["hostname"] = wrapped.group(2)
     if parsed is None:
         raise LineError(f"not a valid {server} access (combined/common) or error log line")
     return parsed
