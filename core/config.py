@@ -68,7 +68,8 @@ class CrawlSettings(Section):
     autothrottle: bool = True
     obey_robots_txt: bool = True
     allow_private_hosts: list[str] = Field(
-        default_factory=list, description="private/loopback hosts the crawler may fetch (tests, demo)"
+        default_factory=list,
+        description="private/loopback host:port pairs the crawler may fetch (bare host: its outlets' ports)",
     )
     silent_after_hours: float = Field(default=24.0, gt=0)
     enrich: bool = True

@@ -69,6 +69,7 @@ def scrapy_settings(context: CrawlContext, *, job: str | None = "press", **extra
         # The plain epoll reactor: the asyncio one costs ~2 ms of task bookkeeping per page here.
         "TWISTED_REACTOR": "twisted.internet.epollreactor.EPollReactor",
         "COOKIES_ENABLED": False,
+        "DNS_RESOLVER": "crawlers.middlewares.PinnedResolver",
         "TELNETCONSOLE_ENABLED": False,
         "LOG_FORMATTER": "crawlers.logformatter.VigilLogFormatter",
         "LOG_LEVEL": "DEBUG" if settings.log_level == "DEBUG" else "WARNING",

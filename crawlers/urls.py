@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import time
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -65,27 +67,76 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def blocked_reason(url: str, allowed_hosts: frozenset[str]) -> str | None:
-    """Why `url` must not be fetched (a private, loopback, link-local or reserved target), or None.
+PIN_SECONDS = 300.0
+_PINNED: dict[str, tuple[str, float]] = {}  # host → (the address checked, until when it is used)
 
-    `allowed_hosts` matches the host as written in the URL (e.g. "127.0.0.1" for the snapshot server),
-    so "localhost" or "[::1]" stay blocked even when 127.0.0.1 is allowed.
+
+def pin(host: str, address: str) -> None:
+    """The crawler connects to `host` at `address`, the address the guard checked (no second lookup,
+    so no DNS-rebinding window between the check and the connection)."""
+    if len(_PINNED) > 10_000:
+        _PINNED.clear()
+    _PINNED[host.lower()] = (address, time.monotonic() + PIN_SECONDS)
+
+
+def pinned(host: str) -> str | None:
+    found = _PINNED.get(host.lower())
+    if found is None or found[1] < time.monotonic():
+        return None
+    return found[0]
+
+
+def host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (parts.hostname or "").lower(), port or (443 if parts.scheme == "https" else 80)
+
+
+def allowed_pairs(entries: Iterable[str], own_urls: Iterable[str]) -> frozenset[str]:
+    """The `host:port` pairs that may be private. An entry `host:port` (`[::1]:8080`) allows that pair;
+    a bare `host` allows it only on the ports the outlets' own URLs (feeds, sitemaps, listings) use,
+    so allowing 127.0.0.1 for the snapshot server does not open every local service to a feed link."""
+    pairs: set[str] = set()
+    bare: set[str] = set()
+    for entry in entries:
+        text = entry.strip().lower()
+        host, port = host_port(f"http://{text}/")
+        if re.search(r":\d+$", text):
+            pairs.add(f"{host}:{port}")
+        else:
+            bare.add(host)
+    ports = {host_port(url)[1] for url in own_urls}
+    pairs.update(f"{host}:{port}" for host in bare for port in ports)
+    return frozenset(pairs)
+
+
+def blocked_reason(url: str, allowed: frozenset[str]) -> str | None:
+    """Why `url` must not be fetched (a private, loopback, link-local or reserved target, or a host
+    that does not resolve), or None; the address checked is pinned for the connection (see `pin`).
+
+    `allowed` holds `host:port` pairs (see `allowed_pairs`), or bare hosts (any port), matched as
+    written in the URL: "localhost" or "[::1]" stay blocked when 127.0.0.1 is allowed.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         return f"scheme {parts.scheme!r} is not fetched"
-    host = (parts.hostname or "").lower()
+    host, port = host_port(url)
     if not host:
         return "no host"
-    if host in allowed_hosts:
-        return None
     try:
         addresses: tuple[str, ...] = (str(ipaddress.ip_address(host)),)
     except ValueError:
         addresses = _resolve(host)
         if not addresses:
-            return None  # unresolvable: the download fails with a DNS error, counted there
+            return f"{host} does not resolve"
+    if f"{host}:{port}" in allowed or host in allowed:
+        pin(host, addresses[0])
+        return None
     for address in addresses:
         if not is_public_address(address):
             return f"{host} resolves to non-public address {address}"
+    pin(host, addresses[0])
     return None
