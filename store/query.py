@@ -31,6 +31,8 @@ class RecordKind(StrEnum):
     users = "users"  # people who sign in to the web app (api/web/users.py)
     sessions = "sessions"  # their signed-in sessions, by hash of the cookie
     label_corrections = "label_corrections"  # press officers' topic/tone corrections (nlp/corrections.py)
+    alerts = "alerts"  # press alerts, one per deduplication key (alerts/engine.py)
+    notifications = "notifications"  # per web-app user: which alerts they have read (alerts/engine.py)
 
 
 # The time field each kind sorts and buckets by, and the fields its free text searches.

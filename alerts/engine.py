@@ -1,0 +1,126 @@
+"""Evaluate the rules over the stored articles and keep the alerts as store records (RecordKind.alerts),
+one per deduplication key: a key seen again updates its alert (articles merged, why and figures
+refreshed, `updated_at` moved) instead of raising another. Per-user read marks are kept as
+RecordKind.notifications (one record per user: alert id → the `updated_at` they read)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from alerts.kinds import EVALUATORS, Alert, Item
+from alerts.rules import Rule, load_rules
+from store.ids import stable_id
+from store.protocol import Store
+from store.query import Kind, Range, RecordKind, SearchQuery, SortField
+
+MAX_ARTICLES = 100_000
+
+
+def history_start(rules: dict[str, Rule], now: datetime) -> datetime:
+    """How far back the rules read articles."""
+    spike = rules["negative_spike"]
+    hours = max(
+        float(rules["watchlist_match"].get("lookback_hours")),
+        float(spike.get("window_hours")) * (int(spike.get("baseline_windows")) + 1),
+        float(rules["story_spread"].get("lookback_hours")) + float(rules["story_spread"].get("within_hours")),
+        float(rules["outlet_silent"].get("history_days")) * 24,
+    )
+    return now - timedelta(hours=hours)
+
+
+def load_items(store: Store, since: datetime, until: datetime) -> list[Item]:
+    query = SearchQuery(
+        filters=(Range("published_at", gte=since, lte=until),),
+        sort=(SortField("published_at"),),
+        size=500,
+    )
+    items: list[Item] = []
+    page = store.search(Kind.articles, query)
+    while page.hits and len(items) < MAX_ARTICLES:
+        for hit in page.hits:
+            item = Item.from_source(hit.id, hit.source)
+            if item is not None:
+                items.append(item)
+        if not page.next_cursor:
+            break
+        page = store.search(Kind.articles, replace(query, cursor=page.next_cursor))
+    return items
+
+
+def alert_id(key: str) -> str:
+    return stable_id("alert", key, length=24)
+
+
+def evaluate(
+    store: Store,
+    now: datetime | None = None,
+    rules: dict[str, Rule] | None = None,
+    outlet_names: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every rule at `now`; store new alerts and grown ones; return those (new or updated)."""
+    now = now or datetime.now(UTC)
+    rules = rules or load_rules()
+    items = load_items(store, history_start(rules, now), now)
+    names = {r["id"]: r.get("name", r["id"]) for r in store.list_records(RecordKind.watchlists, limit=10_000)}
+    names.update(outlet_names or {})
+    found: list[Alert] = []
+    for kind, evaluator in EVALUATORS.items():
+        found.extend(evaluator(items, rules[kind], now, names))
+    changed: dict[str, dict[str, Any]] = {}
+    stamp = now.isoformat()
+    for alert in found:
+        record_id = alert_id(alert.key)
+        old = store.get_record(RecordKind.alerts, record_id)
+        ids = list(dict.fromkeys([*(old or {}).get("article_ids", []), *alert.article_ids]))
+        if old is not None and ids == old.get("article_ids") and alert.metric == old.get("metric"):
+            continue
+        changed[record_id] = {
+            "id": record_id,
+            "key": alert.key,
+            "kind": alert.kind,
+            "rule_title": rules[alert.kind].title,
+            "subject": alert.subject,
+            "title": alert.title,
+            "why": alert.why,
+            "article_ids": ids,
+            "metric": alert.metric,
+            "fired_at": (old or {}).get("fired_at", stamp),
+            "updated_at": stamp,
+            "updates": int((old or {}).get("updates", -1)) + 1,
+        }
+    if changed:
+        store.put_records(RecordKind.alerts, changed)
+    return list(changed.values())
+
+
+def list_alerts(store: Store, limit: int = 500) -> list[dict[str, Any]]:
+    """The alerts, most recently updated first."""
+    records = store.list_records(RecordKind.alerts, limit=10_000)
+    return sorted(records, key=lambda r: str(r.get("updated_at", "")), reverse=True)[:limit]
+
+
+def read_marks(store: Store, user: str) -> dict[str, str]:
+    record = store.get_record(RecordKind.notifications, user)
+    return dict((record or {}).get("read", {}))
+
+
+def is_unread(alert: dict[str, Any], marks: dict[str, str]) -> bool:
+    """Unread until the user reads it, and again once it is updated after that."""
+    seen = marks.get(str(alert["id"]))
+    return seen is None or seen < str(alert.get("updated_at", ""))
+
+
+def mark_read(store: Store, user: str, alerts: list[dict[str, Any]]) -> None:
+    marks = read_marks(store, user)
+    for alert in alerts:
+        marks[str(alert["id"])] = str(alert.get("updated_at", ""))
+    store.put_records(RecordKind.notifications, {user: {"id": user, "read": marks}})
+
+
+def mark_unread(store: Store, user: str, alert_ids: list[str]) -> None:
+    marks = read_marks(store, user)
+    for alert_id_ in alert_ids:
+        marks.pop(alert_id_, None)
+    store.put_records(RecordKind.notifications, {user: {"id": user, "read": marks}})
