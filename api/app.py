@@ -18,7 +18,7 @@ from api.cache import TtlCache
 from api.deps import KeyCache
 from api.errors import install_error_handlers
 from api.metrics import ApiMetrics, MetricsMiddleware
-from api.ratelimit import RateLimiter
+from api.ratelimit import FailedAuth, RateLimiter, StreamSlots
 from api.routes import gazetteer, keys, ops, press, security, watchlists
 from api.schemas import Message
 from api.sse import router as sse_router
@@ -89,6 +89,8 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.state.sse_clients = metrics.sse_clients
     app.state.key_cache = KeyCache()
     app.state.rate_limiter = RateLimiter(settings.api.rate_limit_per_minute)
+    app.state.failed_auth = FailedAuth(settings.api.failed_auth_per_minute)
+    app.state.sse_slots = StreamSlots(settings.api.sse_max_clients, settings.api.sse_max_per_key)
     app.state.stopping = False
     app.state.stats_cache = TtlCache[bytes](settings.api.stats_cache_seconds)
     # encoded /articles pages keyed by (query, store generation): never stale, so no short TTL

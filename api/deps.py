@@ -7,6 +7,7 @@ role may not use the route is 403; a key over its rate limit is 429.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from fastapi.security import APIKeyHeader
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import ApiKey, Role, authenticate
-from api.ratelimit import RateLimiter
+from api.ratelimit import FailedAuth, RateLimiter
 from core.config import Settings
 from store.protocol import Store
 
@@ -74,18 +75,37 @@ class KeyCache:
 async def get_current_key(
     request: Request, store: StoreDep, raw: Annotated[str | None, Security(api_key_header)]
 ) -> ApiKey:
-    """The caller's key (401 when missing or unknown), after its rate limit (429)."""
+    """The caller's key (401 when missing or unknown), after its rate limit (429).
+
+    Failed attempts are limited per client address (429 once `api.failed_auth_per_minute` are used,
+    before any look-up), and an unknown key is remembered for a minute: guessing costs no store read.
+    """
+    failures: FailedAuth = request.app.state.failed_auth
+    address = request.client.host if request.client else "?"
+    cache: KeyCache = request.app.state.key_cache
+    key = cache.get(raw) if raw else None
+    if key is None:
+        wait = failures.blocked(address)
+        if wait:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"too many requests without a valid API key from {address}; retry in {wait:.0f} s",
+                headers={"Retry-After": f"{wait:.0f}"},
+            )
     if not raw:
+        failures.failed(address)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             f"missing API key: send it in the {API_KEY_HEADER} header (create one with `vigil keys create`)",
             headers={"WWW-Authenticate": "APIKey"},
         )
-    cache: KeyCache = request.app.state.key_cache
-    key = cache.get(raw)
     if key is None:
-        key = await run_in_threadpool(authenticate, store, raw)  # a store read
+        digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+        if not failures.known_unknown(digest):
+            key = await run_in_threadpool(authenticate, store, raw)  # a store read
         if key is None:
+            failures.failed(address)
+            failures.remember_unknown(digest)
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "unknown or revoked API key",

@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 
 from api.deps import SecurityKey, StoreDep
 from api.errors import BadParameter
+from api.ratelimit import StreamSlots
 from api.schemas import IncidentPublic
 from secmon.incidents import event_name
 from store.protocol import Store
@@ -114,6 +115,14 @@ async def alert_stream(
     else:
         feed = IncidentFeed(store, datetime.now(UTC))
     stream_gauge = request.app.state.sse_clients
+    slots: StreamSlots = request.app.state.sse_slots
+    refused = slots.take(key.id)
+    if refused is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"{refused}; close one or retry later",
+            headers={"Retry-After": "30"},
+        )
 
     async def events() -> AsyncIterator[str]:
         stream_gauge.inc()
@@ -136,6 +145,7 @@ async def alert_stream(
                 idle += POLL_SECONDS
         finally:
             stream_gauge.dec()
+            slots.give(key.id)
 
     return StreamingResponse(
         events(),

@@ -165,6 +165,11 @@ class ApiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     rate_limit_per_minute: int = Field(default=600, ge=1)
+    failed_auth_per_minute: int = Field(
+        default=30, ge=1, description="requests with a missing or unknown key one address may make (then 429)"
+    )
+    sse_max_clients: int = Field(default=200, ge=1, description="open /alerts/stream connections in all")
+    sse_max_per_key: int = Field(default=5, ge=1, description="open /alerts/stream connections per key")
     cors_origins: list[str] = Field(default_factory=list)
     stats_cache_seconds: float = Field(
         default=30.0, ge=0, description="how long /articles/stats answers are reused (0: never)"

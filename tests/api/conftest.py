@@ -36,7 +36,8 @@ class Api:
 
 
 def make_settings(data_dir: Path, **api: object) -> Settings:
-    return Settings.model_validate({"data_dir": data_dir, "api": {"rate_limit_per_minute": 100_000, **api}})
+    limits = {"rate_limit_per_minute": 100_000, "failed_auth_per_minute": 100_000}  # tests: not the limits
+    return Settings.model_validate({"data_dir": data_dir, "api": {**limits, **api}})
 
 
 def open_backend(request: pytest.FixtureRequest, backend: str, data_dir: Path) -> tuple[Store, Settings]:
@@ -53,7 +54,7 @@ def open_backend(request: pytest.FixtureRequest, backend: str, data_dir: Path) -
         settings = Settings.model_validate(
             {
                 "data_dir": data_dir,
-                "api": {"rate_limit_per_minute": 100_000},
+                "api": {"rate_limit_per_minute": 100_000, "failed_auth_per_minute": 100_000},
                 "store": {
                     "backend": "elasticsearch",
                     "elasticsearch": {"hosts": [es_url], "index_prefix": prefix},
