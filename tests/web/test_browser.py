@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -48,12 +48,6 @@ CHROMIUM_FLAGS = (
     "--window-size=1280,900",
     "--lang=vi",
 )
-
-
-def page_wait(driver: WebDriver, seconds: float) -> WebDriverWait[WebDriver]:
-    """A wait that polls through page reloads: an element found just before a form's redirect goes
-    stale, which only means "not yet"."""
-    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def _binaries() -> tuple[str, str]:
@@ -93,6 +87,25 @@ def browser() -> Iterator[WebDriver]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
+    """A wait that polls through page changes (an element read while its page is replaced is retried)."""
+    return WebDriverWait(
+        driver, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+    )
+
+
+def navigates(driver: WebDriver, action: Callable[[], object]) -> None:
+    """Do `action` (a click, Enter) and wait until the next page has replaced this one and loaded, so
+    nothing is read from a document on its way out."""
+    driver.execute_script("document.documentElement.dataset.before = 'yes';")
+    action()
+    wait(driver).until(
+        lambda d: d.execute_script(
+            "return !document.documentElement.dataset.before && document.readyState === 'complete';"
+        )
+    )
+
+
 def shot(driver: WebDriver, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -106,8 +119,8 @@ def sign_in(driver: WebDriver, site: str, role: str) -> None:
     driver.get(f"{site}/login")
     username = driver.find_element(By.ID, "username")
     username.clear()
-    username.send_keys(USERS[role], Keys.TAB, PASSWORD, Keys.ENTER)
-    page_wait(driver, 10).until(lambda d: "/login" not in d.current_url)
+    navigates(driver, lambda: username.send_keys(USERS[role], Keys.TAB, PASSWORD, Keys.ENTER))
+    assert "/login" not in driver.current_url
 
 
 def result_titles(driver: WebDriver) -> list[str]:
@@ -117,8 +130,8 @@ def result_titles(driver: WebDriver) -> list[str]:
 def search(driver: WebDriver, text: str) -> None:
     box = driver.find_element(By.ID, "q")
     box.clear()
-    box.send_keys(text, Keys.ENTER)
-    page_wait(driver, 10).until(lambda d: d.find_element(By.ID, "q").get_attribute("value") == text)
+    navigates(driver, lambda: box.send_keys(text, Keys.ENTER))
+    assert driver.find_element(By.ID, "q").get_attribute("value") == text
 
 
 def unlabelled_fields(driver: WebDriver) -> list[str]:
@@ -161,8 +174,8 @@ def test_sign_in_search_with_and_without_diacritics_and_open_an_article(
     search(browser, "bão số 5")
     first = browser.find_elements(By.CSS_SELECTOR, "ol.hits h2 a")[0]
     title = first.text
-    first.click()
-    page_wait(browser, 10).until(expected_conditions.url_contains("/article/"))
+    navigates(browser, first.click)
+    wait(browser).until(expected_conditions.url_contains("/article/"))
     assert browser.find_element(By.TAG_NAME, "h1").text == title
     assert len(browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")) == 3
     assert "Môi trường - Thiên tai" in browser.find_element(By.CSS_SELECTOR, "dl.facts").text
@@ -173,8 +186,8 @@ def test_a_facet_click_narrows_the_results(browser: WebDriver, site: str) -> Non
     sign_in(browser, site, "press")
     search(browser, "huế")
     before = len(result_titles(browser))
-    browser.find_element(By.PARTIAL_LINK_TEXT, "Tiêu cực").click()
-    page_wait(browser, 10).until(expected_conditions.url_contains("tone=negative"))
+    navigates(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "Tiêu cực").click)
+    wait(browser).until(expected_conditions.url_contains("tone=negative"))
     assert set(result_titles(browser)) == STORM_TITLES and before > len(STORM_TITLES)
 
 
@@ -203,8 +216,8 @@ def test_a_forged_csrf_token_is_refused(browser: WebDriver, site: str) -> None:
     browser.execute_script(
         "document.querySelector('form.who input[name=csrf]').value = 'forged-by-another-site';"
     )
-    browser.find_element(By.CSS_SELECTOR, "form.who button").click()
-    page_wait(browser, 10).until(expected_conditions.title_contains("Không được phép"))
+    navigates(browser, browser.find_element(By.CSS_SELECTOR, "form.who button").click)
+    wait(browser).until(expected_conditions.title_contains("Không được phép"))
     assert "CSRF" in browser.find_element(By.CSS_SELECTOR, "p.error").text
     shot(browser, "06-csrf-refused")
     browser.get(f"{site}/search")  # still signed in: the forged post did nothing
@@ -225,19 +238,19 @@ def test_a_security_user_triages_an_incident(browser: WebDriver, site: str) -> N
     assert urlsplit(browser.current_url).path == "/security"
     assert unlabelled_fields(browser) == []
     shot(browser, "08-incidents")
-    browser.find_element(By.LINK_TEXT, "SSH brute force").click()
-    page_wait(browser, 10).until(expected_conditions.url_contains("/security/incident/"))
+    navigates(browser, browser.find_element(By.LINK_TEXT, "SSH brute force").click)
+    wait(browser).until(expected_conditions.url_contains("/security/incident/"))
     assert len(browser.find_elements(By.CSS_SELECTOR, "#events li")) == 2
     assert browser.find_element(By.ID, "severity-reason").text
     Select(browser.find_element(By.ID, "status")).select_by_visible_text("Đang xử lý")
     assignee = browser.find_element(By.ID, "assignee")
     assignee.clear()
     assignee.send_keys("an.ninh")
-    browser.find_element(By.XPATH, "//button[text()='Cập nhật']").click()
-    page_wait(browser, 10).until(lambda d: d.find_element(By.ID, "incident-status").text == "Đang xử lý")
+    navigates(browser, browser.find_element(By.XPATH, "//button[text()='Cập nhật']").click)
+    wait(browser).until(lambda d: d.find_element(By.ID, "incident-status").text == "Đang xử lý")
     browser.find_element(By.ID, "note").send_keys("Đã chặn địa chỉ nguồn trên tường lửa")
-    browser.find_element(By.XPATH, "//button[text()='Thêm ghi chú']").click()
-    page_wait(browser, 10).until(lambda d: "tường lửa" in d.find_element(By.ID, "notes").text)
+    navigates(browser, browser.find_element(By.XPATH, "//button[text()='Thêm ghi chú']").click)
+    wait(browser).until(lambda d: "tường lửa" in d.find_element(By.ID, "notes").text)
     assert browser.find_element(By.ID, "incident-assignee").text == "an.ninh"
     audit = browser.find_element(By.ID, "audit").text
     assert "Người dùng security (an.ninh)" in audit
@@ -251,7 +264,7 @@ def test_keyboard_reaches_the_skip_link_then_the_search_box(browser: WebDriver, 
     body.send_keys(Keys.TAB)
     focused = browser.switch_to.active_element
     assert focused.get_attribute("class") == "skip" and focused.is_displayed()
-    focused.send_keys(Keys.ENTER)  # jump to the main content
+    focused.send_keys(Keys.ENTER)  # jump to the main content (same page: no navigation)
     for _ in range(10):
         browser.switch_to.active_element.send_keys(Keys.TAB)
         if browser.switch_to.active_element.get_attribute("id") == "q":
@@ -261,7 +274,7 @@ def test_keyboard_reaches_the_skip_link_then_the_search_box(browser: WebDriver, 
 
 def test_swagger_ui_renders_offline_from_vigils_own_assets(browser: WebDriver, site: str) -> None:
     browser.get(f"{site}/docs")
-    page_wait(browser, 20).until(
+    wait(browser).until(
         lambda d: (
             "Vigil"
             in d.execute_script(
@@ -276,18 +289,18 @@ def test_swagger_ui_renders_offline_from_vigils_own_assets(browser: WebDriver, s
 
 def test_a_new_watchlist_shows_its_matches_among_stored_articles(browser: WebDriver, site: str) -> None:
     sign_in(browser, site, "press")
-    browser.find_element(By.LINK_TEXT, "Danh sách theo dõi").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("/theo-doi"))
+    navigates(browser, browser.find_element(By.LINK_TEXT, "Danh sách theo dõi").click)
+    wait(browser).until(expected_conditions.url_contains("/theo-doi"))
     assert unlabelled_fields(browser) == []
     browser.find_element(By.ID, "new-name").send_keys("Bão lũ")
     browser.find_element(By.ID, "new-terms").send_keys("bão số 5")
-    browser.find_element(By.XPATH, "//button[text()='Tạo và áp dụng cho bài cũ']").click()
+    navigates(browser, browser.find_element(By.XPATH, "//button[text()='Tạo và áp dụng cho bài cũ']").click)
     row = "tr#wl-bao-lu td.progress"
-    WebDriverWait(browser, 20).until(
+    wait(browser).until(
         lambda d: (d.refresh() or True) and "Xong" in d.find_element(By.CSS_SELECTOR, row).text
     )
     assert browser.find_element(By.CSS_SELECTOR, "tr#wl-bao-lu td.matches").text == str(len(STORM_TITLES))
     shot(browser, "11-watchlists")
-    browser.find_element(By.LINK_TEXT, "Bão lũ").click()
-    WebDriverWait(browser, 10).until(expected_conditions.url_contains("watchlist=bao-lu"))
+    navigates(browser, browser.find_element(By.LINK_TEXT, "Bão lũ").click)
+    wait(browser).until(expected_conditions.url_contains("watchlist=bao-lu"))
     assert set(result_titles(browser)) == STORM_TITLES
