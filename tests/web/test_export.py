@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import openpyxl
 import pytest
 
+from crawlers.registry import BUNDLED
 from store.models import Article
 from tests.web.conftest import Web
 from tests.web.seed import ARTICLES
@@ -52,7 +53,7 @@ def test_xlsx_has_vietnamese_headers_display_names_and_real_dates(web: Web) -> N
     expected = storm.published_at.astimezone(VN).replace(tzinfo=None)
     row = next(r for r in rows[1:] if r[3] == storm.title)
     assert row[0] == expected and isinstance(row[0], datetime)  # a date cell, Vietnam time
-    assert row[1] == "Huế Ngày Nay (Báo Thừa Thiên Huế)" and row[2] == "Báo địa phương"
+    assert row[1] == BUNDLED.get("huengaynay").title and row[2] == "Báo địa phương"  # the registry's name
     assert row[6] == "Môi trường - Thiên tai" and row[8] == "Tiêu cực"
     assert row[10] == "Thừa Thiên Huế" and row[12] == 3
     assert len(rows) == 1 + 5  # the five "bao" articles
