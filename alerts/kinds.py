@@ -70,15 +70,20 @@ class Alert:
 
 
 def poisson_upper_tail(count: int, lam: float) -> float:
-    """P(X >= count) for X ~ Poisson(lam)."""
+    """P(X >= count) for X ~ Poisson(lam), summed over the tail itself (exact for tiny tails too)."""
     if count <= 0:
         return 1.0
-    term = math.exp(-lam)
-    below = 0.0
-    for i in range(count):
-        below += term
-        term *= lam / (i + 1)
-    return max(0.0, 1.0 - below)
+    if lam <= 0:
+        return 0.0
+    term = math.exp(count * math.log(lam) - lam - math.lgamma(count + 1))
+    total, k = 0.0, count
+    while term > total * 1e-16 or k < lam:
+        total += term
+        k += 1
+        term *= lam / k
+        if term == 0.0 and k > lam:
+            break
+    return min(1.0, total)
 
 
 def watchlist_match(items: Iterable[Item], rule: Rule, now: datetime, names: dict[str, str]) -> list[Alert]:
@@ -161,7 +166,7 @@ def negative_spike(items: Iterable[Item], rule: Rule, now: datetime, names: dict
                 f"{mean:.1f} mỗi {hours:g} giờ trong {windows} khoảng trước; Poisson P(X ≥ {count} | "
                 f"λ = {lam:.2f}) = {p:.2g} ≤ {p_max:g}, và ≥ {min_count} bài",
                 article_ids=[i.id for i in sorted(current[subject], key=lambda i: i.published_at)],
-                metric={"count": count, "baseline_mean": round(mean, 3), "p_value": p},
+                metric={"count": count, "baseline_mean": round(mean, 3), "p_value": float(f"{p:.4g}")},
             )
         )
     return alerts

@@ -19,7 +19,7 @@ from api.deps import KeyCache
 from api.errors import install_error_handlers
 from api.metrics import ApiMetrics, MetricsMiddleware
 from api.ratelimit import FailedAuth, RateLimiter, StreamSlots
-from api.routes import gazetteer, keys, ops, press, security, watchlists
+from api.routes import alerts, gazetteer, keys, ops, press, security, watchlists
 from api.schemas import Message
 from api.sse import router as sse_router
 from api.web.install import install_web
@@ -100,6 +100,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(ops.router, responses=_ITEM_RESPONSES)
     app.include_router(press.router, responses=_ITEM_RESPONSES)
     app.include_router(watchlists.router, responses=_ITEM_RESPONSES)
+    app.include_router(alerts.router, responses=_ITEM_RESPONSES)
     app.include_router(security.router, responses=_ITEM_RESPONSES)
     app.include_router(sse_router, responses=_ITEM_RESPONSES)
     app.include_router(keys.router, responses=_ITEM_RESPONSES)

@@ -136,3 +136,11 @@ def test_watchlist_matches_group_by_story_and_ignore_old_articles() -> None:
     assert sorted(a.key for a in alerts) == ["watchlist_match:ubnd-hue:a3", "watchlist_match:ubnd-hue:s1"]
     grouped = next(a for a in alerts if a.key.endswith("s1"))
     assert grouped.article_ids == ["a1", "a2"] and "UBND Huế" in grouped.why
+
+
+def test_poisson_tail_keeps_its_precision_far_out() -> None:
+    by_hand = sum(math.exp(-0.5) * 0.5**i / math.factorial(i) for i in range(30, 80))
+    assert poisson_upper_tail(30, 0.5) == pytest.approx(by_hand, rel=1e-9)
+    assert poisson_upper_tail(3, 10.0) == pytest.approx(
+        1 - sum(math.exp(-10) * 10**i / math.factorial(i) for i in range(3)), rel=1e-9
+    )

@@ -64,6 +64,8 @@ CASES = [
     Case("GET", "/watchlists/none/backfill", "/watchlists/{watchlist_id}/backfill", PRESS, 404),
     Case("PATCH", "/watchlists/none", "/watchlists/{watchlist_id}", PRESS, 404, lambda: {"terms": ["x"]}),
     Case("DELETE", "/watchlists/none", "/watchlists/{watchlist_id}", PRESS, 404),
+    Case("GET", "/alerts", "/alerts", PRESS, 200),
+    Case("POST", "/alerts/evaluate", "/alerts/evaluate", PRESS, 200),
     Case("GET", "/incidents", "/incidents", SECURITY, 200),
     Case("GET", "/incidents/inc1", "/incidents/{incident_id}", SECURITY, 200),
     Case("GET", "/incidents/inc1/events", "/incidents/{incident_id}/events", SECURITY, 200),

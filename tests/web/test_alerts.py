@@ -1,0 +1,103 @@
+"""Press alerts through HTTP: planted articles raise one alert of each kind (POST /alerts/evaluate),
+the list (GET /alerts) and the notifications page with per-user read/unread marks; a second run on
+the same data raises nothing new; a story that grows updates its alert."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from api.auth import Role, create_key
+from store.models import Article
+from store.query import RecordKind
+from tests.web.conftest import Web, csrf_of
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _article(n: int, outlet: str, hours_ago: float, **fields: Any) -> Article:
+    values: dict[str, Any] = {"title": f"Tin cảnh báo {n}", "body": "…"}
+    values.update(fields)
+    return Article(
+        url=f"https://{outlet}.example/canh-bao/{n}",
+        outlet=outlet,
+        published_at=NOW - timedelta(hours=hours_ago),
+        **values,
+    )
+
+
+def _plant(web: Web) -> None:
+    web.store.put_records(
+        RecordKind.watchlists, {"so-y-te": {"id": "so-y-te", "name": "Sở Y tế", "terms": ["Sở Y tế"]}}
+    )
+    spread = [
+        _article(i, outlet, 4 - i, story_cluster="ngo-doc", title="Ngộ độc thực phẩm ở trường học")
+        for i, outlet in enumerate(["vnexpress", "tuoitre", "thanhnien"])
+    ]
+    negative = [
+        _article(
+            10 + i, "dantri", 2 + i, tone="negative", watchlists=["so-y-te"], title=f"Sở Y tế bị phê bình {i}"
+        )
+        for i in range(6)
+    ]
+    silent = [_article(30 + i, "baohue", 40 + 2 * i) for i in range(10)]  # every 2 h until 40 h ago
+    result = web.store.index_articles(spread + negative + silent)
+    assert result.ok
+    web.store.refresh()
+
+
+def test_each_kind_fires_once_and_is_listed_and_read_per_user(web: Web) -> None:
+    _plant(web)
+    _, key = create_key(web.store, name="alerts", role=Role.press)
+    with httpx.Client(base_url=web.base_url, headers={"X-API-Key": key}, timeout=30) as api:
+        fired = api.post("/alerts/evaluate", params={"at": NOW.isoformat()})
+        assert fired.status_code == 200, fired.text
+        kinds = {a["kind"] for a in fired.json()}
+        assert kinds == {"watchlist_match", "negative_spike", "story_spread", "outlet_silent"}
+        spike = next(a for a in fired.json() if a["kind"] == "negative_spike" and "so-y-te" in a["subject"])
+        assert spike["metric"]["count"] == 6 and "Poisson" in spike["why"]
+        assert api.post("/alerts/evaluate", params={"at": NOW.isoformat()}).json() == []  # deduplicated
+        listed = api.get("/alerts").json()
+        assert len(listed) == len(fired.json())
+        silent = api.get("/alerts", params={"kind": "outlet_silent"}).json()
+        assert [a["subject"] for a in silent] == ["baohue"]
+
+        story = next(a for a in listed if a["kind"] == "story_spread")
+        with web.signed_in("press") as press:
+            html = press.get("/thong-bao").text
+            assert f'id="alert-{story["id"]}" class="alert story_spread unread"' in html
+            assert "Ngộ độc thực phẩm ở trường học" in html and "/article/" in html
+            marked = press.post(
+                "/thong-bao", data={"csrf": csrf_of(html), "action": "read", "id": story["id"]}
+            )
+            assert marked.status_code == 303
+            html = press.get("/thong-bao").text
+            assert f'id="alert-{story["id"]}" class="alert story_spread read"' in html
+            assert story["id"] not in press.get("/thong-bao", params={"chua_doc": "1"}).text
+        with web.signed_in("admin") as admin:  # read marks are per user
+            assert (
+                f'id="alert-{story["id"]}" class="alert story_spread unread"' in admin.get("/thong-bao").text
+            )
+
+        web.store.index_articles([_article(40, "dantri", 1, story_cluster="ngo-doc")])
+        web.store.refresh()
+        later = (NOW + timedelta(minutes=1)).isoformat()
+        grown = [
+            a
+            for a in api.post("/alerts/evaluate", params={"at": later}).json()
+            if a["kind"] == "story_spread"
+        ]
+        assert [a["id"] for a in grown] == [story["id"]]
+        assert grown[0]["metric"]["outlets"] == 4 and grown[0]["updates"] == 1
+        with web.signed_in("press") as press:  # grown since it was read: unread again
+            assert (
+                f'id="alert-{story["id"]}" class="alert story_spread unread"' in press.get("/thong-bao").text
+            )
+
+
+def test_evaluate_refuses_a_time_without_zone(web: Web) -> None:
+    _, key = create_key(web.store, name="alerts-tz", role=Role.press)
+    with httpx.Client(base_url=web.base_url, headers={"X-API-Key": key}, timeout=30) as api:
+        assert api.post("/alerts/evaluate", params={"at": "2026-03-10T12:00:00"}).status_code == 422
