@@ -7,6 +7,7 @@ state is bounded: entries leave their window, and a rule keeps at most `MAX_GROU
 
 from __future__ import annotations
 
+import ipaddress
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -195,6 +196,15 @@ def _intel_only(rule: DetectionRule) -> bool:
     return all(any("|intel" in key for key in mapping) for mapping in maps)
 
 
+def _group_address(text: str) -> bool:
+    """Multicast and broadcast addresses (mDNS, SSDP, LLMNR, x.x.x.255) are nobody's system: no victim."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return address.is_multicast or (address.version == 4 and text.endswith(".255"))
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -325,7 +335,9 @@ class DetectionEngine:
         severity = severity_for(rule.level, criticality)
         victim = asset_doc.get("name") if asset_doc else None
         if victim is None:  # the system attacked: its asset, else the destination address or the logging host
-            victim = _text(compiled.destination_ip(doc)) or _text(compiled.hostname(doc))
+            destination = _text(compiled.destination_ip(doc))
+            victim = None if destination is None or _group_address(destination) else destination
+            victim = victim or _text(compiled.hostname(doc))
         return Detection(
             rule_id=rule.id,
             rule_title=rule.title,

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from secmon.detect import DetectionEngine, load_rules
 from secmon.detect.engine import Detection
 from secmon.errors import InvalidTransition
 from secmon.incidents import IncidentManager, add_note, change_incident
+from secmon.parsers import parse_line
 from store.errors import Conflict, NotFound
 from store.models import Incident, IncidentStatus, Severity
 from store.protocol import Store
@@ -222,3 +224,20 @@ def test_a_lost_race_is_retried_on_the_fresh_copy(tmp_path: Path) -> None:
     with pytest.raises(Conflict):
         SqliteStore.update_incident(store, incident, expected_version=incident.version)
     store.close()
+
+
+def test_alerts_to_multicast_or_broadcast_name_no_victim() -> None:
+    """SSDP/mDNS/LLMNR/x.x.x.255 destinations are nobody's system: the attacker's incident has no victim."""
+    engine = DetectionEngine(load_rules())
+    line = (
+        '{{"timestamp":"2026-10-10T13:00:{s:02d}.000000+0700","event_type":"alert","src_ip":"192.168.230.133",'
+        '"src_port":5000,"dest_ip":"{dst}","dest_port":1900,"proto":"UDP","alert":{{"action":"allowed","gid":1,'
+        '"signature_id":200004,"rev":1,"signature":"Zeus SSDP Discovery Traffic Detected","category":"",'
+        '"severity":3}}}}'
+    )
+    found = []
+    for dst in ("239.255.255.250", "192.168.230.255", "10.0.0.9"):
+        for s in range(10):
+            event = parse_line(line.format(s=s, dst=dst), "eve", origin=dst, offset=s)
+            found += engine.process(event)
+    assert [d.victim for d in found] == [None, None, "10.0.0.9"]
