@@ -161,6 +161,24 @@ class SecmonSettings(Section):
     webhooks: list[WebhookSettings] = Field(default_factory=list)
 
 
+class SmtpSettings(Section):
+    """The mail server press alerts are sent through (STARTTLS and login when configured)."""
+
+    host: str = Field(default="", description="empty: no e-mail is sent")
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "vigil@localhost"
+    ca_file: Path | None = Field(default=None, description="CA to trust for STARTTLS besides the system's")
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+
+class AlertSettings(Section):
+    email_to: list[str] = Field(default_factory=list, description="who gets press alerts by e-mail")
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+
 class ApiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -197,6 +215,7 @@ class Settings(BaseSettings):
     nlp: NlpSettings = Field(default_factory=NlpSettings)
     secmon: SecmonSettings = Field(default_factory=SecmonSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from alerts.email import send_alerts
 from alerts.engine import evaluate, list_alerts
-from api.deps import PressKey, StoreDep
+from api.deps import PressKey, SettingsDep, StoreDep
 from api.errors import BadParameter
 
 router = APIRouter(prefix="/alerts", tags=["press"])
@@ -44,9 +45,13 @@ def get_alerts(
 
 
 @router.post("/evaluate", response_model=list[AlertPublic], summary="Run the alert rules now")
-async def evaluate_alerts(key: PressKey, store: StoreDep, at: datetime | None = None) -> list[AlertPublic]:
-    """The alerts raised or updated by this run."""
+async def evaluate_alerts(
+    request: Request, key: PressKey, store: StoreDep, settings: SettingsDep, at: datetime | None = None
+) -> list[AlertPublic]:
+    """The alerts raised or updated by this run; they are mailed to `alerts.email_to` when an SMTP
+    server is configured (`[alerts.smtp]`)."""
     if at is not None and at.tzinfo is None:
         raise BadParameter("at", "give a time zone (e.g. +07:00)", "query")
     changed = await run_in_threadpool(evaluate, store, at or datetime.now(UTC))
+    await run_in_threadpool(send_alerts, settings.alerts, changed, str(request.base_url))
     return [AlertPublic.model_validate(a) for a in changed]

@@ -1,0 +1,169 @@
+"""Alerts by e-mail against a real local SMTP server (aiosmtpd) that demands STARTTLS and a login."""
+
+from __future__ import annotations
+
+import email
+import smtplib
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+
+from alerts.email import send_alerts
+from core.config import AlertSettings, SmtpSettings
+
+USER, PASSWORD = "vigil", "mat-khau-thu-9"  # smtplib logs in with ASCII passwords only
+
+
+@dataclass
+class Mailbox:
+    messages: list[Message] = field(default_factory=list)
+    recipients: list[list[str]] = field(default_factory=list)
+    tls: list[bool] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
+        self.messages.append(email.message_from_bytes(envelope.original_content or b""))
+        self.recipients.append(list(envelope.rcpt_tos))
+        self.tls.append(session.ssl is not None)
+        return "250 OK"
+
+
+def _authenticate(server: Any, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
+    ok = (
+        isinstance(data, LoginPassword) and data.login == USER.encode() and data.password == PASSWORD.encode()
+    )
+    return AuthResult(success=ok)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(tmp_path: Path) -> Iterator[tuple[Mailbox, int, Path]]:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=_authenticate,
+        auth_required=True,
+        auth_require_tls=True,
+    )
+    controller.start()
+    try:
+        yield mailbox, port, cert
+    finally:
+        controller.stop()
+
+
+ALERT = {
+    "id": "a1",
+    "rule_title": "Câu chuyện lan rộng trên nhiều báo",
+    "title": "Ngộ độc thực phẩm ở trường học",
+    "why": "3 báo đưa tin (thanhnien, tuoitre, vnexpress)",
+    "article_ids": ["x1", "x2"],
+}
+
+
+def _settings(port: int, ca: Path, password: str = PASSWORD) -> AlertSettings:
+    return AlertSettings(
+        email_to=["bao.chi@so.example", "giam.doc@so.example"],
+        smtp=SmtpSettings(
+            host="127.0.0.1",
+            port=port,
+            username=USER,
+            password=password,
+            sender="vigil@so.example",
+            ca_file=ca,
+        ),
+    )
+
+
+def test_alerts_arrive_over_starttls_after_login(smtp_server: tuple[Mailbox, int, Path]) -> None:
+    mailbox, port, cert = smtp_server
+    assert send_alerts(_settings(port, cert), [ALERT], "https://vigil.so.example") == 2
+    assert mailbox.tls == [True]
+    assert sorted(mailbox.recipients[0]) == ["bao.chi@so.example", "giam.doc@so.example"]
+    message = mailbox.messages[0]
+    assert str(email.header.make_header(email.header.decode_header(message["Subject"]))) == (
+        "[Vigil] Câu chuyện lan rộng trên nhiều báo: Ngộ độc thực phẩm ở trường học"
+    )
+    body = message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
+    assert "3 báo đưa tin" in body and "https://vigil.so.example/article/x2" in body
+
+
+def test_a_wrong_password_is_refused_and_nothing_is_delivered(smtp_server: tuple[Mailbox, int, Path]) -> None:
+    mailbox, port, cert = smtp_server
+    settings = _settings(port, cert, password="sai")
+    settings.smtp.timeout_seconds = 3  # smtplib retries with another mechanism, which aiosmtpd leaves hanging
+    with pytest.raises(smtplib.SMTPException):
+        send_alerts(settings, [ALERT], "http://x")
+    assert mailbox.messages == []
+
+
+def test_nothing_is_sent_without_a_server_or_alerts() -> None:
+    assert send_alerts(AlertSettings(email_to=["a@b.example"]), [ALERT], "http://x") == 0
+    assert send_alerts(_settings(1, Path("none")), [], "http://x") == 0
+
+
+def test_an_evaluation_through_the_api_mails_its_new_alerts_once(
+    smtp_server: tuple[Mailbox, int, Path], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import httpx
+
+    from api.app import create_app
+    from api.auth import Role, create_key
+    from store.models import Article
+    from store.sqlite import SqliteStore
+    from tests.api.conftest import make_settings
+    from tests.api.live import LiveServer
+
+    mailbox, port, cert = smtp_server
+    settings = make_settings(tmp_path).model_copy(update={"alerts": _settings(port, cert)})
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    store.init()
+    now = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
+    store.index_articles(
+        [
+            Article(url=f"https://{o}.example/1", outlet=o, title="Lũ ở Huế", story_cluster="lu",
+                    published_at=now - timedelta(hours=i))
+            for i, o in enumerate(["vnexpress", "tuoitre", "thanhnien"])
+        ]
+    )  # fmt: skip
+    store.refresh()
+    _, key = create_key(store, name="mail", role=Role.press)
+    with (
+        LiveServer(create_app(settings, store)) as server,
+        httpx.Client(base_url=server.base_url, headers={"X-API-Key": key}, timeout=30) as api,
+    ):
+        first = api.post("/alerts/evaluate", params={"at": now.isoformat()})
+        assert first.status_code == 200 and [a["kind"] for a in first.json()] == ["story_spread"]
+        assert api.post("/alerts/evaluate", params={"at": now.isoformat()}).json() == []
+    store.close()
+    assert len(mailbox.messages) == 1 and mailbox.tls == [True]
+    body = mailbox.messages[0].get_payload(decode=True).decode("utf-8")
+    assert "Lũ ở Huế" in body and f"{server.base_url}/article/" in body
