@@ -7,19 +7,22 @@ import io
 import json
 from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.web import charts, export
-from api.web.deps import PressUser
+from api.web.deps import CheckedForm, PressUser
 from api.web.press_query import PAGE_SIZE, SORTS, ArticleForm, outlet_scope, outlet_title, read_form
 from api.web.render import SCOPE_VI, day_label, page, tone_name, topic_name
+from nlp.corrections import apply_correction, make_correction
+from nlp.errors import TrainingDataError
 from nlp.taxonomy import TONES
 from store import querytext
 from store.protocol import Store
-from store.query import DateHistogramAgg, Hit, Kind, SearchQuery, SortField, Term, TermsAgg
+from store.query import DateHistogramAgg, Hit, Kind, RecordKind, SearchQuery, SortField, Term, TermsAgg
 
 router = APIRouter(include_in_schema=False)
 
@@ -158,6 +161,7 @@ async def article_page(request: Request, session: PressUser, article_id: str) ->
         return article, [{**hit.source, "id": hit.id} for hit in found.hits]
 
     article, story = await run_in_threadpool(load)
+    correction = await run_in_threadpool(store.get_record, RecordKind.label_corrections, article_id)
     if article is None:
         return page(
             request,
@@ -178,6 +182,8 @@ async def article_page(request: Request, session: PressUser, article_id: str) ->
             "article": article,
             "article_id": article_id,
             "story": story,
+            "correction": correction,
+            "notice": request.query_params.get("notice", "")[:200],
             "outlet_title": outlet_title,
             "scope": SCOPE_VI.get(outlet_scope(article.outlet), ""),
         },
@@ -361,3 +367,37 @@ async def search_export(request: Request, session: PressUser, fmt: str) -> Respo
     return Response(
         body, media_type=media, headers={"Content-Disposition": f'attachment; filename="vigil-bai-bao.{fmt}"'}
     )
+
+
+@router.post("/article/{article_id}/labels")
+async def correct_labels(
+    request: Request, session: PressUser, form: CheckedForm, article_id: str
+) -> Response:
+    """A press officer's topic/tone correction (nlp/corrections.py): kept with the person's name and the
+    model's labels, and applied to the article at once; the same record the API's PUT writes."""
+    store: Store = request.app.state.store
+
+    def save() -> str:
+        article = store.get_article(article_id)
+        if article is None:
+            return "Không có bài báo này."
+        topic = form.get("topic") or None
+        tone = form.get("tone") or None
+        topic = None if topic == article.topic else topic
+        tone = None if tone == article.tone else tone
+        if topic is None and tone is None:
+            return "Nhãn không thay đổi."
+        earlier = store.get_record(RecordKind.label_corrections, article_id)
+        try:
+            record = make_correction(
+                article, article_id, topic=topic, tone=tone, by=session.user.label, earlier=earlier
+            )
+        except TrainingDataError:
+            return "Chủ đề hoặc sắc thái không hợp lệ."
+        store.put_records(RecordKind.label_corrections, {article_id: record})
+        store.index_articles([apply_correction(article, record)])
+        store.refresh()
+        return "Đã lưu nhãn đã sửa."
+
+    notice = await run_in_threadpool(save)
+    return RedirectResponse(f"/article/{article_id}?notice={quote(notice)}", status_code=303)

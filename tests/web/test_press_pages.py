@@ -8,7 +8,8 @@ import json
 import re
 from html import unescape
 
-from tests.web.conftest import Web
+from store.query import RecordKind
+from tests.web.conftest import Web, csrf_of
 from tests.web.seed import ARTICLES
 
 STORM_TITLES = {a.title for a in ARTICLES if "bão" in a.title.lower()}  # the three "bão" headlines
@@ -153,3 +154,28 @@ def test_coverage_dashboard_draws_every_chart_and_serves_its_data(web: Web) -> N
     story_rows = list(csv.reader(io.StringIO(stories.text.lstrip("\ufeff"))))
     assert story_rows[1][1] == "3"  # the storm story, carried by three outlets, first
     assert json.dumps(as_json, ensure_ascii=False).count("Bão") == 0  # numbers only, no titles
+
+
+def test_a_press_officer_corrects_the_tone_and_the_record_names_them(web: Web) -> None:
+    """Last in the module: it changes an article's tone (nlp/corrections.py records it)."""
+    gold = ARTICLES[6]  # "Giá vàng hôm nay tăng mạnh", neutral
+    with web.signed_in("press") as client:
+        page = client.get(f"/article/{gold.id}")
+        csrf = csrf_of(page.text)
+        forged = client.post(
+            f"/article/{gold.id}/labels", data={"csrf": "x", "topic": "kinh-te", "tone": "negative"}
+        )
+        assert forged.status_code == 403
+        saved = client.post(
+            f"/article/{gold.id}/labels", data={"csrf": csrf, "topic": "kinh-te", "tone": "negative"}
+        )
+        assert saved.status_code == 303
+        after = client.get(saved.headers["location"]).text
+    record = web.store.get_record(RecordKind.label_corrections, gold.id)
+    assert record is not None
+    assert record["tone"] == "negative" and record["model_tone"] == "neutral" and "topic" not in record
+    assert record["by"] == "Người dùng press (bao.chi)"
+    stored = web.store.get_article(gold.id)
+    assert stored is not None and stored.tone == "negative" and stored.topic == "kinh-te"
+    assert "Đã lưu nhãn đã sửa" in after and "Đã sửa bởi Người dùng press (bao.chi)" in after
+    assert "mô hình đoán sắc thái “Trung tính”" in after
