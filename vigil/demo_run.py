@@ -17,11 +17,13 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
+from rich.markup import escape
 
 import secmon
+from alerts.demo import MARK, run_scenario
 from api.auth import Role, create_key
 from api.web.users import demo_people
 from core.config import AssetSettings, LogSource, SecmonSettings, Settings, StoreSettings
@@ -180,6 +182,13 @@ def ingest_everything(settings: Settings, store: Store) -> tuple[int, int]:
         ingester.close()
 
 
+def show_alerts(raised: list[dict[str, Any]]) -> None:
+    """The press alerts of the demo's planted scenario (alerts/demo.py), one line each."""
+    console.print(f"press alerts over the crawl and a planted scenario ({escape(MARK)}): {len(raised)}")
+    for alert in sorted(raised, key=lambda a: a["kind"]):
+        console.print(f"  [bold]{alert['kind']}[/bold] {escape(alert['title'])}\n    {escape(alert['why'])}")
+
+
 def print_guide(
     base_url: str,
     key: str,
@@ -272,6 +281,7 @@ def _run(
         console.print(f"ingesting {len(samples)} real sample logs …")
         lines, opened = ingest_everything(settings, store)
         console.print(f"  {lines} lines, {opened} incidents opened")
+        show_alerts(run_scenario(store))
         store.refresh()
         stats = store.stats()
         if not stats.get("articles"):

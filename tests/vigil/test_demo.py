@@ -20,7 +20,7 @@ import pytest
 
 from api.auth import Role, authenticate
 from api.web.users import verify_login
-from store.query import Kind, SearchQuery, Term
+from store.query import Kind, RecordKind, SearchQuery, Term
 from tests.conftest import Backend
 
 pytestmark = pytest.mark.slow
@@ -70,6 +70,11 @@ def test_demo_once_crawls_ingests_raises_incidents_and_serves_the_api(
     )
     on_asset = store.count(Kind.incidents, SearchQuery(filters=(Term("asset", ("cong-dich-vu-cong",)),)))
     assert on_asset > 0  # the demo's assets map the sample machines
+    shown_kinds = set(
+        re.findall(r"^\s+(watchlist_match|negative_spike|story_spread|outlet_silent) ", output, re.M)
+    )
+    assert len(shown_kinds) == 4, output[-3000:]  # one alert of each kind is printed
+    assert {a["kind"] for a in store.list_records(RecordKind.alerts)} == shown_kinds
     demo_key = authenticate(store, key.group(1))
     assert demo_key is not None and demo_key.role is Role.admin
     people = dict(re.findall(r"^\s+(press|security)\s+(demo\.\w+ / \S+)$", output, re.M))
