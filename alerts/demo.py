@@ -14,7 +14,11 @@ from store.protocol import Store
 from store.query import RecordKind
 
 MARK = "[Minh họa]"
-WATCHLIST = {"id": "minh-hoa-ubnd", "name": "UBND tỉnh (minh họa)", "terms": ["UBND tỉnh Thừa Thiên Huế"]}
+WATCHLIST: dict[str, Any] = {
+    "id": "minh-hoa-ubnd",
+    "name": "UBND tỉnh (minh họa)",
+    "terms": ["UBND tỉnh Thừa Thiên Huế"],
+}
 
 
 def _article(n: int, outlet: str, at: datetime, title: str, **fields: Any) -> Article:
