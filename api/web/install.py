@@ -12,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.web import pages_alerts, pages_press, pages_security, pages_watchlists, people
+from api.web import pages_alerts, pages_press, pages_report, pages_security, pages_watchlists, people
 from api.web.deps import NeedLogin, PageForbidden
 from api.web.render import HERE, make_templates, page
 
@@ -51,3 +51,4 @@ def install_web(app: FastAPI) -> None:
     app.include_router(pages_security.router)
     app.include_router(pages_watchlists.router)
     app.include_router(pages_alerts.router)
+    app.include_router(pages_report.router)

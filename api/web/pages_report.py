@@ -1,0 +1,111 @@
+"""The press-monitoring report "Báo cáo theo dõi báo chí" for a director: a week (by default the 7 days
+to today, Vietnam time) or any range and search, as a print-ready HTML page (print stylesheet
+/static/report.css: A4, no navigation, links printed): coverage figures and charts, the top stories by
+spread, the negative items with links, and each watchlist's summary."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+
+from api.web import charts
+from api.web.deps import PressUser
+from api.web.pages_press import coverage_data
+from api.web.press_query import ArticleForm, iso_day, outlet_title, read_form
+from api.web.render import VIETNAM, page
+from store.protocol import Store
+from store.query import Kind, RecordKind, SortField, Term
+
+router = APIRouter(include_in_schema=False)
+MAX_NEGATIVE = 100
+
+
+def _items(store: Store, form: ArticleForm, extra: tuple[Term, ...], size: int) -> list[dict[str, Any]]:
+    assert form.query is not None
+    query = replace(
+        form.query, filters=(*form.query.filters, *extra), sort=(SortField("published_at"),), size=size
+    )
+    return [
+        {
+            "id": hit.id,
+            "title": hit.source.get("title", ""),
+            "url": hit.source.get("url", ""),
+            "outlet": outlet_title(str(hit.source.get("outlet", ""))),
+            "published_at": hit.source.get("published_at"),
+        }
+        for hit in store.search(Kind.articles, query).hits
+    ]
+
+
+def report_data(store: Store, form: ArticleForm) -> dict[str, Any]:
+    assert form.query is not None
+    data = coverage_data(store, form)
+    negative = Term("tone", ("negative",))
+    data["negative"] = _items(store, form, (negative,), MAX_NEGATIVE)
+    data["negative_total"] = store.count(
+        Kind.articles, replace(form.query, filters=(*form.query.filters, negative))
+    )
+    summaries = []
+    for record in sorted(store.list_records(RecordKind.watchlists, limit=10_000), key=lambda r: r["name"]):
+        tagged = Term("watchlists", (str(record["id"]),))
+        base = replace(form.query, filters=(*form.query.filters, tagged))
+        summaries.append(
+            {
+                "name": record["name"],
+                "terms": record.get("terms", []),
+                "total": store.count(Kind.articles, base),
+                "negative": store.count(Kind.articles, replace(base, filters=(*base.filters, negative))),
+                "latest": _items(store, form, (tagged,), 3),
+            }
+        )
+    data["watchlists"] = summaries
+    return data
+
+
+def _with_default_week(params: QueryParams) -> QueryParams:
+    if params.get("since") or params.get("until"):
+        return params
+    today = datetime.now(VIETNAM).date()
+    values = [
+        *params.multi_items(),
+        ("since", (today - timedelta(days=6)).isoformat()),
+        ("until", today.isoformat()),
+    ]
+    return QueryParams(values)
+
+
+@router.get("/bao-cao")
+async def report_page(request: Request, session: PressUser) -> Response:
+    form = read_form(_with_default_week(request.query_params))
+    data: dict[str, Any] | None = None
+    drawn: dict[str, Any] = {}
+    if form.query is not None:
+        store: Store = request.app.state.store
+        data = await run_in_threadpool(report_data, store, form)
+        drawn = {
+            "volume": charts.stacked_columns(
+                "Số bài mỗi ngày theo báo", data["days"], data["volume_by_outlet"]
+            ),
+            "share": charts.horizontal_bars("Thị phần đưa tin theo báo", data["share_of_voice"]),
+            "topics": charts.horizontal_bars("Chủ đề", data["topics"], charts.PALETTE[4]),
+        }
+    return page(
+        request,
+        "report.html",
+        {
+            "session": session,
+            "form": form,
+            "since": iso_day(form.since) or "",
+            "until": iso_day(form.until) or "",
+            "data": data,
+            "drawn": drawn,
+            "made_at": datetime.now(VIETNAM),
+        },
+        status_code=422 if form.errors else 200,
+    )
