@@ -25,6 +25,8 @@ from typing import Any
 import typer
 import uvicorn
 
+from alerts.email import send_alerts
+from alerts.engine import evaluate
 from core.config import Settings
 from core.console import console, settings_from
 from core.errors import VigilError
@@ -99,6 +101,7 @@ class Service:
             log.warning(
                 "crawl: %d pages, %d articles, %d errors", summary.pages, summary.articles, summary.errors
             )
+            self.run_alerts()
             return max(0.0, interval - (time.monotonic() - started))
 
         return Worker(
@@ -108,6 +111,19 @@ class Service:
             first_wait=interval if self.first_crawl_done else 0.0,
             grace_seconds=CRAWL_GRACE_SECONDS,
         )
+
+    def run_alerts(self) -> list[dict[str, Any]]:
+        """The press alert rules over the store after a crawl; new and updated alerts are mailed when
+        `[alerts.smtp]` is configured (a mail failure is logged: the crawl schedule goes on)."""
+        raised = evaluate(self.store)
+        if raised:
+            log.warning("alerts: %d new or updated", len(raised))
+            api = self.settings.api
+            try:
+                send_alerts(self.settings.alerts, raised, f"http://{api.host}:{api.port}")
+            except OSError as exc:  # smtplib's errors are OSErrors
+                log.error("alerts: the e-mail was not sent: %s", exc)
+        return raised
 
     def _log_worker(self) -> Worker:
         def step(ingester: Ingester) -> float:

@@ -1,0 +1,51 @@
+"""The main job runs the press alert rules after each crawl and mails what they raise; a mail server
+that is down is logged and does not stop the schedule."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.config import AlertSettings, Settings, SmtpSettings
+from store.models import Article
+from store.query import RecordKind
+from store.sqlite import SqliteStore
+from vigil.main_job import Service
+
+
+def test_alerts_run_after_a_crawl_even_when_the_mail_server_is_down(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings.model_validate({"data_dir": tmp_path}).model_copy(
+        update={
+            "alerts": AlertSettings(
+                email_to=["a@so.example"], smtp=SmtpSettings(host="127.0.0.1", port=port, timeout_seconds=2)
+            )
+        }
+    )
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    store.init()
+    now = datetime.now(UTC)
+    store.index_articles(
+        [
+            Article(url=f"https://{o}.example/1", outlet=o, title="Lũ", story_cluster="lu",
+                    published_at=now - timedelta(hours=i + 1))
+            for i, o in enumerate(["vnexpress", "tuoitre", "thanhnien"])
+        ]
+    )  # fmt: skip
+    store.refresh()
+    service = Service(settings, store, crawl=False, logs=False)
+    with caplog.at_level(logging.WARNING):
+        raised = service.run_alerts()
+    assert [a["kind"] for a in raised] == ["story_spread"]
+    assert [r["kind"] for r in store.list_records(RecordKind.alerts)] == ["story_spread"]
+    assert "the e-mail was not sent" in caplog.text
+    assert service.run_alerts() == []
+    store.close()
