@@ -251,7 +251,9 @@ def outlet_silent(items: Iterable[Item], rule: Rule, now: datetime, names: dict[
                 f"(phân vị {float(rule.get('gap_quantile')):g} của {len(gaps)} khoảng trong "
                 f"{float(rule.get('history_days')):g} ngày) là {usual:.1f} giờ, ngưỡng {limit:.1f} giờ",
                 article_ids=[found[-1].id],
-                metric={"silence_hours": round(silence, 2), "usual_gap_hours": round(usual, 2)},
+                # not the silence's length: an alert that changes every hour would be "updated" (and
+                # mailed) at every run; `why` says how long it has lasted at the last update
+                metric={"usual_gap_hours": round(usual, 2), "since": found[-1].published_at.isoformat()},
             )
         )
     return alerts

@@ -3,13 +3,18 @@ each alert linked, and marking read or unread."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from alerts.engine import is_unread, list_alerts, mark_read, mark_unread, read_marks
+from api.ratelimit import StreamSlots
 from api.web.deps import CheckedForm, PressUser
 from api.web.render import page
 from store.protocol import Store
@@ -60,3 +65,70 @@ async def mark_notifications(request: Request, session: PressUser, form: Checked
     elif action == "unread":
         await run_in_threadpool(mark_unread, store, user, [form.get("id", "")])
     return RedirectResponse("/thong-bao", status_code=303)
+
+
+# -- live: the open notifications page hears new and updated alerts (Server-Sent Events) -------------
+
+POLL_SECONDS = 1.0
+KEEPALIVE_SECONDS = 15.0
+
+
+def alert_event(alert: dict[str, Any]) -> str:
+    """One SSE message: `alert.opened` for a new alert, `alert.updated` when it grew; the id is
+    `<updated_at>|<alert id>` (a reconnecting browser resumes after it)."""
+    name = "alert.opened" if not alert.get("updates") else "alert.updated"
+    data = {k: alert.get(k) for k in ("id", "kind", "rule_title", "title", "why", "updated_at", "updates")}
+    body = json.dumps(data, ensure_ascii=False)
+    return f"id: {alert['updated_at']}|{alert['id']}\nevent: {name}\ndata: {body}\n\n"
+
+
+def fresh_alerts(store: Store, since: str, seen: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Alerts updated at or after `since` not yet sent (by id and updated_at), oldest first."""
+    found = [a for a in list_alerts(store, limit=10_000) if str(a.get("updated_at", "")) >= since]
+    found = [a for a in found if (a["id"], a["updated_at"]) not in seen]
+    return sorted(found, key=lambda a: str(a["updated_at"]))
+
+
+@router.get("/thong-bao/stream")
+async def notifications_stream(
+    request: Request,
+    session: PressUser,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=200)] = None,
+) -> Response:
+    store: Store = request.app.state.store
+    since = (last_event_id or "").split("|")[0] or datetime.now(UTC).isoformat()
+    seen: set[tuple[str, str]] = set()
+    if last_event_id and "|" in last_event_id:
+        stamp, alert_id = last_event_id.split("|", 1)
+        seen.add((alert_id, stamp))
+    slots: StreamSlots = request.app.state.sse_slots
+    refused = slots.take(f"web:{session.key}")
+    if refused is not None:
+        return Response(f"{refused}", status_code=429, headers={"Retry-After": "30"})
+
+    async def events() -> AsyncIterator[str]:
+        nonlocal since
+        try:
+            yield "retry: 2000\n\n"
+            idle = 0.0
+            while not await request.is_disconnected():
+                fresh = await run_in_threadpool(fresh_alerts, store, since, seen)
+                for alert in fresh:
+                    seen.add((alert["id"], alert["updated_at"]))
+                    since = max(since, str(alert["updated_at"]))
+                    yield alert_event(alert)
+                if idle >= KEEPALIVE_SECONDS:
+                    idle = 0.0
+                    yield ": keep-alive\n\n"
+                if getattr(request.app.state, "stopping", False):
+                    return
+                await asyncio.sleep(POLL_SECONDS)
+                idle += POLL_SECONDS
+        finally:
+            slots.give(f"web:{session.key}")
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

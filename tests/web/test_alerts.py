@@ -20,12 +20,8 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 def _article(n: int, outlet: str, hours_ago: float, **fields: Any) -> Article:
     values: dict[str, Any] = {"title": f"Tin cảnh báo {n}", "body": "…"}
     values.update(fields)
-    return Article(
-        url=f"https://{outlet}.example/canh-bao/{n}",
-        outlet=outlet,
-        published_at=NOW - timedelta(hours=hours_ago),
-        **values,
-    )
+    values.setdefault("published_at", NOW - timedelta(hours=hours_ago))
+    return Article(url=f"https://{outlet}.example/canh-bao/{n}", outlet=outlet, **values)
 
 
 def _plant(web: Web) -> None:
@@ -101,3 +97,43 @@ def test_evaluate_refuses_a_time_without_zone(web: Web) -> None:
     _, key = create_key(web.store, name="alerts-tz", role=Role.press)
     with httpx.Client(base_url=web.base_url, headers={"X-API-Key": key}, timeout=30) as api:
         assert api.post("/alerts/evaluate", params={"at": "2026-03-10T12:00:00"}).status_code == 422
+
+
+def test_the_open_notifications_page_hears_a_new_alert_live(web: Web) -> None:
+    _, key = create_key(web.store, name="alerts-live", role=Role.press)
+    with web.signed_in("press") as press:
+        page = press.get("/thong-bao").text
+        assert 'id="live-alerts"' in page and "/static/notifications.js" in page
+        with press.stream("GET", "/thong-bao/stream", timeout=30) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            lines = stream.iter_lines()
+            assert next(lines).startswith("retry:")
+            at = datetime.now(UTC) + timedelta(minutes=5)
+            web.store.index_articles(
+                [
+                    _article(50 + i, outlet, 1 + i, story_cluster="cau-sap", title="Cầu treo bị sập",
+                             published_at=at - timedelta(hours=1 + i))
+                    for i, outlet in enumerate(["vov", "nhandan", "cand"])
+                ]
+            )  # fmt: skip
+            web.store.refresh()
+            with httpx.Client(base_url=web.base_url, headers={"X-API-Key": key}, timeout=30) as api:
+                raised = api.post("/alerts/evaluate", params={"at": at.isoformat()}).json()
+            assert any(a["kind"] == "story_spread" and a["subject"] == "cau-sap" for a in raised)
+            event, data = "", ""
+            for line in lines:
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and "Cầu treo bị sập" in line:
+                    data = line
+                    break
+            assert event == "alert.opened" and '"kind": "story_spread"' in data
+
+
+def test_silence_that_lasts_is_not_an_update_every_run(web: Web) -> None:
+    _, key = create_key(web.store, name="alerts-quiet", role=Role.press)
+    with httpx.Client(base_url=web.base_url, headers={"X-API-Key": key}, timeout=30) as api:
+        later = (NOW + timedelta(hours=2)).isoformat()
+        raised = api.post("/alerts/evaluate", params={"at": later}).json()
+    assert "outlet_silent" not in {a["kind"] for a in raised}
