@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from store.query import RecordKind
 from tests.api.conftest import Api
 from tests.api.seed import ARTICLES
@@ -55,17 +53,23 @@ def test_bad_corrections_are_refused(api: Api) -> None:
 
 
 def test_corrections_are_exported_and_trained_on(api: Api, tmp_path: Path) -> None:
-    if api.backend != "sqlite":
-        pytest.skip("the command line is run on a copy of the embedded store")
     gold = ARTICLES[5]
     with api.client("press") as client:
         assert client.put(f"/articles/{gold.id}/labels", json={"tone": "positive"}).status_code == 200
-    # the command line opens the product's store file of a data directory: a consistent copy of the test's
-    copy = tmp_path / "data" / "store" / "vigil.sqlite3"
-    copy.parent.mkdir(parents=True)
-    with sqlite3.connect(api.settings.data_dir / "store.sqlite3") as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
     env = {**os.environ, "VIGIL_DATA_DIR": str(tmp_path / "data")}
+    if api.backend == "sqlite":
+        # the command line opens the product's store file of a data directory: a consistent copy of the test's
+        copy = tmp_path / "data" / "store" / "vigil.sqlite3"
+        copy.parent.mkdir(parents=True)
+        with sqlite3.connect(api.settings.data_dir / "store.sqlite3") as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+    else:  # the command line reads the same indices as the API
+        cluster = api.settings.store.elasticsearch
+        env |= {
+            "VIGIL_STORE__BACKEND": "elasticsearch",
+            "VIGIL_STORE__ELASTICSEARCH__HOSTS": json.dumps(cluster.hosts),
+            "VIGIL_STORE__ELASTICSEARCH__INDEX_PREFIX": cluster.index_prefix,
+        }
     vigil = [sys.executable, "-c", "from vigil.cli import main; main()"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
