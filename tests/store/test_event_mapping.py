@@ -20,7 +20,7 @@ from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
 
 REPO = Path(__file__).resolve().parents[2]
-EVE_SAMPLE = REPO / "tests" / "data" / "store" / "eve-realruns-sample.jsonl"
+EVE_SAMPLE = REPO / "tests" / "data" / "store" / "eve-skeletons.jsonl"
 GOLDEN = REPO / "tests" / "data" / "secmon" / "golden"
 SAMPLES = sorted(p for p in (REPO / "secmon" / "samples").iterdir() if p.suffix in (".log", ".json"))
 ASSETS = [
