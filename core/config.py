@@ -177,6 +177,10 @@ class SmtpSettings(Section):
 class AlertSettings(Section):
     email_to: list[str] = Field(default_factory=list, description="who gets press alerts by e-mail")
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    webhooks: list[WebhookSettings] = Field(
+        default_factory=list,
+        description="signed webhooks for press alerts (alert.opened / alert.updated, as the web app's SSE)",
+    )
 
 
 class ApiSettings(Section):

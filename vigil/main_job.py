@@ -32,8 +32,10 @@ from core.console import console, settings_from
 from core.errors import VigilError
 from core.workers import WorkerBoard, board_path
 from secmon.notify import WebhookNotifier
+from secmon.notify.outbox import Message
 from secmon.pipeline import Ingester
 from store.factory import open_store
+from store.ids import stable_id
 from store.protocol import Store
 from vigil.checks import check_references
 from vigil.supervise import Backoff, Supervisor, Worker
@@ -123,7 +125,26 @@ class Service:
                 send_alerts(self.settings.alerts, raised, f"http://{api.host}:{api.port}")
             except OSError as exc:  # smtplib's errors are OSErrors
                 log.error("alerts: the e-mail was not sent: %s", exc)
+        self.alert_webhooks(raised)
         return raised
+
+    def alert_webhooks(self, raised: list[dict[str, Any]]) -> None:
+        """Queue each alert for `[[alerts.webhooks]]` (signed like the incidents' webhooks, events named
+        as the web app's SSE) in their own outbox, and deliver what is due (the rest at the next run)."""
+        hooks = self.settings.alerts.webhooks
+        if not hooks:
+            return
+        notifier = WebhookNotifier(hooks, self.settings.state_path("alerts", "outbox", "x").parent)
+        try:
+            for alert in raised:
+                event = "alert.opened" if not alert.get("updates") else "alert.updated"
+                for hook in hooks:
+                    message_id = stable_id("notify", hook.url, alert["id"], str(alert["updated_at"]))
+                    body = {"event": event, "delivery": message_id, "alert": alert}
+                    notifier.outbox.put(Message(id=message_id, url=hook.url, body=body))
+            notifier.deliver()
+        finally:
+            notifier.close()
 
     def _log_worker(self) -> Worker:
         def step(ingester: Ingester) -> float:

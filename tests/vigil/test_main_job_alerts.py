@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from core.config import AlertSettings, Settings, SmtpSettings
+from secmon.notify.webhook import verify
 from store.models import Article
 from store.query import RecordKind
 from store.sqlite import SqliteStore
+from tests.secmon.test_notify import Receiver
 from vigil.main_job import Service
 
 
@@ -49,3 +51,34 @@ def test_alerts_run_after_a_crawl_even_when_the_mail_server_is_down(
     assert "the e-mail was not sent" in caplog.text
     assert service.run_alerts() == []
     store.close()
+
+
+def test_alerts_reach_signed_webhooks_under_the_sse_event_names(tmp_path: Path) -> None:
+    receiver = Receiver()
+    try:
+        settings = Settings.model_validate(
+            {"data_dir": tmp_path, "alerts": {"webhooks": [{"url": receiver.url, "secret": "bí-mật"}]}}
+        )
+        store = SqliteStore(tmp_path / "store.sqlite3")
+        store.init()
+        now = datetime.now(UTC)
+        articles = [
+            Article(url=f"https://{o}.example/1", outlet=o, title="Lũ", story_cluster="lu",
+                    published_at=now - timedelta(hours=i + 1))
+            for i, o in enumerate(["vnexpress", "tuoitre", "thanhnien", "dantri"])
+        ]  # fmt: skip
+        store.index_articles(articles[:3])
+        store.refresh()
+        service = Service(settings, store, crawl=False, logs=False)
+        first = service.run_alerts()
+        store.index_articles(articles[3:])
+        store.refresh()
+        service.run_alerts()
+        assert [b["event"] for b in receiver.bodies()] == ["alert.opened", "alert.updated"]
+        assert receiver.bodies()[0]["alert"]["id"] == first[0]["id"]
+        assert receiver.bodies()[1]["alert"]["metric"]["outlets"] == 4
+        for request in receiver.requests:
+            assert verify(request["body"], "bí-mật", request["headers"]["X-Vigil-Signature"])
+        store.close()
+    finally:
+        receiver.close()
