@@ -13,22 +13,23 @@ from typing import Any
 import pytest
 
 from secmon.parsers import detect_format, parse_line
+from tests.realdata import COPIED, SHARED, real, real_files
 from tests.secmon.eve_schema import violations
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-if not DATA.is_dir():  # the shared data sits beside the clone in CI and on developer machines
-    pytest.skip(f"shared data not found at {DATA}", allow_module_level=True)
-
-SCHEMA = json.loads((DATA / "suricata-eve-realruns" / "suricata-eve-schema.json").read_text())
-EVE_FILES = sorted(
+SCHEMA = json.loads((COPIED / "suricata-eve-realruns" / "suricata-eve-schema.json").read_text())
+EVE_FILES = [
     p
     for folder in ("suricata-eve-realruns", "suricata-verify-outputs")
-    for p in (DATA / folder).rglob("*.json")
+    for p in real_files(folder, "*.json")
     if p.name != "suricata-eve-schema.json"
+]
+FAST_FILES = real_files("suricata-eve-realruns", "fast.log") + real_files(
+    "suricata-verify-outputs", "fast.log"
 )
-FAST_FILES = sorted((DATA / "suricata-eve-realruns").rglob("fast.log")) + sorted(
-    (DATA / "suricata-verify-outputs").rglob("fast.log")
-)
+
+
+def _id(path: Path) -> str:
+    return str(path.relative_to(COPIED if path.is_relative_to(COPIED) else SHARED))
 
 
 def _known_schema_gap(problem: str) -> bool:
@@ -45,7 +46,7 @@ def _parse_file(path: Path, fmt: str) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-@pytest.mark.parametrize("path", EVE_FILES, ids=[str(p.relative_to(DATA)) for p in EVE_FILES])
+@pytest.mark.parametrize("path", EVE_FILES, ids=[_id(p) for p in EVE_FILES])
 def test_real_eve_parses_without_errors_and_matches_the_schema(path: Path) -> None:
     parsed = _parse_file(path, "eve")
     assert parsed
@@ -72,7 +73,7 @@ def test_real_eve_parses_without_errors_and_matches_the_schema(path: Path) -> No
 
 def test_eve_runs_keep_every_event_type_count() -> None:
     """Counts from PROVENANCE.md: nothing dropped, nothing re-labelled."""
-    path = DATA / "suricata-eve-realruns" / "chala-ids-lab" / "eve.json"
+    path = real("suricata-eve-realruns/chala-ids-lab/eve.json")
     kinds = Counter(doc["suricata"]["eve"]["event_type"] for _, doc in _parse_file(path, "eve"))
     assert kinds == {
         "stats": 254, "flow": 226, "dns": 185, "alert": 30, "http": 24, "fileinfo": 18, "tls": 11, "dhcp": 3,
@@ -113,7 +114,7 @@ def test_every_event_type_of_the_schema_is_kept() -> None:
         assert doc["source"] == {"ip": "10.1.1.1", "port": 1234}
 
 
-@pytest.mark.parametrize("path", FAST_FILES, ids=[str(p.relative_to(DATA)) for p in FAST_FILES])
+@pytest.mark.parametrize("path", FAST_FILES, ids=[_id(p) for p in FAST_FILES])
 def test_real_fastlog_parses(path: Path) -> None:
     parsed = _parse_file(path, "fastlog")
     assert parsed
@@ -124,14 +125,14 @@ def test_real_fastlog_parses(path: Path) -> None:
 
 
 def test_fastlog_and_eve_of_one_run_agree() -> None:
-    run = DATA / "suricata-eve-realruns" / "muntaha-nmap-custom-rules"
+    run = real("suricata-eve-realruns/muntaha-nmap-custom-rules")
     fast = Counter(doc["rule"]["id"] for _, doc in _parse_file(run / "fast.log", "fastlog"))
     eve = Counter(doc["rule"]["id"] for _, doc in _parse_file(run / "eve.json", "eve") if "rule" in doc)
     assert fast == eve and sum(fast.values()) == 59
 
 
 def test_loghub_openssh_parses_into_authentication_events() -> None:
-    path = DATA / "loghub-openssh" / "OpenSSH_2k.log"
+    path = real("loghub-openssh/OpenSSH_2k.log")
     parsed = _parse_file(path, "syslog")
     assert len(parsed) == 2000
     assert not [line for line, doc in parsed if doc["event"]["kind"] == "pipeline_error"]
@@ -157,7 +158,7 @@ def _repeated_failures(path: Path) -> int:
 
 
 def test_loghub_linux_parses_with_pam_failures() -> None:
-    path = DATA / "loghub-linux" / "Linux_2k.log"
+    path = real("loghub-linux/Linux_2k.log")
     parsed = _parse_file(path, "syslog")
     assert not [line for line, doc in parsed if doc["event"]["kind"] == "pipeline_error"]
     pam_failures = [
@@ -168,7 +169,7 @@ def test_loghub_linux_parses_with_pam_failures() -> None:
 
 
 def test_loghub_apache_error_log_parses() -> None:
-    parsed = _parse_file(DATA / "loghub-apache" / "Apache_2k.log", "apache")
+    parsed = _parse_file(real("loghub-apache/Apache_2k.log"), "apache")
     assert len(parsed) == 2000
     assert {d["event"]["dataset"] for _, d in parsed} == {"apache.error"}
     levels = Counter(d["log"]["level"] for _, d in parsed)
@@ -184,7 +185,7 @@ def test_loghub_apache_error_log_parses() -> None:
     ],
 )
 def test_real_access_logs_parse(relative: str, expected_lines: int | None) -> None:
-    path = DATA / relative
+    path = real(relative)
     parsed = _parse_file(path, "apache")
     errors = [line for line, doc in parsed if doc["event"]["kind"] == "pipeline_error"]
     assert not errors, errors[:3]
@@ -209,5 +210,5 @@ def test_real_access_logs_parse(relative: str, expected_lines: int | None) -> No
     ],
 )
 def test_detect_format_on_real_files(relative: str, expected: str) -> None:
-    head = (DATA / relative).read_text(errors="replace").splitlines()[:50]
+    head = real(relative).read_text(errors="replace").splitlines()[:50]
     assert detect_format(head) == expected

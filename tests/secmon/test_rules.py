@@ -15,11 +15,11 @@ from secmon.detect.engine import Detection
 from secmon.detect.testing import run_rule_tests
 from secmon.parsers import parse_line
 from store.models import SEVERITY_RANK, Severity
+from tests.realdata import real
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-BASELINE = SHARED / "elastic-examples-apache-access" / "apache_logs"
-SCANNERS = SHARED / "apache-scanner-access-logs"
-OPENSSH = SHARED / "loghub-openssh" / "OpenSSH_2k.log"
+BASELINE = "elastic-examples-apache-access/apache_logs"
+SCANNERS = "apache-scanner-access-logs"
+OPENSSH = "loghub-openssh/OpenSSH_2k.log"
 RULES = load_rules()
 WEB_ATTACK_RULES = {r.id for r in RULES if r.id.startswith("web-")}
 REQUIRED = {
@@ -41,10 +41,8 @@ REQUIRED = {
 }
 
 
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} is not available (the shared data folder sits beside the clone)")
-    return path
+def need(relative: str) -> Path:
+    return real(relative)
 
 
 def detect_file(path: Path, fmt: str) -> list[Detection]:
@@ -101,7 +99,7 @@ def test_benign_baseline_raises_no_web_attack_above_low() -> None:
     ],
 )
 def test_real_scanner_logs_raise_web_attack_detections(name: str, expected: set[str]) -> None:
-    path = need(SCANNERS / name)
+    path = need(f"{SCANNERS}/{name}")
     found = detect_file(path, "apache")
     by_rule = Counter(d.rule_id for d in found)
     assert expected <= set(by_rule), by_rule
@@ -155,11 +153,11 @@ def test_vigil_rules_test_command_fails_on_a_rule_whose_quiet_lines_fire(tmp_pat
     assert "web-xss" in result.stderr and "quiet" in result.stderr
 
 
-EVE_RUNS = SHARED / "suricata-eve-realruns"
+EVE_RUNS = "suricata-eve-realruns"
 
 
 def test_a_real_nmap_syn_scan_in_eve_flows_raises_port_scan_for_the_scanner_only() -> None:
-    path = need(EVE_RUNS / "muntaha-nmap-custom-rules" / "eve.json")
+    path = need(f"{EVE_RUNS}/muntaha-nmap-custom-rules/eve.json")
     events = [
         parse_line(line, "eve", origin="nmap", offset=i)
         for i, line in enumerate(path.read_text().splitlines())
@@ -172,7 +170,7 @@ def test_a_real_nmap_syn_scan_in_eve_flows_raises_port_scan_for_the_scanner_only
 
 
 def test_a_real_background_traffic_run_raises_nothing() -> None:
-    found = detect_file(need(EVE_RUNS / "magnc-flow-ssh-tls" / "eve.json"), "eve")
+    found = detect_file(need(f"{EVE_RUNS}/magnc-flow-ssh-tls/eve.json"), "eve")
     assert found == []
 
 

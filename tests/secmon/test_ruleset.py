@@ -17,17 +17,10 @@ from secmon.errors import RulesetError
 from secmon.ruleset import VERSION_RECORD, RuleMetadata, RulesetPaths, current_version, update_ruleset
 from store.protocol import Store
 from store.query import RecordKind
+from tests.realdata import COPIED
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "secmon" / "suricata"
-ET_SNAPSHOT = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "data"
-    / "suricata-rules"
-    / "suricata-update-tests"
-    / "emerging.rules.tar.gz"
-)
+ET_SNAPSHOT = COPIED / "suricata-rules" / "suricata-update-tests" / "emerging.rules.tar.gz"
 HAS_SURICATA = shutil.which("suricata") is not None
 needs_suricata = pytest.mark.skipif(not HAS_SURICATA, reason="the suricata binary is not installed")
 
@@ -116,8 +109,6 @@ def test_an_unreadable_source_keeps_the_previous_ruleset(settings: Settings, tmp
 def test_the_full_2017_et_open_snapshot_builds_with_the_shipped_conf(
     settings: Settings, store: Store
 ) -> None:
-    if not ET_SNAPSHOT.exists():
-        pytest.skip("the ET Open snapshot (../shared/data/suricata-rules) is not available")
     record = update_ruleset(settings, store, sources=[ET_SNAPSHOT.as_uri()])
     assert record.rules_enabled > 19_000
     assert record.tested_with is not None
