@@ -36,14 +36,13 @@ from secmon.parsers import DATASETS, FORMATS, ParseState, detect_format, parse_l
 from secmon.parsers.ecs import error_event, tz_from_offset
 from secmon.ruleset import VERSION_RECORD, RuleMetadata
 from store.errors import StoreError, StoreUnavailable
-from store.models import SecurityEvent
+from store.models import MAX_ORIGINAL, SecurityEvent, pipeline_error_doc
 from store.protocol import Store
 from store.query import BulkResult, RecordKind
 
 log = logging.getLogger(__name__)
 SNIFF_LINES = 50
 ONE_SHOT_DELIVERY_SECONDS = 3.0  # at the end of a one-shot ingest, time given to webhook delivery
-MAX_ORIGINAL = 64 * 1024  # bytes of a refused line's raw text kept in its pipeline_error
 UNKNOWN_VERSION = "?"  # the ruleset version while the store could not be asked: asked again later
 Progress = Callable[[str, int], None]  # (path, bytes consumed)
 
@@ -425,23 +424,10 @@ def refused_event(event: SecurityEvent, line: Line, reason: str, received: datet
     meta = event.doc.get("event")
     dataset = meta.get("dataset") if isinstance(meta, dict) else None
     raw = line.text.encode("utf-8", "surrogatepass")
-    original = line.text
-    error: dict[str, Any] = {"message": reason[:2000], "type": "refused"}
-    if len(raw) > MAX_ORIGINAL:
-        original = raw[:MAX_ORIGINAL].decode("utf-8", "ignore")
-        error["original_bytes"] = len(raw)
     log_doc: dict[str, Any] = {"offset": line.offset}
     if line.path:
         log_doc["file"] = {"path": line.path}
-    doc: dict[str, Any] = {
-        "event": {
-            "kind": "pipeline_error",
-            "dataset": dataset if isinstance(dataset, str) else "unknown",
-            "original": original,
-        },
-        "error": error,
-        "log": log_doc,
-    }
+    doc = pipeline_error_doc(line.text, raw, reason, dataset) | {"log": log_doc}
     return SecurityEvent.model_construct(id=event.id, timestamp=received, doc=doc)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from store.errors import StoreUnavailable
+from store.models import pipeline_error_doc
 from store.query import BulkResult
 from store.spool import Spool
 
@@ -36,9 +37,6 @@ def _doc_id(item: Action) -> str:
     return str(next(iter(item["action"].values()))["_id"])
 
 
-MAX_ORIGINAL = 64 * 1024  # bytes of a refused line kept (as secmon.pipeline does before spooling)
-
-
 def as_pipeline_error(item: Action, reason: str) -> Action:
     """The document the cluster refused, as the pipeline_error of its raw line (same id): what it
     was (`event.original`, bounded), where it came from (`log.offset`, `log.file.path`) and why."""
@@ -46,20 +44,8 @@ def as_pipeline_error(item: Action, reason: str) -> Action:
     meta: dict[str, Any] = source["event"] if isinstance(source.get("event"), dict) else {}
     original: str = meta["original"] if isinstance(meta.get("original"), str) else ""
     raw = original.encode("utf-8", "replace")
-    error: dict[str, Any] = {"message": f"the store refused this line: {reason}"[:2000], "type": "refused"}
-    if len(raw) > MAX_ORIGINAL:
-        original = raw[:MAX_ORIGINAL].decode("utf-8", "ignore")
-        error["original_bytes"] = len(raw)
-    dataset = meta.get("dataset")
-    doc: dict[str, Any] = {
-        "event": {
-            "kind": "pipeline_error",
-            "dataset": dataset if isinstance(dataset, str) else "unknown",
-            "original": original,
-        },
-        "error": error,
-        "vigil": {"id": _doc_id(item)},
-    }
+    message = f"the store refused this line: {reason}"
+    doc = pipeline_error_doc(original, raw, message, meta.get("dataset")) | {"vigil": {"id": _doc_id(item)}}
     stamp = source.get("@timestamp")
     doc["@timestamp"] = (
         stamp if isinstance(stamp, str) else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

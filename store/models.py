@@ -106,6 +106,26 @@ class SecurityEvent(BaseModel):
         return document
 
 
+MAX_ORIGINAL = 64 * 1024  # bytes of a refused line's raw text kept in its pipeline_error
+
+
+def pipeline_error_doc(original: str, raw: bytes, message: str, dataset: object) -> dict[str, Any]:
+    """The `event` and `error` of a pipeline_error standing for a line that could not be stored: the
+    line's text bounded to MAX_ORIGINAL bytes (its full size recorded when cut), why, and its dataset."""
+    error: dict[str, Any] = {"message": message[:2000], "type": "refused"}
+    if len(raw) > MAX_ORIGINAL:
+        original = raw[:MAX_ORIGINAL].decode("utf-8", "ignore")
+        error["original_bytes"] = len(raw)
+    return {
+        "event": {
+            "kind": "pipeline_error",
+            "dataset": dataset if isinstance(dataset, str) else "unknown",
+            "original": original,
+        },
+        "error": error,
+    }
+
+
 def get_path(doc: dict[str, Any], dotted: str, default: Any = None) -> Any:
     """Look up `a.b.c` in nested dicts, also accepting literal dotted keys."""
     if dotted in doc:
