@@ -34,13 +34,16 @@ def compose(alerts: list[dict[str, Any]], sender: str, recipients: list[str], ba
     return message
 
 
-def send_alerts(settings: AlertSettings, alerts: list[dict[str, Any]], base_url: str) -> int:
-    """Mail the alerts to `settings.email_to`; returns how many recipients were sent to (0 when no
-    server or recipient is configured, or no alert)."""
+def send_alerts(
+    settings: AlertSettings, alerts: list[dict[str, Any]], base_url: str, people: list[str] | None = None
+) -> int:
+    """Mail the alerts to `settings.email_to` and `people` (who chose e-mail in the web app); returns
+    how many recipients were sent to (0 when no server or recipient is configured, or no alert)."""
     smtp = settings.smtp
-    if not alerts or not smtp.host or not settings.email_to:
+    recipients = list(dict.fromkeys([*settings.email_to, *(people or [])]))
+    if not alerts or not smtp.host or not recipients:
         return 0
-    message = compose(alerts, smtp.sender, settings.email_to, base_url)
+    message = compose(alerts, smtp.sender, recipients, base_url)
     with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds) as client:
         if smtp.starttls:
             context = ssl.create_default_context(cafile=str(smtp.ca_file) if smtp.ca_file else None)
@@ -48,4 +51,4 @@ def send_alerts(settings: AlertSettings, alerts: list[dict[str, Any]], base_url:
         if smtp.username:
             client.login(smtp.username, smtp.password.get_secret_value() if smtp.password else "")
         refused = client.send_message(message)
-    return len(settings.email_to) - len(refused)
+    return len(recipients) - len(refused)

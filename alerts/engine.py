@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from alerts.kinds import EVALUATORS, Alert, Item
+from alerts.kinds import EVALUATORS, VIETNAM, Alert, Item
 from alerts.rules import Rule, load_rules
 from store.ids import stable_id
 from store.protocol import Store
@@ -112,15 +112,59 @@ def is_unread(alert: dict[str, Any], marks: dict[str, str]) -> bool:
     return seen is None or seen < str(alert.get("updated_at", ""))
 
 
+def _save(store: Store, user: str, **changes: Any) -> None:
+    record = store.get_record(RecordKind.notifications, user) or {"id": user, "read": {}}
+    store.put_records(RecordKind.notifications, {user: {**record, **changes, "id": user}})
+
+
 def mark_read(store: Store, user: str, alerts: list[dict[str, Any]]) -> None:
     marks = read_marks(store, user)
     for alert in alerts:
         marks[str(alert["id"])] = str(alert.get("updated_at", ""))
-    store.put_records(RecordKind.notifications, {user: {"id": user, "read": marks}})
+    _save(store, user, read=marks)
 
 
 def mark_unread(store: Store, user: str, alert_ids: list[str]) -> None:
     marks = read_marks(store, user)
     for alert_id_ in alert_ids:
         marks.pop(alert_id_, None)
-    store.put_records(RecordKind.notifications, {user: {"id": user, "read": marks}})
+    _save(store, user, read=marks)
+
+
+# -- per-user channels: e-mail on or off, to which address, and quiet hours (Vietnam time) -------------
+
+
+def read_prefs(store: Store, user: str) -> dict[str, Any]:
+    record = store.get_record(RecordKind.notifications, user) or {}
+    return {
+        "email": record.get("email", ""),
+        "email_on": bool(record.get("email_on", False)),
+        "quiet_from": record.get("quiet_from"),
+        "quiet_to": record.get("quiet_to"),
+    }
+
+
+def save_prefs(
+    store: Store, user: str, email: str, email_on: bool, quiet_from: int | None, quiet_to: int | None
+) -> None:
+    _save(store, user, email=email, email_on=email_on, quiet_from=quiet_from, quiet_to=quiet_to)
+
+
+def in_quiet_hours(prefs: dict[str, Any], now: datetime) -> bool:
+    """Quiet from hour `quiet_from` to hour `quiet_to` (Vietnam time; 22 → 6 spans midnight)."""
+    start, end = prefs.get("quiet_from"), prefs.get("quiet_to")
+    if start is None or end is None or start == end:
+        return False
+    hour = now.astimezone(VIETNAM).hour
+    return start <= hour < end if start < end else hour >= start or hour < end
+
+
+def email_recipients(store: Store, now: datetime) -> list[str]:
+    """The people who chose e-mail and are not in their quiet hours now (alerts raised during them stay
+    in their in-app list; they are not mailed later)."""
+    found = []
+    for record in store.list_records(RecordKind.notifications, limit=10_000):
+        prefs = read_prefs(store, str(record["id"]))
+        if prefs["email_on"] and prefs["email"] and not in_quiet_hours(prefs, now):
+            found.append(str(prefs["email"]))
+    return found

@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -26,7 +27,7 @@ import typer
 import uvicorn
 
 from alerts.email import send_alerts
-from alerts.engine import evaluate
+from alerts.engine import email_recipients, evaluate
 from core.config import Settings
 from core.console import console, settings_from
 from core.errors import VigilError
@@ -117,12 +118,14 @@ class Service:
     def run_alerts(self) -> list[dict[str, Any]]:
         """The press alert rules over the store after a crawl; new and updated alerts are mailed when
         `[alerts.smtp]` is configured (a mail failure is logged: the crawl schedule goes on)."""
-        raised = evaluate(self.store)
+        now = datetime.now(UTC)
+        raised = evaluate(self.store, now)
         if raised:
             log.warning("alerts: %d new or updated", len(raised))
             api = self.settings.api
+            people = email_recipients(self.store, now)
             try:
-                send_alerts(self.settings.alerts, raised, f"http://{api.host}:{api.port}")
+                send_alerts(self.settings.alerts, raised, f"http://{api.host}:{api.port}", people)
             except OSError as exc:  # smtplib's errors are OSErrors
                 log.error("alerts: the e-mail was not sent: %s", exc)
         self.alert_webhooks(raised)

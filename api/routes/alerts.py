@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from alerts.email import send_alerts
-from alerts.engine import evaluate, list_alerts
+from alerts.engine import email_recipients, evaluate, list_alerts
 from api.deps import PressKey, SettingsDep, StoreDep
 from api.errors import BadParameter
 
@@ -52,6 +52,9 @@ async def evaluate_alerts(
     server is configured (`[alerts.smtp]`)."""
     if at is not None and at.tzinfo is None:
         raise BadParameter("at", "give a time zone (e.g. +07:00)", "query")
-    changed = await run_in_threadpool(evaluate, store, at or datetime.now(UTC))
-    await run_in_threadpool(send_alerts, settings.alerts, changed, str(request.base_url))
+    moment = at or datetime.now(UTC)
+    changed = await run_in_threadpool(evaluate, store, moment)
+    if changed:
+        people = await run_in_threadpool(email_recipients, store, moment)
+        await run_in_threadpool(send_alerts, settings.alerts, changed, str(request.base_url), people)
     return [AlertPublic.model_validate(a) for a in changed]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from alerts.engine import is_unread, list_alerts, mark_read, mark_unread, read_marks
+from alerts.engine import is_unread, list_alerts, mark_read, mark_unread, read_marks, read_prefs, save_prefs
 from api.ratelimit import StreamSlots
 from api.web.deps import CheckedForm, PressUser
 from api.web.render import page
@@ -36,17 +37,25 @@ def _overview(store: Store, user: str, only_unread: bool) -> dict[str, Any]:
             if article is not None:
                 articles.append({"id": article_id, "title": article.title, "outlet": article.outlet})
         items.append({**alert, "unread": unread, "articles": articles})
-    return {"items": items, "unread": sum(1 for a in items if a["unread"])}
+    return {"items": items, "unread": sum(1 for a in items if a["unread"]), "prefs": read_prefs(store, user)}
 
 
 @router.get("/thong-bao")
-async def notifications_page(request: Request, session: PressUser, chua_doc: str = "") -> Response:
+async def notifications_page(
+    request: Request, session: PressUser, chua_doc: str = "", loi: str = ""
+) -> Response:
     store: Store = request.app.state.store
     data = await run_in_threadpool(_overview, store, session.user.username, chua_doc == "1")
     return page(
         request,
         "notifications.html",
-        {"session": session, "nav": "notifications", "only_unread": chua_doc == "1", **data},
+        {
+            "session": session,
+            "nav": "notifications",
+            "only_unread": chua_doc == "1",
+            "error": "Địa chỉ e-mail không hợp lệ." if loi == "email" else "",
+            **data,
+        },
     )
 
 
@@ -64,7 +73,23 @@ async def mark_notifications(request: Request, session: PressUser, form: Checked
         await run_in_threadpool(mark_read, store, user, chosen)
     elif action == "unread":
         await run_in_threadpool(mark_unread, store, user, [form.get("id", "")])
+    elif action == "prefs":
+        email = form.get("email", "").strip()[:200]
+        if email and not EMAIL.match(email):
+            return RedirectResponse("/thong-bao?loi=email", status_code=303)
+        hours = [_hour(form.get("quiet_from", "")), _hour(form.get("quiet_to", ""))]
+        quiet = hours if None not in hours else [None, None]
+        await run_in_threadpool(
+            save_prefs, store, user, email, form.get("email_on") == "1" and bool(email), *quiet
+        )
     return RedirectResponse("/thong-bao", status_code=303)
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _hour(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() and 0 <= int(value) <= 23 else None
 
 
 # -- live: the open notifications page hears new and updated alerts (Server-Sent Events) -------------

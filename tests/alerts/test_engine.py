@@ -54,3 +54,18 @@ def test_a_growing_story_is_one_alert_updated_and_unread_again(store: Any) -> No
     marks = read_marks(store, "an")
     assert all(is_unread(a, marks) for a in stored)  # the story grew after it was read
     assert read_marks(store, "binh") == {}
+
+
+def test_people_who_chose_e_mail_are_mailed_outside_their_quiet_hours(store: Any) -> None:
+    from alerts.engine import email_recipients, in_quiet_hours, save_prefs
+
+    save_prefs(store, "an", "an@so.example", True, 22, 6)  # quiet overnight, Vietnam time
+    save_prefs(store, "binh", "binh@so.example", True, None, None)
+    save_prefs(store, "chi", "chi@so.example", False, None, None)  # chose the in-app list only
+    mark_read(store, "an", [{"id": "x", "updated_at": "2026"}])  # read marks keep the choice
+    night = datetime(2026, 3, 10, 16, 30, tzinfo=UTC)  # 23:30 in Vietnam
+    day = datetime(2026, 3, 10, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
+    assert sorted(email_recipients(store, night)) == ["binh@so.example"]
+    assert sorted(email_recipients(store, day)) == ["an@so.example", "binh@so.example"]
+    assert in_quiet_hours({"quiet_from": 12, "quiet_to": 14}, datetime(2026, 3, 10, 6, 0, tzinfo=UTC))
+    assert not in_quiet_hours({"quiet_from": 12, "quiet_to": 14}, datetime(2026, 3, 10, 7, 0, tzinfo=UTC))

@@ -137,3 +137,23 @@ def test_silence_that_lasts_is_not_an_update_every_run(web: Web) -> None:
         later = (NOW + timedelta(hours=2)).isoformat()
         raised = api.post("/alerts/evaluate", params={"at": later}).json()
     assert "outlet_silent" not in {a["kind"] for a in raised}
+
+
+def test_a_person_chooses_e_mail_and_quiet_hours_on_the_page(web: Web) -> None:
+    from alerts.engine import read_prefs
+
+    with web.signed_in("press") as press:
+        html = press.get("/thong-bao").text
+        form = {"csrf": csrf_of(html), "action": "prefs", "email": "khong-hop-le", "email_on": "1"}
+        refused = press.post("/thong-bao", data=form)
+        assert refused.headers["location"].endswith("loi=email")
+        assert "Địa chỉ e-mail không hợp lệ." in press.get(refused.headers["location"]).text
+        form.update(email="bao.chi@so.example", quiet_from="22", quiet_to="6")
+        assert press.post("/thong-bao", data=form).status_code == 303
+        html = press.get("/thong-bao").text
+    assert read_prefs(web.store, "bao.chi") == {
+        "email": "bao.chi@so.example", "email_on": True, "quiet_from": 22, "quiet_to": 6
+    }  # fmt: skip
+    assert (
+        'value="bao.chi@so.example"' in html and 'name="email_on" type="checkbox" value="1" checked' in html
+    )
