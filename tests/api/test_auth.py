@@ -106,22 +106,22 @@ def _expected(case: Case, caller: str | None) -> int:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.template}")
-def test_auth_matrix(sqlite_api: Api, case: Case) -> None:
+def test_auth_matrix(api: Api, case: Case) -> None:
     got = {}
     for caller in CALLERS:
         key = WRONG_KEY if caller == "wrong" else None
-        with sqlite_api.client(caller if caller not in (None, "wrong") else None, key=key) as client:
+        with api.client(caller if caller not in (None, "wrong") else None, key=key) as client:
             body = case.body() if case.body else None
             with client.stream(case.method, case.path, json=body) as response:
                 got[caller] = response.status_code
     assert got == {caller: _expected(case, caller) for caller in CALLERS}
 
 
-def test_revoked_key_stops_working(sqlite_api: Api) -> None:
-    with sqlite_api.client("admin") as admin:
+def test_revoked_key_stops_working(api: Api) -> None:
+    with api.client("admin") as admin:
         created = admin.post("/keys", json={"name": "temporary", "role": "security"}).json()
         assert created["key"].startswith("vgl_")
-        with sqlite_api.client(key=created["key"]) as temp:
+        with api.client(key=created["key"]) as temp:
             assert temp.get("/incidents").status_code == 200
             assert admin.delete(f"/keys/{created['id']}").status_code == 204
             assert temp.get("/incidents").status_code == 401
@@ -130,10 +130,10 @@ def test_revoked_key_stops_working(sqlite_api: Api) -> None:
     assert all("key" not in k and "key_hash" not in k for k in listed)
 
 
-def test_keys_are_stored_hashed(sqlite_api: Api) -> None:
+def test_keys_are_stored_hashed(api: Api) -> None:
     from store.query import RecordKind
 
-    records = sqlite_api.store.list_records(RecordKind.api_keys)
-    raw_keys = set(sqlite_api.keys.values())
+    records = api.store.list_records(RecordKind.api_keys)
+    raw_keys = set(api.keys.values())
     assert records and all(len(r["key_hash"]) == 64 for r in records)
     assert not any(raw in str(record) for record in records for raw in raw_keys)
