@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from core.config import Settings
 from secmon.pipeline import ingest_paths
 from store.models import Incident, Severity
 from store.query import Kind, SearchQuery
-from store.sqlite import SqliteStore
+from tests.conftest import Backend
 from tests.secmon.live_sshd import Sshd, needs_sshd, running_sshd
 
 pytestmark = [pytest.mark.slow, *needs_sshd]
@@ -37,7 +36,7 @@ def as_syslog(raw: Path, out: Path) -> None:
 
 
 def test_real_sshd_password_guessing_then_key_login_is_a_likely_compromise(
-    tmp_path: Path, sshd: Sshd
+    tmp_path: Path, sshd: Sshd, backend: Backend
 ) -> None:
     for _ in range(3):  # 3 connections × 3 wrong passwords
         sshd.login("root", "-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=3")
@@ -52,9 +51,9 @@ def test_real_sshd_password_guessing_then_key_login_is_a_likely_compromise(
 
     auth_log = tmp_path / "auth.log"
     as_syslog(raw_log, auth_log)
-    settings = Settings.model_validate(
-        {
-            "data_dir": str(tmp_path / "data"),
+    settings = backend.settings(
+        tmp_path / "data",
+        **{
             "secmon": {
                 "assets": [
                     {
@@ -65,10 +64,9 @@ def test_real_sshd_password_guessing_then_key_login_is_a_likely_compromise(
                     }
                 ]
             },
-        }
+        },
     )
-    store = SqliteStore(tmp_path / "store.sqlite3")
-    store.init()
+    store = backend.open(tmp_path / "data")
     try:
         summary = ingest_paths(settings, store, [str(auth_log)])
         assert summary.formats[str(auth_log)] == "syslog"

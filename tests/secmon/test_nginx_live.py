@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from core.config import Settings
 from secmon.pipeline import ingest_paths
 from store.models import Incident
 from store.query import Kind, SearchQuery
-from store.sqlite import SqliteStore
+from tests.conftest import Backend
 from tests.helpers import free_port
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -98,7 +97,7 @@ def request(port: int, path: str, agent: str) -> int:
 
 
 def test_nginx_access_log_raises_web_attack_detections_only_for_the_attacks(
-    tmp_path: Path, nginx: tuple[int, Path]
+    tmp_path: Path, nginx: tuple[int, Path], backend: Backend
 ) -> None:
     port, access_log = nginx
     browser = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
@@ -113,9 +112,8 @@ def test_nginx_access_log_raises_web_attack_detections_only_for_the_attacks(
         time.sleep(0.05)
     assert len(access_log.read_text().splitlines()) == expected_lines
 
-    settings = Settings(data_dir=tmp_path / "data")
-    store = SqliteStore(tmp_path / "store.sqlite3")
-    store.init()
+    settings = backend.settings(tmp_path / "data")
+    store = backend.open(tmp_path / "data")
     try:
         summary = ingest_paths(settings, store, [str(access_log)])
         assert summary.formats[str(access_log)] == "nginx"
