@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+from alerts.engine import list_alerts
+from alerts.kinds import VIETNAM
 from core.config import AlertSettings
+from store.protocol import Store
+from store.query import RecordKind
 
 
-def compose(alerts: list[dict[str, Any]], sender: str, recipients: list[str], base_url: str) -> EmailMessage:
+def compose(
+    alerts: list[dict[str, Any]], sender: str, recipients: list[str], base_url: str, subject: str = ""
+) -> EmailMessage:
     message = EmailMessage()
     count = len(alerts)
     first = alerts[0]
     message["Subject"] = (
         f"[Vigil] {first['rule_title']}: {first['title']}"
         if count == 1
-        else f"[Vigil] {count} cảnh báo báo chí mới hoặc cập nhật"
+        else f"[Vigil] {subject or f'{count} cảnh báo báo chí mới hoặc cập nhật'}"
     )
     message["From"] = sender
     message["To"] = ", ".join(recipients)
@@ -35,7 +42,11 @@ def compose(alerts: list[dict[str, Any]], sender: str, recipients: list[str], ba
 
 
 def send_alerts(
-    settings: AlertSettings, alerts: list[dict[str, Any]], base_url: str, people: list[str] | None = None
+    settings: AlertSettings,
+    alerts: list[dict[str, Any]],
+    base_url: str,
+    people: list[str] | None = None,
+    subject: str = "",
 ) -> int:
     """Mail the alerts to `settings.email_to` and `people` (who chose e-mail in the web app); returns
     how many recipients were sent to (0 when no server or recipient is configured, or no alert)."""
@@ -43,7 +54,7 @@ def send_alerts(
     recipients = list(dict.fromkeys([*settings.email_to, *(people or [])]))
     if not alerts or not smtp.host or not recipients:
         return 0
-    message = compose(alerts, smtp.sender, recipients, base_url)
+    message = compose(alerts, smtp.sender, recipients, base_url, subject)
     with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds) as client:
         if smtp.starttls:
             context = ssl.create_default_context(cafile=str(smtp.ca_file) if smtp.ca_file else None)
@@ -52,3 +63,31 @@ def send_alerts(
             client.login(smtp.username, smtp.password.get_secret_value() if smtp.password else "")
         refused = client.send_message(message)
     return len(recipients) - len(refused)
+
+
+DIGEST_HOUR = 7  # Vietnam time
+DIGEST_STATE = "alerts:digest"
+
+
+def send_digest(
+    settings: AlertSettings, store: Store, now: datetime, base_url: str, people: list[str] | None = None
+) -> int:
+    """Once a day, from DIGEST_HOUR (Vietnam time), mail the alerts raised or updated in the 24 hours
+    before; returns the recipients mailed (0 when not due, already sent today, or nothing to say)."""
+    local = now.astimezone(VIETNAM)
+    if local.hour < DIGEST_HOUR:
+        return 0
+    state = store.get_record(RecordKind.state, DIGEST_STATE) or {}
+    today = local.date().isoformat()
+    if state.get("sent_for") == today:
+        return 0
+    since = (now - timedelta(hours=24)).isoformat()
+    recent = [a for a in list_alerts(store, limit=10_000) if str(a.get("updated_at", "")) >= since]
+    sent = 0
+    if recent:
+        title = f"Tổng hợp cảnh báo ngày {local:%d/%m/%Y}: {len(recent)} cảnh báo"
+        digest = [{**recent[0], "rule_title": title}] if len(recent) == 1 else recent
+        sent = send_alerts(settings, digest, base_url, people, subject=title)
+    record = {"sent_for": today, "alerts": len(recent), "sent": sent}
+    store.put_records(RecordKind.state, {DIGEST_STATE: record})
+    return sent

@@ -26,7 +26,7 @@ from typing import Any
 import typer
 import uvicorn
 
-from alerts.email import send_alerts
+from alerts.email import send_alerts, send_digest
 from alerts.engine import email_recipients, evaluate
 from core.config import Settings
 from core.console import console, settings_from
@@ -129,6 +129,14 @@ class Service:
             except OSError as exc:  # smtplib's errors are OSErrors
                 log.error("alerts: the e-mail was not sent: %s", exc)
         self.alert_webhooks(raised)
+        try:
+            api = self.settings.api
+            send_digest(
+                self.settings.alerts, self.store, now, f"http://{api.host}:{api.port}",
+                email_recipients(self.store, now),
+            )  # fmt: skip
+        except OSError as exc:
+            log.error("alerts: the daily digest was not sent: %s", exc)
         return raised
 
     def alert_webhooks(self, raised: list[dict[str, Any]]) -> None:

@@ -167,3 +167,38 @@ def test_an_evaluation_through_the_api_mails_its_new_alerts_once(
     assert len(mailbox.messages) == 1 and mailbox.tls == [True]
     body = mailbox.messages[0].get_payload(decode=True).decode("utf-8")
     assert "Lũ ở Huế" in body and f"{server.base_url}/article/" in body
+
+
+def test_the_daily_digest_is_mailed_once_a_day_from_seven(
+    smtp_server: tuple[Mailbox, int, Path], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alerts.email import send_digest
+    from alerts.engine import evaluate
+    from store.models import Article
+    from store.sqlite import SqliteStore
+
+    mailbox, port, cert = smtp_server
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    store.init()
+    raised_at = datetime(2026, 3, 9, 10, 0, tzinfo=UTC)  # 17:00 in Vietnam, the day before
+    store.index_articles(
+        [
+            Article(url=f"https://{o}.example/d", outlet=o, title="Cháy chợ Đông Ba", story_cluster="chay",
+                    published_at=raised_at - timedelta(hours=i + 1))
+            for i, o in enumerate(["vnexpress", "tuoitre", "thanhnien"])
+        ]
+    )  # fmt: skip
+    store.refresh()
+    assert len(evaluate(store, raised_at)) == 1
+    settings = _settings(port, cert)
+    six = datetime(2026, 3, 9, 23, 0, tzinfo=UTC)  # 06:00 on the 10th in Vietnam: not yet
+    assert send_digest(settings, store, six, "http://vigil") == 0
+    eight = six + timedelta(hours=2)
+    assert send_digest(settings, store, eight, "http://vigil") == 2
+    assert send_digest(settings, store, eight + timedelta(hours=1), "http://vigil") == 0  # once a day
+    assert len(mailbox.messages) == 1
+    subject = str(email.header.make_header(email.header.decode_header(mailbox.messages[0]["Subject"])))
+    assert subject.startswith("[Vigil] Tổng hợp cảnh báo ngày 10/03/2026: 1 cảnh báo")
+    store.close()
