@@ -13,7 +13,7 @@ DATA="${VIGIL_STANDIN_DATA:-$PWD/.ci/noida}"
 URL="http://127.0.0.1:$PORT"
 
 ours() {  # the stand-in started with this data directory is the one serving $PORT
-  [ -d "$DATA" ] && "$BIN" status --data-dir "$DATA" 2>/dev/null | grep -q "elasticsearch  *$URL\$"
+  [ -d "$DATA" ] && "$BIN" status --data-dir "$DATA" 2>/dev/null | grep -qE "elasticsearch +$URL( |\$)"
 }
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 

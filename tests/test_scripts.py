@@ -10,6 +10,8 @@ import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,6 +76,7 @@ def test_the_standin_script_starts_on_its_own_port_and_stops_only_its_own(tmp_pa
         up = standin("up", port, data)
         assert up.returncode == 0, up.stderr
         assert f"up on http://127.0.0.1:{port}" in up.stdout
+        _store_a_document(port, data)  # its status line now ends "(N B saved)": still recognised as ours
         again = standin("up", port, data)
         assert again.returncode == 0 and "already up" in again.stdout
         assert standin("url", port, data).stdout.strip() == f"http://127.0.0.1:{port}"
@@ -82,6 +85,29 @@ def test_the_standin_script_starts_on_its_own_port_and_stops_only_its_own(tmp_pa
     assert down.returncode == 0 and "stopped" in down.stdout
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
+
+
+def _store_a_document(port: int, data: Path) -> None:
+    """Write and flush a document, then wait until the stand-in reports data saved in its status."""
+    base = f"http://127.0.0.1:{port}"
+    put = urllib.request.Request(
+        f"{base}/t1/_doc/1?refresh=true",
+        data=b'{"a": 1}',
+        method="PUT",
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(put, timeout=10).close()
+    urllib.request.urlopen(urllib.request.Request(f"{base}/t1/_flush", method="POST"), timeout=10).close()
+    noida = Path(sys.executable).parent / "noida-db"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = subprocess.run(
+            [str(noida), "status", "--data-dir", str(data)], capture_output=True, text=True
+        )
+        if "saved" in status.stdout:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the stand-in never reported saved data: {status.stdout}")
 
 
 def test_the_system_package_script_kills_no_daemon_by_name() -> None:
