@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from store.query import Kind, SearchQuery
+from tests.helpers import interruptible
 from tests.secmon.test_notify_beside import Hanging
 from tests.secmon.test_outage import Cluster
 from tests.secmon.test_poison import poison
@@ -100,6 +101,7 @@ def start(tmp_path: Path, env: dict[str, str], log: Path) -> subprocess.Popen[by
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=(tmp_path / "ingest.err").open("ab"),
+        preexec_fn=interruptible,
     )
 
 
