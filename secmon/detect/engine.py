@@ -187,9 +187,13 @@ class CompiledRule:
 
 
 def _intel_only(rule: DetectionRule) -> bool:
-    """True when the rule is one selection whose every map needs a threat-intel match."""
+    """True when the rule needs one selection whose every map needs a threat-intel match: the condition
+    is that selection, alone or and-ed with more ("indicator and not answer")."""
     condition = (rule.detection.condition or "").strip()
-    selection = rule.detection.selections.get(condition)
+    first, _, rest = condition.partition(" and ")
+    if rest and any(word in rest.split() for word in ("or", "of")):
+        return False
+    selection = rule.detection.selections.get(first.strip())
     if selection is None or rule.sequence is not None:
         return False
     maps = selection if isinstance(selection, list) else [selection]

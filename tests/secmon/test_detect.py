@@ -336,6 +336,21 @@ def test_intel_only_rules_are_left_out_when_no_indicator_is_configured() -> None
     assert with_intel.process(event({"source": {"ip": "198.51.100.7"}}))
 
 
+def test_a_bundled_intel_rule_with_an_exclusion_is_left_out_too() -> None:
+    """threat-intel-match is "indicator and not answer": still nothing to run without indicators."""
+    bundled = [r for r in load_rules(None) if r.id == "threat-intel-match"]
+    assert len(bundled) == 1 and " and not " in (bundled[0].detection.condition or "")
+    assert DetectionEngine(bundled).rules == []
+    either = rule(
+        id="either",
+        detection={
+            "selections": {"i": {"source.ip|intel": "ip"}, "s": {"a": 1}},
+            "condition": "i and s or s",
+        },
+    )
+    assert len(DetectionEngine([either]).rules) == 1  # "s" alone can fire it
+
+
 def test_an_event_delivered_twice_is_counted_once() -> None:
     engine = DetectionEngine([brute_force()])
     found = []

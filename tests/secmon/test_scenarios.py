@@ -1,10 +1,11 @@
 """Rule scenarios and the benign baseline, end to end with the default configuration.
 
-tests/data/secmon/scenarios/<name>/ holds a log (`input.*`) and `expected.json`: the incidents a security
-analyst expects from it (attacker, the rules that saw it, severity) — written by hand, like the rule-test
-folders of rule hubs. Each log goes through `ingest_paths` (parse → detect → incidents) into a fresh
-embedded store with the bundled rules, no assets, nothing tuned. tests/data/secmon/baseline/ holds real
-benign logs (see PROVENANCE.md there) on which no incident may be raised.
+tests/data/secmon/scenarios/<name>/ holds a log (`input.*`), `threat-intel.txt` (an indicator list)
+where the rule needs one, and `expected.json`: the incidents a security analyst expects from it (attacker,
+the rules that saw it, severity) — written by hand, like the rule-test folders of rule hubs. Each log goes
+through `ingest_paths` (parse → detect → incidents) into a fresh embedded store with the bundled rules, no
+assets, nothing tuned. tests/data/secmon/baseline/ holds real benign logs (see PROVENANCE.md there) on which
+no incident may be raised.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from core.config import Settings
+from secmon.detect import load_rules
 from secmon.pipeline import ingest_paths
 from store.models import Incident
 from store.query import Kind, SearchQuery
@@ -27,12 +29,15 @@ BASELINE = sorted(p for p in (DATA / "baseline").iterdir() if p.suffix in (".gz"
 
 
 def _incidents(tmp_path: Path, log: Path, fmt: str = "auto") -> list[Incident]:
+    """Incidents of `log` with the default configuration; a `threat-intel.txt` beside it is the
+    indicator list (`secmon.threat_intel_file`), which the default configuration does not have."""
     store = SqliteStore(tmp_path / "store.sqlite3")
     store.init()
+    config: dict[str, Any] = {"data_dir": str(tmp_path / "data")}
+    if (log.parent / "threat-intel.txt").exists():
+        config["secmon"] = {"threat_intel_file": str(log.parent / "threat-intel.txt")}
     try:
-        summary = ingest_paths(
-            Settings.model_validate({"data_dir": str(tmp_path / "data")}), store, [str(log)], fmt
-        )
+        summary = ingest_paths(Settings.model_validate(config), store, [str(log)], fmt)
         assert summary.parse_errors == 0
         store.refresh()
         return [
@@ -73,3 +78,13 @@ def test_every_scenario_says_what_it_is() -> None:
     assert len(SCENARIOS) >= 10
     for folder in SCENARIOS:
         assert json.loads((folder / "expected.json").read_text(encoding="utf-8"))["what"]
+
+
+def test_every_bundled_rule_has_a_scenario_that_raises_it() -> None:
+    raised = {
+        rule
+        for folder in SCENARIOS
+        for incident in json.loads((folder / "expected.json").read_text(encoding="utf-8"))["incidents"]
+        for rule in incident["rules"]
+    }
+    assert sorted({rule.id for rule in load_rules(None)} - raised) == []
