@@ -1,4 +1,6 @@
-"""Repair of Vietnamese text mis-decoded from legacy 8-bit encodings (TCVN3/ABC, VNI) or UTF-8 read as cp1252.
+"""Vietnamese in legacy 8-bit encodings (TCVN3/ABC, VNI): the one decoder of their bytes (the crawler's
+`decode_tcvn3`/`decode_vni` for pages) and the repair of text mis-decoded from them or from UTF-8 read
+as cp1252 (`repair_mojibake`), with the common-words count both use to tell Vietnamese from garbage.
 
 Older provincial sites and documents converted by hand still carry text like "Thõa Thiªn HuÕ" (TCVN3
 bytes shown as Latin-1) or "Thöøa Thieân Hueá" (VNI). `repair_mojibake` converts such text back to
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 # TCVN3 (TCVN 5712:1993, "ABC") byte -> Unicode letter; the byte is shown as its Latin-1 character.
 _TCVN3_BYTES: dict[int, str] = {
@@ -30,16 +33,32 @@ _TCVN3_BYTES: dict[int, str] = {
     0xA1: "Ă", 0xA2: "Â", 0xA7: "Đ", 0xA3: "Ê", 0xA4: "Ô", 0xA5: "Ơ", 0xA6: "Ư",
 }  # fmt: skip
 _TCVN3_TABLE = {bytes([b]).decode("latin-1"): ch for b, ch in _TCVN3_BYTES.items()}
+_TCVN3_LETTERS = str.maketrans(_TCVN3_TABLE)
+# A toned letter's byte serves both cases; while words are judged it stands as a letter without case.
+_CASELESS = "\u02bc"  # modifier letter apostrophe: a letter, neither upper nor lower case
+_TCVN3_PROBE = str.maketrans(
+    {char: (_CASELESS if ord(char) >= 0xB5 else letter) for char, letter in _TCVN3_TABLE.items()}
+)
 
-# VNI Windows: a base letter followed by one or two mark bytes (shown as Latin-1 characters).
-_VNI_TONES = {"ù": "\u0301", "ø": "\u0300", "û": "\u0309", "õ": "\u0303", "ï": "\u0323"}
-_VNI_HAT_TONES = {"á": "\u0301", "à": "\u0300", "å": "\u0309", "ã": "\u0303", "ä": "\u0323"}
-_VNI_BREVE_TONES = {"é": "\u0301", "è": "\u0300", "ú": "\u0309", "ü": "\u0303", "ë": "\u0323"}
+# VNI Windows: a vowel followed by a byte for its marks, or a byte that is a letter of its own; the bytes
+# are shown as Latin-1 characters. Mark bytes come in a lower- and an upper-case set (for capitals).
+_ACUTE, _GRAVE, _HOOK, _TILDE, _DOT = "\u0301", "\u0300", "\u0309", "\u0303", "\u0323"
+_CIRCUMFLEX, _BREVE, _HORN = "\u0302", "\u0306", "\u031b"
+_VNI_LOWER_MARKS: dict[str, tuple[str, str]] = {
+    "ù": ("", _ACUTE), "ø": ("", _GRAVE), "û": ("", _HOOK), "õ": ("", _TILDE), "ï": ("", _DOT),
+    "â": (_CIRCUMFLEX, ""), "á": (_CIRCUMFLEX, _ACUTE), "à": (_CIRCUMFLEX, _GRAVE),
+    "å": (_CIRCUMFLEX, _HOOK), "ã": (_CIRCUMFLEX, _TILDE), "ä": (_CIRCUMFLEX, _DOT),
+    "ê": (_BREVE, ""), "é": (_BREVE, _ACUTE), "è": (_BREVE, _GRAVE),
+    "ú": (_BREVE, _HOOK), "ü": (_BREVE, _TILDE), "ë": (_BREVE, _DOT),
+}  # fmt: skip
+_VNI_MARKS = {**_VNI_LOWER_MARKS, **{byte.upper(): marks for byte, marks in _VNI_LOWER_MARKS.items()}}
 _VNI_SINGLE = {
     "ô": "ơ", "Ô": "Ơ", "ö": "ư", "Ö": "Ư", "ñ": "đ", "Ñ": "Đ",
     "í": "í", "ì": "ì", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ",
     "Í": "Í", "Ì": "Ì", "Æ": "Ỉ", "Ó": "Ĩ", "Ò": "Ị", "Î": "Ỵ",
 }  # fmt: skip
+_VNI_VOWELS = set("aeiouyAEIOUYôöÔÖ")  # the bytes mark bytes may follow (ô ö: ơ ư)
+_TAKES = {_CIRCUMFLEX: "aeoAEO", _BREVE: "aA"}  # Vietnamese has â ê ô and ă, nothing else
 
 # Latin-1 characters that do not occur in Vietnamese text: their presence is the mojibake evidence.
 _FOREIGN = set("ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿ÄÅÆÇËÎÏÐÑÖ×ØÛÜÞßäåæçëîïñö÷øûüþÿ¡¢£¤¥¦§¨©")
@@ -59,10 +78,13 @@ _COMMON_TEXT = (
     "hoặc ý dân bóng dùng triệu tìm thống cấp bảo khách trẻ điện trở pháp quyết hệ đều chứng tổ hóa giờ "
     "án phòng nó tổng muốn vấn bắt vị khoảng tiến đưa trị nội đình bán cứu mỗi nguyễn đạo triển phẩm "
     "trưởng ảnh nghệ gần vật bất dịch chiến nguyên cái chuyện tiêu thức thắng tập bà vừa lực bố hà nữ tục "
-    "lời đất sáng hiệu huế thừa thiên xã tỉnh nghĩa hòa"
+    "lời đất sáng hiệu huế thừa thiên xã tỉnh nghĩa hòa phố"
 )
 _COMMON = frozenset(str.split(_COMMON_TEXT))
 _WORD = re.compile(r"[^\W\d_]+")
+# a word with a caseless letter and none of the lower-case letters TCVN3 text has (checked again after)
+_NOT_LOWER = r"[^\W\d_a-zß-öø-ÿăâêôơưđ]"
+_WORD_WITH_CASELESS = re.compile(rf"(?<![^\W\d_]){_NOT_LOWER}*{_CASELESS}{_NOT_LOWER}*(?![^\W\d_])")
 _TONE_MARKS = set("\u0300\u0301\u0303\u0309\u0323")
 _VIETNAMESE_ONLY = re.compile(r"[ăâđêôơưĂÂĐÊÔƠƯ\u1ea0-\u1ef9]")
 
@@ -82,59 +104,89 @@ def _impossible_syllables(text: str) -> int:
     return count
 
 
+def decode_tcvn3(data: bytes) -> str:
+    """TCVN3 bytes as text (see `_from_tcvn3`)."""
+    return _from_tcvn3(data.decode("latin-1"))
+
+
+def decode_vni(data: bytes) -> str:
+    """VNI-Windows bytes as text (see `_from_vni`)."""
+    return _from_vni(data.decode("latin-1"))
+
+
 def _from_tcvn3(text: str) -> str:
-    return "".join(_TCVN3_TABLE.get(ch, ch) for ch in text)
+    """TCVN3 bytes (as Latin-1 characters) to letters. A toned letter has one byte for both cases
+    (capitals are drawn by an upper-case font), so it is made a capital where its word is capitals."""
+    letters = text.translate(_TCVN3_LETTERS)
+    if letters == letters.lower():
+        return letters
+    return _restore_capitals(letters, text.translate(_TCVN3_PROBE))
 
 
-def _vni_compose(base: str, mark: str, mark_table: dict[str, str], quality: str) -> str:
-    return unicodedata.normalize("NFC", base + quality + mark_table[mark])
+def _restore_capitals(letters: str, probe: str) -> str:
+    """Upper-case the toned letters (in `probe`: a caseless stand-in) of a word whose other letters are
+    capitals: at once when one is past the word's first letter ("HUÕ" -> HUẾ), else ("Vµ", "ë") only
+    beside such a word on the same line ("§µ N½NG" -> ĐÀ NẴNG, while "ë UBND" stays "ở UBND")."""
+    spans: list[tuple[int, int]] = []
+    upper: list[bool] = []
+    for match in _WORD_WITH_CASELESS.finditer(probe):
+        known = match.group().replace(_CASELESS, "")
+        if known == known.upper():  # no lower-case letter
+            spans.append(match.span())
+            upper.append(bool(match.group()[1:].replace(_CASELESS, "")))
+    changed = True
+    while changed:
+        changed = False
+        for n, span in enumerate(spans):
+            if not upper[n] and any(
+                0 <= m < len(spans) and upper[m] and _neighbours(probe, spans[m], span)
+                for m in (n - 1, n + 1)
+            ):
+                upper[n] = changed = True
+    out = list(letters)
+    for (start, end), is_upper in zip(spans, upper, strict=True):
+        if is_upper:
+            out[start:end] = letters[start:end].upper()
+    return "".join(out)
+
+
+def _neighbours(text: str, one: tuple[int, int], other: tuple[int, int]) -> bool:
+    """Two words with only spaces and punctuation (no line break, no other word) between them."""
+    between = text[min(one[1], other[1]) : max(one[0], other[0])]
+    return "\n" not in between and not _WORD.search(between)
 
 
 def _from_vni(text: str) -> str:
+    """VNI bytes (as Latin-1 characters) to letters: a vowel takes the mark bytes after it, of either
+    case, while together they make a Vietnamese letter; a mark byte that would not (ŏ, û, ơ̂, a second
+    tone) stays the character it is."""
     out: list[str] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        nxt = text[i + 1] if i + 1 < n else ""
-        low_next = nxt.lower()
-        if ch.lower() in "aeo" and low_next == "â":  # â ê ô (+ tone)
-            tone = text[i + 2] if i + 2 < n else ""
-            if tone.lower() in _VNI_HAT_TONES:
-                out.append(_vni_compose(ch, tone.lower(), _VNI_HAT_TONES, "\u0302"))
-                i += 3
+    open_vowel = False  # out[-1] is a vowel that mark bytes may still add to
+    for char in text:
+        marks = _VNI_MARKS.get(char)
+        if marks is not None and open_vowel:
+            marked = _with_marks(out[-1], *marks)
+            if marked is not None:
+                out[-1] = marked
                 continue
-            out.append(unicodedata.normalize("NFC", ch + "\u0302"))
-            i += 2
-            continue
-        if ch.lower() == "a" and low_next == "ê":  # ă
-            out.append(unicodedata.normalize("NFC", ch + "\u0306"))
-            i += 2
-            continue
-        if ch.lower() in "aeo" and low_next in _VNI_HAT_TONES:  # â ê ô with tone, hat implied
-            out.append(_vni_compose(ch, low_next, _VNI_HAT_TONES, "\u0302"))
-            i += 2
-            continue
-        if ch.lower() == "a" and low_next in _VNI_BREVE_TONES:  # ă with tone
-            out.append(_vni_compose(ch, low_next, _VNI_BREVE_TONES, "\u0306"))
-            i += 2
-            continue
-        if ch in _VNI_SINGLE:
-            base = _VNI_SINGLE[ch]
-            if ch.lower() in "ôö" and low_next in _VNI_TONES:
-                out.append(unicodedata.normalize("NFC", base + _VNI_TONES[low_next]))
-                i += 2
-                continue
-            out.append(base)
-            i += 1
-            continue
-        if ch.lower() in "aeiouy" and low_next in _VNI_TONES:
-            out.append(unicodedata.normalize("NFC", ch + _VNI_TONES[low_next]))
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
+        open_vowel = char in _VNI_VOWELS
+        out.append(_VNI_SINGLE.get(char, char))
     return "".join(out)
+
+
+@cache  # a few hundred (letter, marks) pairs, met on every vowel of a page
+def _with_marks(letter: str, quality: str, tone: str) -> str | None:
+    """`letter` with a circumflex or breve and/or a tone added, or None if that is no Vietnamese letter.
+    A mark the letter already has adds nothing ("aâá": a VNI font draws the circumflex twice, on ấ)."""
+    decomposed = unicodedata.normalize("NFD", letter)
+    base, marks = decomposed[0], decomposed[1:]
+    had_quality = next((m for m in marks if m in (_CIRCUMFLEX, _BREVE, _HORN)), "")
+    had_tone = next((m for m in marks if m in _TONE_MARKS), "")
+    if quality and (base not in _TAKES[quality] or had_quality not in ("", quality)):
+        return None
+    if tone and had_tone not in ("", tone):
+        return None
+    return unicodedata.normalize("NFC", base + (quality or had_quality) + (tone or had_tone))
 
 
 def _from_utf8_as_cp1252(text: str) -> str:
@@ -157,20 +209,21 @@ def repair_mojibake(text: str) -> str:
     if not candidates:
         return text
     base_vi = len(_VIETNAMESE_ONLY.findall(text))
-    base_common = _common_hits(text)
+    base_common = common_word_count(text)
     best, best_rank = text, (0, 0)
     for cand in candidates:
         if cand == text:
             continue
         score = _evidence(cand) + 2 * _impossible_syllables(cand)
         gained = len(_VIETNAMESE_ONLY.findall(cand)) - base_vi
-        if gained <= 0 or score * 4 > before or _common_hits(cand) <= base_common:
+        if gained <= 0 or score * 4 > before or common_word_count(cand) <= base_common:
             continue
-        rank = (_common_hits(cand) - score, -score)
+        rank = (common_word_count(cand) - score, -score)
         if best is text or rank > best_rank:
             best, best_rank = cand, rank
     return best
 
 
-def _common_hits(text: str) -> int:
-    return sum(word in _COMMON for word in _WORD.findall(text.lower()))
+def common_word_count(text: str) -> int:
+    """How many words of `text` are among the most frequent non-ASCII syllables of Vietnamese news."""
+    return sum(map(_COMMON.__contains__, _WORD.findall(text.lower())))

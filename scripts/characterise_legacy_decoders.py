@@ -169,18 +169,24 @@ def main() -> int:
     for set_name, items in cases().items():
         names = list(found[items[0][0]])
         right = Counter[str]()
+        wrong_words = Counter[str]()
         differing = Counter[tuple[str, ...]]()
         for encoding, raw, expected in items:
             outputs = {name: found[encoding][name](raw) for name in names}
             if set_name == "nlp tests":  # its expected texts are normalize()'s, with its tone placement
                 outputs = {name: normalize(out) for name, out in outputs.items()}
             right.update(name for name, out in outputs.items() if out == expected)
+            for name, out in outputs.items():
+                pairs = zip(expected.split(" "), out.split(" "), strict=False)
+                wrong_words[name] += sum(a != b for a, b in pairs) if expected else 0
             if len(set(outputs.values())) > 1 or (expected and expected not in outputs.values()):
                 words = zip(expected.split(" "), *(outputs[n].split(" ") for n in names), strict=False)
                 if not expected:
                     words = iter([(raw.decode("latin-1"), *outputs.values())])
                 differing.update(w for w in words if len(set(w)) > 1)
-        scores = ", ".join(f"{name} {right[name]}/{len(items)}" for name in names)
+        scores = ", ".join(
+            f"{name} {right[name]}/{len(items)} ({wrong_words[name]} words wrong)" for name in names
+        )
         scores = scores if items[0][2] else "-"
         print(f"{set_name}: right: {scores}; differing words: {sum(differing.values())}")
         if not items[0][2]:

@@ -46,3 +46,19 @@ def test_a_windows_1258_page_still_reads_as_windows_1258() -> None:
 
     text, used = decode_html(encode_cp1258(PAGE.format(PARAGRAPH)), None)
     assert used == "cp1258" and PARAGRAPH in text
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [  # real headlines (tests/data/crawlers fixtures) that the crawler's old list of 38 words read as cp1258
+        "Đột nhập vào phòng ngủ để ăn cướp",
+        "Cá nhảy múa để tránh bị xơi",
+        "Văn Quyến trở lại đội tuyển quốc gia",
+    ],
+)
+@pytest.mark.parametrize(("render", "codec"), [(to_tcvn3, "tcvn3"), (to_vni, "vni")])
+def test_a_short_legacy_headline_is_told_from_windows_1258_by_nlps_common_words(
+    render, codec, headline
+) -> None:  # type: ignore[no-untyped-def]
+    text, used = decode_html(render(PAGE.format(headline)), None)
+    assert used == codec and headline in text
