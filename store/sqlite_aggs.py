@@ -15,6 +15,7 @@ from typing import Any
 
 from store.errors import InvalidQuery
 from store.query import TIME_FIELD, Aggregation, AggResult, AvgAgg, Bucket, DateHistogramAgg, Kind, TermsAgg
+from store.sqlite_doconly import ROWS_TABLE, rows_table
 from store.sqlite_query import (
     FACETS,
     MULTI_FACETS,
@@ -23,6 +24,7 @@ from store.sqlite_query import (
     bucket_key,
     bucket_sql,
     bucket_start,
+    doc_only,
     facet_column,
     multi_in,
     zone_offset,
@@ -124,8 +126,9 @@ def _terms(conn: sqlite3.Connection, kind: Kind, source: Source, agg: TermsAgg) 
         )
         params = [*source.params, agg.size]
     else:
+        kv = _kv(conn, kind, source, agg.field)
         sql = (
-            f"SELECT value, count(*) AS n FROM {kind.value}_kv WHERE field = ?{source.rids} "
+            f"SELECT value, count(*) AS n FROM {kv} WHERE field = ?{source.rids} "
             "GROUP BY value ORDER BY n DESC, value LIMIT ?"
         )
         params = [agg.field, *source.rid_params, agg.size]
@@ -148,7 +151,8 @@ def _avg(conn: sqlite3.Connection, kind: Kind, source: Source, agg: AvgAgg) -> A
         sql = f"SELECT avg({column}) FROM {source.from_sql} WHERE {source.where}"
         row = conn.execute(sql, source.params).fetchone()
     else:
-        sql = f"SELECT avg(num) FROM {kind.value}_kv WHERE field = ? AND num IS NOT NULL{source.rids}"
+        kv = _kv(conn, kind, source, agg.field)
+        sql = f"SELECT avg(num) FROM {kv} WHERE field = ? AND num IS NOT NULL{source.rids}"
         row = conn.execute(sql, [agg.field, *source.rid_params]).fetchone()
     return AggResult(value=row[0])
 
@@ -157,6 +161,10 @@ def _histogram(conn: sqlite3.Connection, kind: Kind, source: Source, agg: DateHi
     zone = zone_offset(agg.time_zone)
     offset = int(zone.utcoffset(None).total_seconds())
     kv = f"{kind.value}_kv"
+    if doc_only(kind, agg.field) or (agg.split_by and doc_only(kind, agg.split_by)):
+        rows_table(conn, kind, [agg.field, agg.split_by or ""], source.rids, source.rid_params)
+    values_kv = ROWS_TABLE if doc_only(kind, agg.field) else kv
+    split_kv = ROWS_TABLE if agg.split_by and doc_only(kind, agg.split_by) else kv
     if agg.field == TIME_FIELD[kind]:
         values = (
             f"SELECT t.rid AS rid, t.ts AS v FROM {source.from_sql} "
@@ -165,7 +173,7 @@ def _histogram(conn: sqlite3.Connection, kind: Kind, source: Source, agg: DateHi
         params = list(source.params)
     else:
         values = (
-            f"SELECT rid, min(num) AS v FROM {kv} WHERE field = ? AND num IS NOT NULL{source.rids} "
+            f"SELECT rid, min(num) AS v FROM {values_kv} WHERE field = ? AND num IS NOT NULL{source.rids} "
             "GROUP BY rid"
         )
         params = [agg.field, *source.rid_params]
@@ -201,13 +209,21 @@ def _histogram(conn: sqlite3.Connection, kind: Kind, source: Source, agg: DateHi
             split_params = params
         else:
             sql = (
-                f"SELECT {bucket} AS b, k.value, count(*) FROM ({values}) s JOIN {kv} k "
+                f"SELECT {bucket} AS b, k.value, count(*) FROM ({values}) s JOIN {split_kv} k "
                 "ON k.rid = s.rid AND k.field = ? GROUP BY b, k.value"
             )
             split_params = [*params, agg.split_by]
         for start, value, n in conn.execute(sql, split_params):
             buckets[start].split[str(value)] = n
     return AggResult(buckets=list(buckets.values()))
+
+
+def _kv(conn: sqlite3.Connection, kind: Kind, source: Source, field: str) -> str:
+    """The table holding `field`'s rows: k_kv, or for a DOC_ONLY field its rows read from the documents."""
+    if not doc_only(kind, field):
+        return f"{kind.value}_kv"
+    rows_table(conn, kind, [field], source.rids, source.rid_params)
+    return ROWS_TABLE
 
 
 def _columnar(kind: Kind, agg: Aggregation) -> bool:

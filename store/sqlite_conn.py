@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from store.errors import InvalidQuery, StoreError, StoreUnavailable
+from store.sqlite_doconly import register
 from store.sqlite_query import in_network
 
 
@@ -58,6 +59,7 @@ class Connections:
                 "another directory, or move this file aside and run `vigil store init`"
             ) from exc
         conn.create_function("vigil_in_network", 2, in_network, deterministic=True)
+        register(conn)  # filters on DOC_ONLY fields
         self.local.conn = conn
         self.local.pid = os.getpid()
         self.local.writes = 0

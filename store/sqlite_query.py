@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import orjson
+
 from store import querytext
 from store.errors import InvalidQuery
 from store.query import TEXT_FIELDS, TIME_FIELD, Cidr, Exists, Filter, Kind, Not, Range, SearchQuery, Term
@@ -69,6 +71,27 @@ MULTI_FACETS = (
 # the in-memory columns (store.sqlite_fast), and the index was ~60% of the cost of writing k_kv
 # while bulk indexing articles.
 MULTI_INDEXED = frozenset({Kind.events, Kind.incidents})
+
+
+# Subtrees kept only in the stored document, with no k_kv rows: Elasticsearch keeps them as one
+# `flattened` field. The raw Suricata EVE record repeats what the ECS fields hold and was ~70% of the
+# events' k_kv rows (~48 a real event), most of the cost of ingesting EVE. A filter or an aggregation
+# on a field inside reads the documents instead (`store.sqlite_doconly`): same answers, slower.
+DOC_ONLY: dict[Kind, frozenset[str]] = {
+    Kind.articles: frozenset(),
+    Kind.events: frozenset({"suricata.eve"}),
+    Kind.incidents: frozenset(),
+}
+
+
+def doc_only(kind: Kind, field: str) -> bool:
+    """Whether `field` lies inside one of the kind's DOC_ONLY subtrees (it has no k_kv rows)."""
+    return any(field == root or field.startswith(root + ".") for root in DOC_ONLY[kind])
+
+
+def above_doc_only(kind: Kind, field: str) -> bool:
+    """Whether a DOC_ONLY subtree lies below `field` (`suricata` holds `suricata.eve`)."""
+    return any(root.startswith(field + ".") for root in DOC_ONLY[kind])
 
 
 def multi_in() -> str:
@@ -175,6 +198,8 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
         return f"NOT ({inner})", params
     if not item.field:
         raise InvalidQuery("a filter needs a field name")
+    if doc_only(kind, item.field) and item.field != "id":
+        return doc_filter_sql(kind, item)
     if isinstance(item, Term):
         if not item.values:
             return "0", []
@@ -223,6 +248,9 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
             return f"{column} IS NOT NULL", []
         in_kv = f"t.rid IN (SELECT rid FROM {kv} WHERE field = ? OR (field > ? AND field < ?))"
         params = [item.field, item.field + ".", item.field + "/"]
+        if above_doc_only(kind, item.field):  # part of what it holds is in the document only
+            doc_sql, doc_params = doc_filter_sql(kind, item)
+            return f"({in_kv} OR {doc_sql})", [*params, *doc_params]
         if item.field in TEXT_FIELDS[kind]:  # text fields are not in k_kv
             return (
                 f"({in_kv} OR json_type((SELECT doc FROM {kind.value}_doc d WHERE d.rid = t.rid), ?) "
@@ -251,6 +279,28 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
             [item.field, *narrow_params, str(network)],
         )
     raise InvalidQuery(f"unsupported filter {item!r}")
+
+
+def doc_filter_sql(kind: Kind, item: Term | Range | Exists | Cidr) -> tuple[str, list[Any]]:
+    """A filter on a DOC_ONLY field: tested on each candidate document by a function over the rows
+    its derivation would have given the field (`store.sqlite_doconly`, registered on every connection)."""
+    doc = f"(SELECT doc FROM {kind.value}_doc d WHERE d.rid = t.rid)"
+    if isinstance(item, Term):
+        if not item.values:
+            return "0", []
+        values = [term_value(value) for value in item.values]
+        return f"vigil_doc_term({doc}, ?, ?)", [item.field, orjson.dumps(values).decode()]
+    if isinstance(item, Range):
+        ops = [(">=", item.gte), ("<=", item.lte), (">", item.gt), ("<", item.lt)]
+        bounds = [[op, range_bound(value)] for op, value in ops if value is not None]
+        return f"vigil_doc_range({doc}, ?, ?)", [item.field, orjson.dumps(bounds).decode()]
+    if isinstance(item, Exists):
+        return f"vigil_doc_exists({doc}, ?)", [item.field]
+    try:
+        network = ipaddress.ip_network(item.cidr, strict=False)
+    except ValueError:
+        raise InvalidQuery(f"{item.cidr!r} is not a network (write it like 10.0.0.0/8)") from None
+    return f"vigil_doc_cidr({doc}, ?, ?)", [item.field, str(network)]
 
 
 def text_prefix_range(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> tuple[str, str] | None:

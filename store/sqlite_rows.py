@@ -16,6 +16,7 @@ from store.documents import as_epoch, values_at
 from store.query import TEXT_FIELDS, TIME_FIELD, Kind
 from store.sqlite_query import (
     COLUMNS,
+    DOC_ONLY,
     FACETS,
     INDEXED_FACETS,
     LONG_TEXT,
@@ -26,7 +27,7 @@ from store.sqlite_query import (
 )
 from store.textsearch import index_form
 
-DERIVATION = 5  # bump when Derived rows change (table layout, kv rules, index_form)
+DERIVATION = 6  # bump when Derived rows change (table layout, kv rules, index_form)
 
 
 def schema(kind: Kind) -> list[str]:
@@ -72,6 +73,7 @@ KvRow = tuple[str, Any, float | None, int]
 _MISSING = object()
 # fields with a column of their own (or searched through k_fts) have no k_kv rows
 _NOT_IN_KV = {kind: {*COLUMNS[kind], *TEXT_FIELDS[kind], "id", TIME_FIELD[kind]} for kind in Kind}
+_NO_ROWS: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -136,7 +138,7 @@ def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | N
     main = (rid, doc_id, stamp, version, *facet_values)
     kv: list[KvRow] = []
     # text fields are searched through k_fts; exact terms on them (rare) read the document instead
-    _flatten(doc, "", rid, _NOT_IN_KV[kind], kv)
+    _flatten(doc, "", rid, _NOT_IN_KV[kind], kv, DOC_ONLY[kind])
     texts = []
     for name in TEXT_FIELDS[kind]:
         found = doc.get(name) if "." not in name else None
@@ -147,18 +149,22 @@ def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | N
     return Derived(main=main, doc=(rid, serialised), kv=kv, fts=(rid, *texts))
 
 
-def _flatten(node: Any, path: str, rid: int, skip: set[str], out: list[KvRow]) -> None:
-    """k_kv rows for every scalar under `node` (a hot loop at bulk-index time: no generators, skipped
-    fields are dropped before descending into them, and the plain JSON types of a document are
-    recognised by exact type before the general isinstance chain of `_scalar`)."""
+def _flatten(
+    node: Any, path: str, rid: int, skip: set[str], out: list[KvRow], prune: frozenset[str] = _NO_ROWS
+) -> None:
+    """k_kv rows for every scalar under `node` but the subtrees named in `prune` (a hot loop at
+    bulk-index time: no generators, skipped fields are dropped before descending into them, and the
+    plain JSON types of a document are recognised by exact type before the general isinstance chain)."""
     if type(node) is dict:
         for key, value in node.items():
             if value is None:
                 continue
             sub = f"{path}.{key}" if path else key
+            if sub in prune:
+                continue
             kind = type(value)
             if kind is dict:
-                _flatten(value, sub, rid, skip, out)
+                _flatten(value, sub, rid, skip, out, prune)
             elif sub in skip:
                 continue
             elif kind is str:
@@ -170,14 +176,14 @@ def _flatten(node: Any, path: str, rid: int, skip: set[str], out: list[KvRow]) -
                         if len(item) <= LONG_TEXT:
                             out.append((sub, item, _date_num(item), rid))
                     else:
-                        _flatten(item, sub, rid, skip, out)
+                        _flatten(item, sub, rid, skip, out, prune)
             else:
-                _flatten(value, sub, rid, skip, out)
+                _flatten(value, sub, rid, skip, out, prune)
     elif isinstance(node, dict):
-        _flatten(dict(node), path, rid, skip, out)
+        _flatten(dict(node), path, rid, skip, out, prune)
     elif isinstance(node, list):
         for item in node:
-            _flatten(item, path, rid, skip, out)
+            _flatten(item, path, rid, skip, out, prune)
     elif node is None or path in skip:
         return
     elif isinstance(node, str):
@@ -194,3 +200,27 @@ def _date_num(text: str) -> float | None:
     if len(text) >= 16 and text[4:5] == "-" and text[:4].isdigit():
         return as_epoch(text)
     return None
+
+
+def field_rows(doc: Any, field: str) -> list[KvRow]:
+    """The k_kv rows the derivation would give `field` and the fields below it in `doc` if it kept
+    every leaf (rid 0): how DOC_ONLY fields are filtered and counted (`store.sqlite_doconly`)."""
+    out: list[KvRow] = []
+    _rows_at(doc, field.split("."), 0, field, out)
+    return out
+
+
+def _rows_at(node: Any, parts: list[str], at: int, field: str, out: list[KvRow]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _rows_at(item, parts, at, field, out)
+        return
+    if at == len(parts):
+        _flatten(node, field, 0, set(), out)
+        return
+    if not isinstance(node, dict):
+        return
+    for end in range(len(parts), at, -1):  # a literal dotted key ({"flow.state": …}) too, as _flatten
+        found = node.get(".".join(parts[at:end]))
+        if found is not None:
+            _rows_at(found, parts, end, field, out)

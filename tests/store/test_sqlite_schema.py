@@ -163,3 +163,66 @@ def test_an_unusable_directory_is_store_unavailable_naming_the_path(tmp_path: Pa
         store.init()
     assert str(path) in str(caught.value)
     assert store.ping() is False
+
+
+def test_a_store_of_the_previous_derivation_drops_the_raw_record_rows(tmp_path: Path) -> None:
+    """Derivation 5 wrote a k_kv row for every leaf of the raw EVE record (`suricata.eve`); opening such
+    a store rebuilds the derived rows from the documents, without them, and every query still answers."""
+    from secmon.parsers import parse_line
+    from store.documents import leaves
+    from store.query import Exists, TermsAgg
+    from tests.realdata import real_files
+
+    path = tmp_path / "store.sqlite3"
+    events = [
+        parse_line(line, "eve", origin=str(eve), offset=number)
+        for eve in real_files("suricata-verify-outputs", "eve.json")
+        for number, line in enumerate(eve.read_text().splitlines())
+        if line.strip()
+    ]
+    store = SqliteStore(path)
+    store.init()
+    store.index_events(events)
+    store.close()
+    with sqlite3.connect(path) as conn:  # what derivation 5 had besides: the raw record's leaves
+        rids = dict(conn.execute("SELECT id, rid FROM events"))
+        for event in events:
+            for field, value in leaves(event.to_document()):
+                if field.startswith("suricata.eve.") and not (isinstance(value, str) and len(value) > 256):
+                    conn.execute(
+                        "INSERT OR IGNORE INTO events_kv(field, value, num, rid) VALUES (?, ?, NULL, ?)",
+                        (field, int(value) if isinstance(value, bool) else value, rids[event.id]),
+                    )
+        conn.execute("UPDATE meta SET value = 5 WHERE key = 'derivation'")
+        old_raw = conn.execute("SELECT count(*) FROM events_kv WHERE field LIKE 'suricata.eve.%'").fetchone()[
+            0
+        ]
+        ecs_rows = conn.execute(
+            "SELECT count(*) FROM events_kv WHERE field NOT LIKE 'suricata.%'"
+        ).fetchone()[0]
+    assert old_raw > len(events)
+    store = SqliteStore(path)
+    store.init()
+    with sqlite3.connect(path) as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM events_kv WHERE field LIKE 'suricata.eve.%'").fetchone()[0]
+            == 0
+        )
+        assert (
+            conn.execute("SELECT count(*) FROM events_kv WHERE field NOT LIKE 'suricata.%'").fetchone()[0]
+            == ecs_rows
+        )
+        assert conn.execute("SELECT value FROM meta WHERE key = 'derivation'").fetchone()[0] > 5
+    assert store.stats()["events"] == len(events)
+    alerts = [event for event in events if event.get("suricata.eve.event_type") == "alert"]
+    assert alerts
+    assert store.count(
+        Kind.events, SearchQuery(filters=(Term("suricata.eve.event_type", ("alert",)),))
+    ) == len(alerts)
+    assert store.count(Kind.events, SearchQuery(filters=(Exists("suricata.eve.alert.signature_id"),))) == len(
+        alerts
+    )
+    types = store.aggregate(Kind.events, SearchQuery(), [TermsAgg("t", "suricata.eve.event_type", size=50)])
+    assert {bucket.key: bucket.count for bucket in types["t"].buckets}["alert"] == len(alerts)
+    store.index_events(events[:5])  # replacing after the rebuild: still one document each
+    assert store.stats()["events"] == len(events)
