@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from alerts.engine import list_alerts
+from alerts.engine import email_people, list_alerts, office_alerts
 from alerts.kinds import VIETNAM
 from core.config import AlertSettings
 from store.protocol import Store
@@ -47,22 +47,47 @@ def send_alerts(
     base_url: str,
     people: list[str] | None = None,
     subject: str = "",
+    office: bool = True,
 ) -> int:
-    """Mail the alerts to `settings.email_to` and `people` (who chose e-mail in the web app); returns
-    how many recipients were sent to (0 when no server or recipient is configured, or no alert)."""
+    """Mail the alerts to `settings.email_to` (unless `office` is False) and `people` (who chose e-mail
+    in the web app); returns how many recipients were sent to (0 when no server or recipient is
+    configured, or no alert)."""
     smtp = settings.smtp
-    recipients = list(dict.fromkeys([*settings.email_to, *(people or [])]))
+    recipients = list(dict.fromkeys([*(settings.email_to if office else []), *(people or [])]))
     if not alerts or not smtp.host or not recipients:
         return 0
     message = compose(alerts, smtp.sender, recipients, base_url, subject)
+    return send_message(settings, message, recipients)
+
+
+def send_message(settings: AlertSettings, message: EmailMessage, recipients: list[str]) -> int:
+    """Send through the configured server (STARTTLS, then login when a username is set); returns the
+    recipients accepted."""
+    smtp = settings.smtp
     with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds) as client:
         if smtp.starttls:
             context = ssl.create_default_context(cafile=str(smtp.ca_file) if smtp.ca_file else None)
             client.starttls(context=context)
         if smtp.username:
             client.login(smtp.username, smtp.password.get_secret_value() if smtp.password else "")
-        refused = client.send_message(message)
+        refused = client.send_message(message, to_addrs=recipients)
     return len(recipients) - len(refused)
+
+
+def deliver(
+    settings: AlertSettings, store: Store, alerts: list[dict[str, Any]], base_url: str, now: datetime
+) -> int:
+    """Mail new and updated alerts where they belong: the office's to `email_to` and every person who
+    chose e-mail; an alert of a private watchlist to its owner only (when they chose e-mail and are not
+    in quiet hours). Returns the recipients mailed."""
+    people = email_people(store, now)
+    sent = send_alerts(settings, office_alerts(alerts), base_url, list(people.values()))
+    owners = sorted({str(a["owner"]) for a in alerts if a.get("owner")})
+    for owner in owners:
+        if owner in people:
+            mine = [a for a in alerts if a.get("owner") == owner]
+            sent += send_alerts(settings, mine, base_url, [people[owner]], office=False)
+    return sent
 
 
 DIGEST_HOUR = 7  # Vietnam time

@@ -1,7 +1,11 @@
 """Evaluate the rules over the stored articles and keep the alerts as store records (RecordKind.alerts),
 one per deduplication key: a key seen again updates its alert (articles merged, why and figures
 refreshed, `updated_at` moved) instead of raising another. Per-user read marks are kept as
-RecordKind.notifications (one record per user: alert id → the `updated_at` they read)."""
+RecordKind.notifications (one record per user: alert id → the `updated_at` they read).
+
+An alert about a private watchlist (a match, or a negative spike on it) records the watchlist's `owner`:
+it is that person's only (their list, their live page, their e-mail), never the office's list, e-mail
+or webhooks. Every other alert has `owner` None: the office's."""
 
 from __future__ import annotations
 
@@ -63,7 +67,9 @@ def evaluate(
     now = now or datetime.now(UTC)
     rules = rules or load_rules()
     items = load_items(store, history_start(rules, now), now)
-    names = {r["id"]: r.get("name", r["id"]) for r in store.list_records(RecordKind.watchlists, limit=10_000)}
+    watchlists = store.list_records(RecordKind.watchlists, limit=10_000)
+    names = {r["id"]: r.get("name", r["id"]) for r in watchlists}
+    owners = {r["id"]: r.get("owner") for r in watchlists if r.get("visibility") == "private"}
     names.update(outlet_names or {})
     found: list[Alert] = []
     for kind, evaluator in EVALUATORS.items():
@@ -89,16 +95,35 @@ def evaluate(
             "fired_at": (old or {}).get("fired_at", stamp),
             "updated_at": stamp,
             "updates": int((old or {}).get("updates", -1)) + 1,
+            "owner": owners.get(_watchlist_of(alert)),
         }
     if changed:
         store.put_records(RecordKind.alerts, changed)
     return list(changed.values())
 
 
-def list_alerts(store: Store, limit: int = 500) -> list[dict[str, Any]]:
-    """The alerts, most recently updated first."""
-    records = store.list_records(RecordKind.alerts, limit=10_000)
+def _watchlist_of(alert: Alert) -> str:
+    """The watchlist an alert is about ("" when none)."""
+    if alert.kind == "watchlist_match":
+        return alert.subject
+    if alert.kind == "negative_spike" and alert.subject.startswith("watchlist:"):
+        return alert.subject.split(":", 1)[1]
+    return ""
+
+
+def list_alerts(store: Store, limit: int = 500, user: str | None = None) -> list[dict[str, Any]]:
+    """The alerts `user` may see (the office's and their own; the office's only for None), most
+    recently updated first."""
+    records = [
+        r
+        for r in store.list_records(RecordKind.alerts, limit=10_000)
+        if not r.get("owner") or r.get("owner") == user
+    ]
     return sorted(records, key=lambda r: str(r.get("updated_at", "")), reverse=True)[:limit]
+
+
+def office_alerts(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [a for a in alerts if not a.get("owner")]
 
 
 def read_marks(store: Store, user: str) -> dict[str, str]:
@@ -159,12 +184,17 @@ def in_quiet_hours(prefs: dict[str, Any], now: datetime) -> bool:
     return start <= hour < end if start < end else hour >= start or hour < end
 
 
-def email_recipients(store: Store, now: datetime) -> list[str]:
-    """The people who chose e-mail and are not in their quiet hours now (alerts raised during them stay
-    in their in-app list; they are not mailed later)."""
-    found = []
+def email_people(store: Store, now: datetime) -> dict[str, str]:
+    """user → address of the people who chose e-mail and are not in their quiet hours now (alerts
+    raised during them stay in their in-app list; they are not mailed later)."""
+    found = {}
     for record in store.list_records(RecordKind.notifications, limit=10_000):
         prefs = read_prefs(store, str(record["id"]))
         if prefs["email_on"] and prefs["email"] and not in_quiet_hours(prefs, now):
-            found.append(str(prefs["email"]))
+            found[str(record["id"])] = str(prefs["email"])
     return found
+
+
+def email_recipients(store: Store, now: datetime) -> list[str]:
+    """The addresses of `email_people`."""
+    return list(email_people(store, now).values())

@@ -2,7 +2,8 @@
 
 Enrichment tags each new article with the watchlists it matches (nlp/enrich.py); without this, a new
 watchlist matched nothing crawled before it. The candidates are the articles the store finds for the
-watchlist's terms (folded search: a superset of the exact matches) plus those already tagged with it;
+watchlist's terms and its entities' aliases (folded search: a superset of the exact matches) plus those
+already tagged with it;
 each is re-checked with the enrichment's own rule (`nlp.watchlists.matched_terms`): the watchlist's tag
 is added or removed, WATCH entities follow the current terms, and the article is re-indexed when that
 changes. Progress is a store record (RecordKind.state, `backfill:<id>`), read by the API and the web
@@ -17,6 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from nlp.entities import entity_aliases
 from nlp.normalize import fold, normalize
 from nlp.watchlists import Watchlist, as_watchlist, matched_terms
 from store.models import Article, Entity
@@ -78,7 +80,8 @@ def _ids(store: Store, query: SearchQuery) -> list[str]:
 def candidates(store: Store, watchlist_id: str, watchlist: Watchlist | None) -> list[str]:
     ids = dict.fromkeys(_ids(store, SearchQuery(filters=(Term("watchlists", (watchlist_id,)),))))
     if watchlist is not None:
-        for text in term_queries(watchlist.terms):
+        aliases = [alias for name in watchlist.entities for alias in entity_aliases(name)]
+        for text in term_queries([*watchlist.terms, *aliases]):
             ids.update(dict.fromkeys(_ids(store, SearchQuery(text=text))))
     return list(ids)
 

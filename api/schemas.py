@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -184,18 +184,34 @@ class OutletPublic(BaseModel):
 
 class WatchlistCreate(_Input):
     name: str = Field(min_length=1, max_length=200)
-    terms: list[str] = Field(min_length=1, max_length=500)
+    terms: list[str] = Field(default_factory=list, max_length=500)
+    entities: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="canonical entities of the gazetteer (an alias is resolved to its entity): each matches "
+        'every alias, e.g. "Huế" matches "TP Huế" and "Thừa Thiên Huế"',
+    )
+    visibility: Literal["shared", "private"] = Field(
+        default="shared", description="shared: the whole office; private: its owner only"
+    )
+    owner: str | None = Field(
+        default=None, max_length=40, description="the user account it belongs to (required when private)"
+    )
 
 
 class WatchlistUpdate(_Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    terms: list[str] | None = Field(default=None, min_length=1, max_length=500)
+    terms: list[str] | None = Field(default=None, max_length=500)
+    entities: list[str] | None = Field(default=None, max_length=100)
 
 
 class WatchlistPublic(BaseModel):
     id: str
     name: str
-    terms: list[str]
+    terms: list[str] = Field(default_factory=list)
+    entities: list[str] = Field(default_factory=list)
+    visibility: Literal["shared", "private"] = "shared"
+    owner: str | None = None
 
 
 # --- security ------------------------------------------------------------------------------------

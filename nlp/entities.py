@@ -172,6 +172,34 @@ def _gazetteer() -> dict[str, list[Alias]]:
     return index
 
 
+def resolve_entity(name: str) -> tuple[str, str] | None:
+    """(canonical name, type) of the gazetteer entity `name` is the canonical name or an alias of
+    (punctuation between words ignored, exact diacritics; case ignored only when no exact match), or None."""
+    wanted = tuple(m.group(0) for m in _TOKEN.finditer(normalize(name)))
+    if not wanted:
+        return None
+    candidates = _gazetteer().get(wanted[0].lower(), [])
+    for alias, etype, canonical in candidates:
+        if alias == wanted:
+            return canonical, etype
+    lowered = tuple(t.lower() for t in wanted)
+    for alias, etype, canonical in candidates:
+        if tuple(t.lower() for t in alias) == lowered:
+            return canonical, etype
+    return None
+
+
+def entity_aliases(canonical: str) -> list[str]:
+    """The canonical name and every alias of a gazetteer entity (as token runs joined by spaces)."""
+    found = [
+        " ".join(alias)
+        for candidates in _gazetteer().values()
+        for alias, _etype, name in candidates
+        if name == canonical
+    ]
+    return list(dict.fromkeys(found))
+
+
 @lru_cache(maxsize=1)
 def _stop() -> frozenset[str]:
     """Folded phrases that are never an entity on their own ([STOP] words of the gazetteer)."""

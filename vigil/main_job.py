@@ -26,8 +26,8 @@ from typing import Any
 import typer
 import uvicorn
 
-from alerts.email import send_alerts, send_digest
-from alerts.engine import email_recipients, evaluate
+from alerts.email import deliver, send_digest
+from alerts.engine import email_recipients, evaluate, office_alerts
 from core.config import Settings
 from core.console import console, settings_from
 from core.errors import VigilError
@@ -123,12 +123,11 @@ class Service:
         if raised:
             log.warning("alerts: %d new or updated", len(raised))
             api = self.settings.api
-            people = email_recipients(self.store, now)
             try:
-                send_alerts(self.settings.alerts, raised, f"http://{api.host}:{api.port}", people)
+                deliver(self.settings.alerts, self.store, raised, f"http://{api.host}:{api.port}", now)
             except OSError as exc:  # smtplib's errors are OSErrors
                 log.error("alerts: the e-mail was not sent: %s", exc)
-        self.alert_webhooks(raised)
+        self.alert_webhooks(office_alerts(raised))  # a private watchlist's alerts are its owner's only
         try:
             api = self.settings.api
             send_digest(

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from alerts.email import send_alerts
-from alerts.engine import email_recipients, evaluate, list_alerts
+from alerts.email import deliver
+from alerts.engine import evaluate, list_alerts
 from api.deps import PressKey, SettingsDep, StoreDep
 from api.errors import BadParameter
 
@@ -34,13 +34,21 @@ class AlertPublic(BaseModel):
     fired_at: datetime
     updated_at: datetime
     updates: int
+    owner: str | None = Field(
+        default=None, description="the owner of the private watchlist it is about (None: the office's)"
+    )
 
 
 @router.get("", response_model=list[AlertPublic], summary="Press alerts, latest first")
 def get_alerts(
-    key: PressKey, store: StoreDep, kind: str | None = None, size: int = Query(100, ge=1, le=500)
+    key: PressKey,
+    store: StoreDep,
+    kind: str | None = None,
+    owner: str | None = None,
+    size: int = Query(100, ge=1, le=500),
 ) -> list[AlertPublic]:
-    found = [a for a in list_alerts(store, limit=10_000) if kind is None or a["kind"] == kind]
+    """The office's alerts, and `owner`'s own (from their private watchlists) when given."""
+    found = [a for a in list_alerts(store, limit=10_000, user=owner) if kind is None or a["kind"] == kind]
     return [AlertPublic.model_validate(a) for a in found[:size]]
 
 
@@ -49,12 +57,11 @@ async def evaluate_alerts(
     request: Request, key: PressKey, store: StoreDep, settings: SettingsDep, at: datetime | None = None
 ) -> list[AlertPublic]:
     """The alerts raised or updated by this run; they are mailed to `alerts.email_to` when an SMTP
-    server is configured (`[alerts.smtp]`)."""
+    server is configured (`[alerts.smtp]`), those of a private watchlist to its owner only."""
     if at is not None and at.tzinfo is None:
         raise BadParameter("at", "give a time zone (e.g. +07:00)", "query")
     moment = at or datetime.now(UTC)
     changed = await run_in_threadpool(evaluate, store, moment)
     if changed:
-        people = await run_in_threadpool(email_recipients, store, moment)
-        await run_in_threadpool(send_alerts, settings.alerts, changed, str(request.base_url), people)
+        await run_in_threadpool(deliver, settings.alerts, store, changed, str(request.base_url), moment)
     return [AlertPublic.model_validate(a) for a in changed]

@@ -1,13 +1,17 @@
-"""Watchlists (press officers): named term lists the enrichment tags matching articles with.
+"""Watchlists (press officers): named lists of terms and gazetteer entities the enrichment tags matching
+articles with; shared by the office or private to one person (its owner).
 
 Creating, changing or deleting one starts its backfill over the articles already stored
-(api/backfill.py); `GET /watchlists/{id}/backfill` tells how far it is."""
+(api/backfill.py); `GET /watchlists/{id}/backfill` tells how far it is.
+
+Keys act for the office: `GET /watchlists` lists the shared ones, and with `?owner=<user>` that person's
+private ones too (what the person sees in the web app); any watchlist is read or changed by its id."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
@@ -16,7 +20,10 @@ from api.backfill import read_progress, start_backfill
 from api.deps import PressKey, StoreDep
 from api.errors import BadParameter
 from api.schemas import WatchlistCreate, WatchlistPublic, WatchlistUpdate
+from api.web.users import get_user
+from nlp.entities import resolve_entity
 from nlp.normalize import fold, normalize
+from store.protocol import Store
 from store.query import RecordKind
 
 router = APIRouter(prefix="/watchlists", tags=["press"])
@@ -26,15 +33,61 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")[:60] or "watchlist"
 
 
+def watchlist_id(name: str, owner: str | None) -> str:
+    """The id of a watchlist: its name's slug, `<slug>~<owner>` when private (two people may each
+    keep a private list of the same name; `~` never occurs in a slug)."""
+    return _slug(name) + (f"~{owner}" if owner else "")
+
+
+def visible_to(record: dict[str, Any], user: str | None) -> bool:
+    """Shared watchlists are everyone's; a private one only its owner's."""
+    return record.get("visibility", "shared") != "private" or (
+        user is not None and record.get("owner") == user
+    )
+
+
+def visible_watchlists(store: Store, user: str | None) -> list[dict[str, Any]]:
+    records = store.list_records(RecordKind.watchlists, limit=10_000)
+    return sorted((r for r in records if visible_to(r, user)), key=lambda r: str(r["name"]))
+
+
 def _clean_terms(terms: list[str]) -> list[str]:
     cleaned: list[str] = []
     for term in terms:
         value = normalize(term)
         if value and value not in cleaned:
             cleaned.append(value)
-    if not cleaned:
-        raise BadParameter("terms", "give at least one non-blank term", "body")
     return cleaned
+
+
+class UnknownEntity(BadParameter):
+    def __init__(self, entry: str) -> None:
+        super().__init__(
+            "entities",
+            f"{entry!r} is not an entity or alias of the gazetteer (GET /gazetteer lists them); "
+            "put it under terms to match it as written",
+            "body",
+        )
+        self.entry = entry
+
+
+def clean_entities(entities: list[str]) -> list[str]:
+    """Each entry resolved to its canonical gazetteer entity; BadParameter naming the first unknown one."""
+    cleaned: list[str] = []
+    for entry in entities:
+        if not normalize(entry):
+            continue
+        found = resolve_entity(entry)
+        if found is None:
+            raise UnknownEntity(normalize(entry))
+        if found[0] not in cleaned:
+            cleaned.append(found[0])
+    return cleaned
+
+
+def require_some(terms: list[str], entities: list[str]) -> None:
+    if not terms and not entities:
+        raise BadParameter("terms", "give at least one non-blank term or gazetteer entity", "body")
 
 
 def _load(store: StoreDep, watchlist_id: str) -> WatchlistPublic:
@@ -45,9 +98,9 @@ def _load(store: StoreDep, watchlist_id: str) -> WatchlistPublic:
 
 
 @router.get("", response_model=list[WatchlistPublic], summary="List watchlists")
-def list_watchlists(key: PressKey, store: StoreDep) -> list[WatchlistPublic]:
-    records = store.list_records(RecordKind.watchlists, limit=10_000)
-    return sorted((WatchlistPublic.model_validate(r) for r in records), key=lambda w: w.name)
+def list_watchlists(key: PressKey, store: StoreDep, owner: str | None = None) -> list[WatchlistPublic]:
+    """The shared watchlists, and `owner`'s private ones when given."""
+    return [WatchlistPublic.model_validate(r) for r in visible_watchlists(store, owner)]
 
 
 @router.post("", response_model=WatchlistPublic, status_code=201, summary="Create a watchlist")
@@ -55,12 +108,22 @@ def create_watchlist(key: PressKey, store: StoreDep, body: WatchlistCreate) -> W
     name = normalize(body.name)
     if not name:
         raise BadParameter("name", "must not be blank", "body")
-    watchlist_id = _slug(name)
-    if store.get_record(RecordKind.watchlists, watchlist_id) is not None:
-        raise HTTPException(409, f"a watchlist with id {watchlist_id!r} exists; choose another name")
-    watchlist = WatchlistPublic(id=watchlist_id, name=name, terms=_clean_terms(body.terms))
-    store.put_records(RecordKind.watchlists, {watchlist_id: watchlist.model_dump()})
-    start_backfill(store, watchlist_id)
+    owner = body.owner.strip().lower() if body.owner else None
+    if body.visibility == "private" and not owner:
+        raise BadParameter("owner", "a private watchlist needs its owner (a user account)", "body")
+    if owner and get_user(store, owner) is None:
+        raise BadParameter("owner", f"no user account {owner!r} (vigil users create makes one)", "body")
+    terms, entities = _clean_terms(body.terms), clean_entities(body.entities)
+    require_some(terms, entities)
+    private = body.visibility == "private"
+    new_id = watchlist_id(name, owner if private else None)
+    if store.get_record(RecordKind.watchlists, new_id) is not None:
+        raise HTTPException(409, f"a watchlist with id {new_id!r} exists; choose another name")
+    watchlist = WatchlistPublic(
+        id=new_id, name=name, terms=terms, entities=entities, visibility=body.visibility, owner=owner
+    )
+    store.put_records(RecordKind.watchlists, {new_id: watchlist.model_dump()})
+    start_backfill(store, new_id)
     return watchlist
 
 
@@ -91,7 +154,7 @@ def get_watchlist(key: PressKey, store: StoreDep, watchlist_id: str) -> Watchlis
     return _load(store, watchlist_id)
 
 
-@router.patch("/{watchlist_id}", response_model=WatchlistPublic, summary="Rename or change terms")
+@router.patch("/{watchlist_id}", response_model=WatchlistPublic, summary="Rename or change terms/entities")
 def update_watchlist(
     key: PressKey, store: StoreDep, watchlist_id: str, body: WatchlistUpdate
 ) -> WatchlistPublic:
@@ -102,8 +165,11 @@ def update_watchlist(
         watchlist.name = normalize(body.name)
     if body.terms is not None:
         watchlist.terms = _clean_terms(body.terms)
+    if body.entities is not None:
+        watchlist.entities = clean_entities(body.entities)
+    require_some(watchlist.terms, watchlist.entities)
     store.put_records(RecordKind.watchlists, {watchlist_id: watchlist.model_dump()})
-    if body.terms is not None:
+    if body.terms is not None or body.entities is not None:
         start_backfill(store, watchlist_id)
     return watchlist
 

@@ -27,7 +27,7 @@ MAX_LINKED = 20
 def _overview(store: Store, user: str, only_unread: bool) -> dict[str, Any]:
     marks = read_marks(store, user)
     items = []
-    for alert in list_alerts(store):
+    for alert in list_alerts(store, user=user):
         unread = is_unread(alert, marks)
         if only_unread and not unread:
             continue
@@ -65,7 +65,7 @@ async def mark_notifications(request: Request, session: PressUser, form: Checked
     store: Store = request.app.state.store
     user = session.user.username
     action = form.get("action", "")
-    alerts = await run_in_threadpool(list_alerts, store)
+    alerts = await run_in_threadpool(list_alerts, store, 500, user)
     if action == "read-all":
         await run_in_threadpool(mark_read, store, user, alerts)
     elif action == "read":
@@ -107,9 +107,12 @@ def alert_event(alert: dict[str, Any]) -> str:
     return f"id: {alert['updated_at']}|{alert['id']}\nevent: {name}\ndata: {body}\n\n"
 
 
-def fresh_alerts(store: Store, since: str, seen: set[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Alerts updated at or after `since` not yet sent (by id and updated_at), oldest first."""
-    found = [a for a in list_alerts(store, limit=10_000) if str(a.get("updated_at", "")) >= since]
+def fresh_alerts(
+    store: Store, since: str, seen: set[tuple[str, str]], user: str | None = None
+) -> list[dict[str, Any]]:
+    """Alerts `user` may see updated at or after `since` not yet sent (by id and updated_at), oldest
+    first."""
+    found = [a for a in list_alerts(store, 10_000, user) if str(a.get("updated_at", "")) >= since]
     found = [a for a in found if (a["id"], a["updated_at"]) not in seen]
     return sorted(found, key=lambda a: str(a["updated_at"]))
 
@@ -137,7 +140,7 @@ async def notifications_stream(
             yield "retry: 2000\n\n"
             idle = 0.0
             while not await request.is_disconnected():
-                fresh = await run_in_threadpool(fresh_alerts, store, since, seen)
+                fresh = await run_in_threadpool(fresh_alerts, store, since, seen, session.user.username)
                 for alert in fresh:
                     seen.add((alert["id"], alert["updated_at"]))
                     since = max(since, str(alert["updated_at"]))

@@ -14,13 +14,14 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
+from api.routes.watchlists import visible_watchlists
 from api.web import charts
 from api.web.deps import PressUser
 from api.web.pages_press import coverage_data
 from api.web.press_query import ArticleForm, iso_day, outlet_title, read_form
 from api.web.render import VIETNAM, page
 from store.protocol import Store
-from store.query import Kind, RecordKind, SortField, Term
+from store.query import Kind, SortField, Term
 
 router = APIRouter(include_in_schema=False)
 MAX_NEGATIVE = 100
@@ -43,7 +44,8 @@ def _items(store: Store, form: ArticleForm, extra: tuple[Term, ...], size: int) 
     ]
 
 
-def report_data(store: Store, form: ArticleForm) -> dict[str, Any]:
+def report_data(store: Store, form: ArticleForm, user: str | None = None) -> dict[str, Any]:
+    """The report's figures; the watchlists summarised are the shared ones and `user`'s own."""
     assert form.query is not None
     data = coverage_data(store, form)
     negative = Term("tone", ("negative",))
@@ -52,13 +54,14 @@ def report_data(store: Store, form: ArticleForm) -> dict[str, Any]:
         Kind.articles, replace(form.query, filters=(*form.query.filters, negative))
     )
     summaries = []
-    for record in sorted(store.list_records(RecordKind.watchlists, limit=10_000), key=lambda r: r["name"]):
+    for record in visible_watchlists(store, user):
         tagged = Term("watchlists", (str(record["id"]),))
         base = replace(form.query, filters=(*form.query.filters, tagged))
         summaries.append(
             {
                 "name": record["name"],
-                "terms": record.get("terms", []),
+                "terms": record.get("terms") or [],
+                "entities": record.get("entities") or [],
                 "total": store.count(Kind.articles, base),
                 "negative": store.count(Kind.articles, replace(base, filters=(*base.filters, negative))),
                 "latest": _items(store, form, (tagged,), 3),
@@ -87,7 +90,7 @@ async def report_page(request: Request, session: PressUser) -> Response:
     drawn: dict[str, Any] = {}
     if form.query is not None:
         store: Store = request.app.state.store
-        data = await run_in_threadpool(report_data, store, form)
+        data = await run_in_threadpool(report_data, store, form, session.user.username)
         drawn = {
             "volume": charts.stacked_columns(
                 "Số bài mỗi ngày theo báo", data["days"], data["volume_by_outlet"]

@@ -12,7 +12,7 @@ import httpx
 from api.auth import Role, create_key
 from api.backfill import term_queries
 from tests.web.conftest import Web, csrf_of
-from tests.web.seed import ARTICLES
+from tests.web.seed import ARTICLES, USERS
 
 
 def containing(text: str) -> set[str]:
@@ -116,3 +116,96 @@ def test_watchlists_page_creates_shows_progress_and_deletes(web: Web) -> None:
         gone = client.post("/theo-doi", data={"csrf": csrf, "action": "delete", "id": "vang"})
         assert gone.status_code == 303
         assert 'id="wl-vang"' not in client.get("/theo-doi").text
+
+
+# -- gazetteer entities -----------------------------------------------------------------------------
+
+HUE_TITLES = {a.title for a in ARTICLES if "Huế" in f"{a.title}\n{a.sapo}\n{a.body}"}
+
+
+def test_an_entity_watchlist_matches_every_alias_of_the_entity(web: Web) -> None:
+    with api_client(web) as client:
+        # as a term, "TP Huế" occurs in no seeded article; as the gazetteer entity it names, it is Huế
+        # under every alias: "Huế", "cố đô Huế", "Thừa Thiên Huế"
+        made = client.post("/watchlists", json={"name": "Thành phố", "entities": ["TP Huế"]})
+        assert made.status_code == 201 and made.json()["entities"] == ["Huế"]
+        assert made.json()["terms"] == [] and made.json()["visibility"] == "shared"
+        progress = wait_done(client, "thanh-pho")
+        assert progress["state"] == "done"
+        assert tagged(client, "thanh-pho") == HUE_TITLES
+        assert any("Thừa Thiên Huế" in t and "Huế" not in t.replace("Thừa Thiên Huế", "") for t in HUE_TITLES)
+        as_term = client.post("/watchlists", json={"name": "Chữ TP Huế", "terms": ["TP Huế"]})
+        assert as_term.status_code == 201
+        wait_done(client, "chu-tp-hue")
+        assert tagged(client, "chu-tp-hue") == containing("tp huế") == set()
+        assert client.patch("/watchlists/thanh-pho", json={"entities": ["Hà Nội"]}).status_code == 200
+        wait_done(client, "thanh-pho")
+        assert not any("Hà Nội" in a.title + a.body for a in ARTICLES)
+        assert tagged(client, "thanh-pho") == set()  # every Huế tag was taken off again
+
+
+def test_an_unknown_entity_or_an_empty_watchlist_is_refused_clearly(web: Web) -> None:
+    with api_client(web) as client:
+        unknown = client.post("/watchlists", json={"name": "Lạ", "entities": ["Xứ Sở Thần Tiên"]})
+        assert unknown.status_code == 422
+        assert "'Xứ Sở Thần Tiên' is not an entity or alias of the gazetteer" in unknown.text
+        empty = client.post("/watchlists", json={"name": "Trống", "terms": [" "], "entities": []})
+        assert empty.status_code == 422 and "at least one non-blank term or gazetteer entity" in empty.text
+        private = client.post("/watchlists", json={"name": "Riêng", "terms": ["x"], "visibility": "private"})
+        assert private.status_code == 422 and "needs its owner" in private.text
+        nobody = client.post(
+            "/watchlists", json={"name": "Riêng", "terms": ["x"], "visibility": "private", "owner": "ai.do"}
+        )
+        assert nobody.status_code == 422 and "no user account 'ai.do'" in nobody.text
+    with web.signed_in("press") as page:
+        csrf = csrf_of(page.get("/theo-doi").text)
+        refused = page.post(
+            "/theo-doi",
+            data={"csrf": csrf, "action": "create", "name": "Lạ", "terms": "", "entities": "Xứ Sở Thần Tiên"},
+        )
+        shown = page.get(refused.headers["location"]).text
+        assert "“Xứ Sở Thần Tiên” không có trong danh bạ thực thể" in shown
+
+
+# -- shared or private ------------------------------------------------------------------------------
+
+
+def test_a_private_watchlist_is_its_owners_only(web: Web) -> None:
+    owner, other = USERS["press"], USERS["admin"]
+    with web.signed_in("press") as page:
+        csrf = csrf_of(page.get("/theo-doi").text)
+        made = page.post(
+            "/theo-doi",
+            data={"csrf": csrf, "action": "create", "name": "Của tôi", "terms": "", "entities": "Huế",
+                  "visibility": "private"},
+        )  # fmt: skip
+        assert made.status_code == 303 and made.headers["location"] == "/theo-doi"
+        wid = f"cua-toi~{owner}"
+        mine = page.get("/theo-doi").text
+        row = re.search(rf'<tr id="wl-{re.escape(wid)}">(.*?)</tr>', mine, re.S)
+        assert row and "Riêng của tôi" in row.group(1) and "Huế" in row.group(1)
+    with web.signed_in("admin") as page:
+        csrf = csrf_of(page.get("/theo-doi").text)
+        assert f'id="wl-{wid}"' not in page.get("/theo-doi").text
+        # the same name is free for another person's own list, and they cannot touch the first one
+        other_list = page.post(
+            "/theo-doi",
+            data={
+                "csrf": csrf,
+                "action": "create",
+                "name": "Của tôi",
+                "terms": "festival",
+                "visibility": "private",
+            },
+        )
+        assert other_list.headers["location"] == "/theo-doi"
+        gone = page.post("/theo-doi", data={"csrf": csrf, "action": "delete", "id": wid})
+        assert "Kh%C3%B4ng%20c%C3%B3%20danh%20s%C3%A1ch%20n%C3%A0y" in gone.headers["location"]
+    with api_client(web) as client:
+        wait_done(client, wid)
+        assert tagged(client, wid) == HUE_TITLES
+        office = {w["id"] for w in client.get("/watchlists").json()}
+        assert wid not in office and f"cua-toi~{other}" not in office
+        as_owner = {w["id"]: w for w in client.get("/watchlists", params={"owner": owner}).json()}
+        assert as_owner[wid]["owner"] == owner and as_owner[wid]["visibility"] == "private"
+        assert f"cua-toi~{other}" not in as_owner
