@@ -11,6 +11,7 @@ import ipaddress
 import os
 import re
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Any, Literal
 
@@ -174,8 +175,63 @@ class SmtpSettings(Section):
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
 
+REPORT_DAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+    "thứ hai": 0, "thứ ba": 1, "thứ tư": 2, "thứ năm": 3, "thứ sáu": 4, "thứ bảy": 5, "chủ nhật": 6,
+}  # fmt: skip
+
+
+def parse_report_schedule(text: str) -> tuple[int | None, int, int] | None:
+    """'monday 07:00' → (0, 7, 0); 'daily 07:00' → (None, 7, 0); '' → None; ValueError saying what is
+    allowed otherwise. Day names in English or Vietnamese ('thứ hai' … 'chủ nhật', 'hằng ngày')."""
+    cleaned = " ".join(unicodedata.normalize("NFC", text).strip().lower().split())
+    if not cleaned:
+        return None
+    match = re.fullmatch(r"(.+?)\s+(\d{1,2}):(\d{2})", cleaned)
+    allowed = (
+        "'<day> HH:MM', day one of monday … sunday (or thứ hai … chủ nhật) or daily, e.g. 'monday 07:00'"
+    )
+    if match is None:
+        raise ValueError(f"not {allowed}")
+    day, hour, minute = match.group(1), int(match.group(2)), int(match.group(3))
+    if day not in REPORT_DAYS and day not in ("daily", "hằng ngày", "hàng ngày"):
+        raise ValueError(f"{day!r} is not a day: use {allowed}")
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{hour:02d}:{minute:02d} is not a time of day (00:00 to 23:59)")
+    return REPORT_DAYS.get(day), hour, minute
+
+
+class ReportSettings(Section):
+    """The report "Báo cáo theo dõi báo chí" mailed on a schedule by `vigil run`."""
+
+    schedule: str = Field(
+        default="",
+        description="when to mail it, e.g. 'monday 07:00' or 'daily 07:00' (at utc_offset); empty: never",
+    )
+    utc_offset: str = Field(default="+07:00", description="the zone of the schedule, e.g. '+07:00' (Vietnam)")
+    days: int = Field(
+        default=7, ge=1, le=366, description="the report covers this many whole days before the sending day"
+    )
+    email_to: list[str] = Field(default_factory=list, description="who gets it (empty: alerts.email_to)")
+    retry_minutes: float = Field(default=10.0, gt=0, le=1440, description="wait after a failed sending")
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        parse_report_schedule(value)
+        return value.strip()
+
+    @field_validator("utc_offset")
+    @classmethod
+    def _offset(cls, value: str) -> str:
+        if not re.fullmatch(r"[+-](0\d|1[0-4]):[0-5]\d", value.strip()):
+            raise ValueError('use an offset such as "+07:00" (Vietnam)')
+        return value.strip()
+
+
 class AlertSettings(Section):
     email_to: list[str] = Field(default_factory=list, description="who gets press alerts by e-mail")
+    report: ReportSettings = Field(default_factory=ReportSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     webhooks: list[WebhookSettings] = Field(
         default_factory=list,

@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -28,6 +28,7 @@ import uvicorn
 
 from alerts.email import deliver, send_digest
 from alerts.engine import email_recipients, evaluate, office_alerts
+from alerts.report import send_scheduled_report
 from core.config import Settings
 from core.console import console, settings_from
 from core.errors import VigilError
@@ -45,6 +46,7 @@ log = logging.getLogger("vigil.run")
 
 LOG_POLL_SECONDS = 1.0
 NOTIFY_POLL_SECONDS = 5.0
+REPORT_POLL_SECONDS = 60.0
 CRAWL_GRACE_SECONDS = 30.0
 
 
@@ -156,6 +158,26 @@ class Service:
         finally:
             notifier.close()
 
+    def _report_worker(self) -> Worker:
+        """The scheduled report (`[alerts.report] schedule`): checked every minute, sent once per
+        occurrence, a failure logged and retried (alerts/report.py)."""
+        # lazy: the report is rendered with the web app's templates (FastAPI, ~0.5 s), `vigil run` only
+        from api.web.pages_report import render_standalone
+        from api.web.render import make_templates
+
+        templates = make_templates()
+        api = self.settings.api
+        base_url = f"http://{api.host}:{api.port}"
+
+        def render(since: date, until: date) -> str:
+            return render_standalone(self.store, templates, since, until, base_url)
+
+        def step(_state: None) -> float:
+            send_scheduled_report(self.settings.alerts, self.store, datetime.now(UTC), render)
+            return REPORT_POLL_SECONDS
+
+        return Worker("report", setup=lambda: None, step=step)
+
     def _log_worker(self) -> Worker:
         def step(ingester: Ingester) -> float:
             summary = ingester.run_once()  # a batch the store refused is not committed: re-read next time
@@ -190,6 +212,8 @@ class Service:
             chosen.append(self._log_worker())
         if self.notify_enabled:
             chosen.append(self._notify_worker())
+        if self.settings.alerts.report.schedule:
+            chosen.append(self._report_worker())
         return chosen
 
     # -- lifecycle -----------------------------------------------------------------------------

@@ -6,11 +6,14 @@ spread, the negative items with links, and each watchlist's summary."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 
@@ -24,6 +27,7 @@ from store.protocol import Store
 from store.query import Kind, SortField, Term
 
 router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).resolve().parent / "static"
 MAX_NEGATIVE = 100
 
 
@@ -91,13 +95,7 @@ async def report_page(request: Request, session: PressUser) -> Response:
     if form.query is not None:
         store: Store = request.app.state.store
         data = await run_in_threadpool(report_data, store, form, session.user.username)
-        drawn = {
-            "volume": charts.stacked_columns(
-                "Số bài mỗi ngày theo báo", data["days"], data["volume_by_outlet"]
-            ),
-            "share": charts.horizontal_bars("Thị phần đưa tin theo báo", data["share_of_voice"]),
-            "topics": charts.horizontal_bars("Chủ đề", data["topics"], charts.PALETTE[4]),
-        }
+        drawn = _drawn(data)
     return page(
         request,
         "report.html",
@@ -109,6 +107,39 @@ async def report_page(request: Request, session: PressUser) -> Response:
             "data": data,
             "drawn": drawn,
             "made_at": datetime.now(VIETNAM),
+            "base": "",
         },
         status_code=422 if form.errors else 200,
+    )
+
+
+def _drawn(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "volume": charts.stacked_columns("Số bài mỗi ngày theo báo", data["days"], data["volume_by_outlet"]),
+        "share": charts.horizontal_bars("Thị phần đưa tin theo báo", data["share_of_voice"]),
+        "topics": charts.horizontal_bars("Chủ đề", data["topics"], charts.PALETTE[4]),
+    }
+
+
+def render_standalone(
+    store: Store, templates: Jinja2Templates, since: date, until: date, base_url: str
+) -> str:
+    """The report of days `since`..`until` (Vietnam time) as one self-contained HTML page, as mailed
+    on a schedule (alerts/report.py): the stylesheets inlined, links absolute (`base_url`), the shared
+    watchlists only."""
+    form = read_form(QueryParams({"since": since.isoformat(), "until": until.isoformat()}))
+    if form.query is None:
+        raise ValueError(f"the report range {since}..{until} is not valid: {' '.join(form.errors)}")
+    data = report_data(store, form)
+    css = "\n".join((STATIC / name).read_text(encoding="utf-8") for name in ("app.css", "report.css"))
+    return templates.get_template("report.html").render(
+        form=form,
+        since=since.isoformat(),
+        until=until.isoformat(),
+        data=data,
+        drawn=_drawn(data),
+        made_at=datetime.now(VIETNAM),
+        session=None,
+        base=base_url.rstrip("/"),
+        standalone={"css": Markup(css)},  # our own files
     )

@@ -202,3 +202,64 @@ def test_the_daily_digest_is_mailed_once_a_day_from_seven(
     subject = str(email.header.make_header(email.header.decode_header(mailbox.messages[0]["Subject"])))
     assert subject.startswith("[Vigil] Tổng hợp cảnh báo ngày 10/03/2026: 1 cảnh báo")
     store.close()
+
+
+def test_a_private_watchlists_alerts_go_to_its_owner_only(
+    smtp_server: tuple[Mailbox, int, Path], tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alerts.email import deliver
+    from alerts.engine import evaluate, list_alerts, save_prefs
+    from api.web.pages_alerts import fresh_alerts
+    from store.models import Article
+    from store.query import RecordKind
+    from store.sqlite import SqliteStore
+
+    mailbox, port, cert = smtp_server
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    store.init()
+    store.put_records(
+        RecordKind.watchlists,
+        {
+            "vang~bao.chi": {"id": "vang~bao.chi", "name": "Vàng", "terms": ["vàng"], "visibility": "private",
+                             "owner": "bao.chi"},
+            "le-hoi": {"id": "le-hoi", "name": "Lễ hội", "terms": ["festival"], "visibility": "shared",
+                       "owner": "nguoi.khac"},
+        },
+    )  # fmt: skip
+    save_prefs(store, "bao.chi", "bao.chi@so.example", True, None, None)
+    save_prefs(store, "nguoi.khac", "nguoi.khac@so.example", True, None, None)
+    now = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
+    store.index_articles(
+        [
+            Article(url="https://a.example/vang", outlet="vnexpress", title="Giá vàng tăng", watchlists=["vang~bao.chi"],
+                    published_at=now - timedelta(hours=1)),
+            Article(url="https://a.example/fest", outlet="tuoitre", title="Festival Huế", watchlists=["le-hoi"],
+                    published_at=now - timedelta(hours=2)),
+        ]
+    )  # fmt: skip
+    store.refresh()
+    raised = evaluate(store, now)
+    owners = {a["subject"]: a["owner"] for a in raised}
+    assert owners == {"vang~bao.chi": "bao.chi", "le-hoi": None}
+    # the office's alert: alerts.email_to and both people who chose e-mail (3 addresses); the private
+    # one: its owner only, not the office's addresses (giam.doc) nor the other person
+    assert deliver(_settings(port, cert), store, raised, "http://vigil", now) == 3 + 1
+    by_subject = {
+        str(email.header.make_header(email.header.decode_header(m["Subject"]))): sorted(r)
+        for m, r in zip(mailbox.messages, mailbox.recipients, strict=True)
+    }
+    assert by_subject == {
+        "[Vigil] Bài mới khớp danh sách theo dõi: Lễ hội: Festival Huế": [
+            "bao.chi@so.example",
+            "giam.doc@so.example",
+            "nguoi.khac@so.example",
+        ],
+        "[Vigil] Bài mới khớp danh sách theo dõi: Vàng: Giá vàng tăng": ["bao.chi@so.example"],
+    }
+    assert {a["subject"] for a in list_alerts(store, user="bao.chi")} == {"vang~bao.chi", "le-hoi"}
+    assert {a["subject"] for a in list_alerts(store, user="nguoi.khac")} == {"le-hoi"}
+    assert {a["subject"] for a in list_alerts(store)} == {"le-hoi"}
+    assert [a["subject"] for a in fresh_alerts(store, "", set(), "nguoi.khac")] == ["le-hoi"]
+    store.close()
