@@ -95,6 +95,9 @@ def evaluate(
             "fired_at": (old or {}).get("fired_at", stamp),
             "updated_at": stamp,
             "updates": int((old or {}).get("updates", -1)) + 1,
+            # the wall-clock moment it was written (`updated_at` is the evaluation's moment, which a
+            # replay, POST /alerts/evaluate?at=, puts in the past): what the live page streams by
+            "stored_at": datetime.now(UTC).isoformat(),
             "owner": owners.get(_watchlist_of(alert)),
         }
     if changed:

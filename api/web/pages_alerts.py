@@ -98,23 +98,29 @@ POLL_SECONDS = 1.0
 KEEPALIVE_SECONDS = 15.0
 
 
+def stored_at(alert: dict[str, Any]) -> str:
+    """When the alert record was last written (older records: their `updated_at`)."""
+    return str(alert.get("stored_at") or alert.get("updated_at", ""))
+
+
 def alert_event(alert: dict[str, Any]) -> str:
     """One SSE message: `alert.opened` for a new alert, `alert.updated` when it grew; the id is
-    `<updated_at>|<alert id>` (a reconnecting browser resumes after it)."""
+    `<stored_at>|<alert id>` (a reconnecting browser resumes after it)."""
     name = "alert.opened" if not alert.get("updates") else "alert.updated"
     data = {k: alert.get(k) for k in ("id", "kind", "rule_title", "title", "why", "updated_at", "updates")}
     body = json.dumps(data, ensure_ascii=False)
-    return f"id: {alert['updated_at']}|{alert['id']}\nevent: {name}\ndata: {body}\n\n"
+    return f"id: {stored_at(alert)}|{alert['id']}\nevent: {name}\ndata: {body}\n\n"
 
 
 def fresh_alerts(
     store: Store, since: str, seen: set[tuple[str, str]], user: str | None = None
 ) -> list[dict[str, Any]]:
-    """Alerts `user` may see updated at or after `since` not yet sent (by id and updated_at), oldest
-    first."""
-    found = [a for a in list_alerts(store, 10_000, user) if str(a.get("updated_at", "")) >= since]
-    found = [a for a in found if (a["id"], a["updated_at"]) not in seen]
-    return sorted(found, key=lambda a: str(a["updated_at"]))
+    """Alerts `user` may see written at or after `since` not yet sent (by id and stored_at), oldest
+    first. By the time they were written, not their `updated_at`: an evaluation replayed for a past
+    moment is heard live too."""
+    found = [a for a in list_alerts(store, 10_000, user) if stored_at(a) >= since]
+    found = [a for a in found if (a["id"], stored_at(a)) not in seen]
+    return sorted(found, key=stored_at)
 
 
 @router.get("/thong-bao/stream")
@@ -142,8 +148,8 @@ async def notifications_stream(
             while not await request.is_disconnected():
                 fresh = await run_in_threadpool(fresh_alerts, store, since, seen, session.user.username)
                 for alert in fresh:
-                    seen.add((alert["id"], alert["updated_at"]))
-                    since = max(since, str(alert["updated_at"]))
+                    seen.add((alert["id"], stored_at(alert)))
+                    since = max(since, stored_at(alert))
                     yield alert_event(alert)
                 if idle >= KEEPALIVE_SECONDS:
                     idle = 0.0

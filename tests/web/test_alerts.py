@@ -4,6 +4,7 @@ the same data raises nothing new; a story that grows updates its alert."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -157,3 +158,33 @@ def test_a_person_chooses_e_mail_and_quiet_hours_on_the_page(web: Web) -> None:
     assert (
         'value="bao.chi@so.example"' in html and 'name="email_on" type="checkbox" value="1" checked' in html
     )
+
+
+def test_an_evaluation_replayed_for_a_past_moment_is_heard_live(web: Web) -> None:
+    """`?at=` a year ago: the alert's updated_at is then, but it is written now, so the open page hears
+    it (before, the stream compared updated_at with the moment it connected and stayed silent)."""
+    _, key = create_key(web.store, name="alerts-replay", role=Role.press)
+    at = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+    with web.signed_in("press") as press, press.stream("GET", "/thong-bao/stream", timeout=30) as stream:
+        lines = stream.iter_lines()
+        assert next(lines).startswith("retry:")
+        web.store.index_articles(
+            [
+                _article(70 + i, outlet, 0, story_cluster="lo-dat-cu", title="Sạt lở đèo năm ngoái",
+                         published_at=at - timedelta(hours=1 + i))
+                for i, outlet in enumerate(["vov", "nhandan", "cand"])
+            ]
+        )  # fmt: skip
+        web.store.refresh()
+        with httpx.Client(base_url=web.base_url, headers={"X-API-Key": key}, timeout=30) as api:
+            raised = api.post("/alerts/evaluate", params={"at": at.isoformat()}).json()
+        assert any(a["subject"] == "lo-dat-cu" and a["updated_at"].startswith("2025-06-01") for a in raised)
+        heard = ""
+        deadline = time.monotonic() + 10  # a silent stream still sends a keep-alive every 15 s
+        for line in lines:
+            if time.monotonic() > deadline:
+                break
+            if line.startswith("data:") and "Sạt lở đèo năm ngoái" in line:
+                heard = line
+                break
+        assert '"kind": "story_spread"' in heard

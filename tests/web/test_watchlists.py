@@ -8,9 +8,11 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from api.auth import Role, create_key
 from api.backfill import term_queries
+from nlp.watchlists import Watchlist, matched_terms
 from tests.web.conftest import Web, csrf_of
 from tests.web.seed import ARTICLES, USERS
 
@@ -209,3 +211,19 @@ def test_a_private_watchlist_is_its_owners_only(web: Web) -> None:
         as_owner = {w["id"]: w for w in client.get("/watchlists", params={"owner": owner}).json()}
         assert as_owner[wid]["owner"] == owner and as_owner[wid]["visibility"] == "private"
         assert f"cua-toi~{other}" not in as_owner
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("Mưa lớn ở TP. Huế từ đêm qua.", True),
+        ("Thừa Thiên - Huế chuẩn bị ứng phó bão.", True),
+        ("Du khách đến cố đô Huế.", True),
+        ("chè huế ngon", False),  # the extraction wants the name's capital letter
+        ("Đêm Huê tình", False),  # nor another spelling
+        ("Đà Nẵng đón khách.", False),
+    ],
+)
+def test_an_entity_entry_matches_the_entity_under_its_aliases_only(text: str, matches: bool) -> None:
+    watchlist = Watchlist("hue", "Huế", [], ["Huế"])
+    assert matched_terms(text, [watchlist]) == ([("hue", "Huế")] if matches else [])
