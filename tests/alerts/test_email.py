@@ -233,10 +233,10 @@ def test_a_private_watchlists_alerts_go_to_its_owner_only(
     now = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
     store.index_articles(
         [
-            Article(url="https://a.example/vang", outlet="vnexpress", title="Giá vàng tăng", watchlists=["vang~bao.chi"],
-                    published_at=now - timedelta(hours=1)),
-            Article(url="https://a.example/fest", outlet="tuoitre", title="Festival Huế", watchlists=["le-hoi"],
-                    published_at=now - timedelta(hours=2)),
+            Article(url="https://a.example/vang", outlet="vnexpress", title="Giá vàng tăng",
+                    watchlists=["vang~bao.chi"], published_at=now - timedelta(hours=1)),
+            Article(url="https://a.example/fest", outlet="tuoitre", title="Festival Huế",
+                    watchlists=["le-hoi"], published_at=now - timedelta(hours=2)),
         ]
     )  # fmt: skip
     store.refresh()

@@ -144,7 +144,14 @@ def test_watchlist_crud(api: Api) -> None:
         created = client.post("/watchlists", json={"name": "Lãnh đạo tỉnh", "terms": ["Chủ tịch UBND", " "]})
         assert created.status_code == 201, created.text
         body = created.json()
-        assert body == {"id": "lanh-dao-tinh", "name": "Lãnh đạo tỉnh", "terms": ["Chủ tịch UBND"]}
+        assert body == {
+            "id": "lanh-dao-tinh",
+            "name": "Lãnh đạo tỉnh",
+            "terms": ["Chủ tịch UBND"],
+            "entities": [],
+            "visibility": "shared",
+            "owner": None,
+        }
         assert client.post("/watchlists", json={"name": "Lãnh đạo tỉnh", "terms": ["x"]}).status_code == 409
         changed = client.patch("/watchlists/lanh-dao-tinh", json={"terms": ["Bí thư", "Chủ tịch"]}).json()
         assert changed["terms"] == ["Bí thư", "Chủ tịch"]
