@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import APIRouter, Header, HTTPException, Request, status
@@ -31,6 +31,40 @@ router = APIRouter(tags=["security"])
 POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 15.0
 BATCH = 200
+T = TypeVar("T")
+
+
+async def poll_events(
+    request: Request,
+    poll: Callable[[], list[T]],
+    format_event: Callable[[T], str],
+    *,
+    repoll_after_delivery: bool,
+    poll_seconds: float = POLL_SECONDS,
+    keepalive_seconds: float = KEEPALIVE_SECONDS,
+) -> AsyncIterator[str]:
+    """The body of a polling Server-Sent Events stream, shared by the incidents' and the press alerts'
+    streams: the reconnection delay first, then until the client goes or the service stops: `poll()`
+    (in a thread: it reads the store) and one formatted event per item; right after a delivery, poll
+    again at once when `repoll_after_delivery` (a batch may have been cut at its size), else wait
+    `poll_seconds` as after an empty poll; a keep-alive comment after `keepalive_seconds` of silence
+    (proxies close idle connections)."""
+    yield "retry: 2000\n\n"
+    idle = 0.0
+    while not await request.is_disconnected():
+        fresh = await anyio.to_thread.run_sync(poll)
+        for item in fresh:
+            yield format_event(item)
+        if fresh and repoll_after_delivery:
+            idle = 0.0
+            continue
+        if idle >= keepalive_seconds:
+            idle = 0.0
+            yield ": keep-alive\n\n"
+        if getattr(request.app.state, "stopping", False):
+            return
+        await asyncio.sleep(poll_seconds)
+        idle += poll_seconds
 
 
 def event_id(incident: IncidentPublic) -> str:
@@ -127,22 +161,8 @@ async def alert_stream(
     async def events() -> AsyncIterator[str]:
         stream_gauge.inc()
         try:
-            yield "retry: 2000\n\n"
-            idle = 0.0
-            while not await request.is_disconnected():
-                fresh = await anyio.to_thread.run_sync(feed.poll)
-                for incident in fresh:
-                    yield format_event(incident)
-                if fresh:
-                    idle = 0.0
-                    continue
-                if idle >= KEEPALIVE_SECONDS:
-                    idle = 0.0
-                    yield ": keep-alive\n\n"
-                if getattr(request.app.state, "stopping", False):
-                    return
-                await asyncio.sleep(POLL_SECONDS)
-                idle += POLL_SECONDS
+            async for chunk in poll_events(request, feed.poll, format_event, repoll_after_delivery=True):
+                yield chunk
         finally:
             stream_gauge.dec()
             slots.give(key.id)

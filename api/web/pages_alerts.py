@@ -3,7 +3,6 @@ each alert linked, and marking read or unread."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -16,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from alerts.engine import is_unread, list_alerts, mark_read, mark_unread, read_marks, read_prefs, save_prefs
 from api.ratelimit import StreamSlots
+from api.sse import poll_events
 from api.web.deps import CheckedForm, PressUser
 from api.web.render import page
 from store.protocol import Store
@@ -95,7 +95,6 @@ def _hour(value: str) -> int | None:
 # -- live: the open notifications page hears new and updated alerts (Server-Sent Events) -------------
 
 POLL_SECONDS = 1.0
-KEEPALIVE_SECONDS = 15.0
 
 
 def stored_at(alert: dict[str, Any]) -> str:
@@ -140,24 +139,20 @@ async def notifications_stream(
     if refused is not None:
         return Response(f"{refused}", status_code=429, headers={"Retry-After": "30"})
 
-    async def events() -> AsyncIterator[str]:
+    def poll() -> list[dict[str, Any]]:
         nonlocal since
+        fresh = fresh_alerts(store, since, seen, session.user.username)
+        for alert in fresh:
+            seen.add((alert["id"], stored_at(alert)))
+            since = max(since, stored_at(alert))
+        return fresh
+
+    async def events() -> AsyncIterator[str]:
         try:
-            yield "retry: 2000\n\n"
-            idle = 0.0
-            while not await request.is_disconnected():
-                fresh = await run_in_threadpool(fresh_alerts, store, since, seen, session.user.username)
-                for alert in fresh:
-                    seen.add((alert["id"], stored_at(alert)))
-                    since = max(since, stored_at(alert))
-                    yield alert_event(alert)
-                if idle >= KEEPALIVE_SECONDS:
-                    idle = 0.0
-                    yield ": keep-alive\n\n"
-                if getattr(request.app.state, "stopping", False):
-                    return
-                await asyncio.sleep(POLL_SECONDS)
-                idle += POLL_SECONDS
+            async for chunk in poll_events(
+                request, poll, alert_event, repoll_after_delivery=False, poll_seconds=POLL_SECONDS
+            ):
+                yield chunk
         finally:
             slots.give(f"web:{session.key}")
 
