@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.routes.watchlists import visible_watchlists
 from api.web import charts, export
 from api.web.deps import CheckedForm, PressUser
 from api.web.press_query import PAGE_SIZE, SORTS, ArticleForm, outlet_scope, outlet_title, read_form
@@ -58,9 +59,11 @@ def _texts(hit: Hit) -> list[str]:
     return [str(hit.source.get(name) or "") for name in ("title", "sapo", "body")]
 
 
-def run_search(store: Store, form: ArticleForm) -> dict[str, Any]:
+def run_search(store: Store, form: ArticleForm, user: str | None = None) -> dict[str, Any]:
     """One page of hits and the facet counts. Typed diacritics rank exact-accent matches first:
-    the first `ACCENT_WINDOW` hits by relevance are ordered by (exact-accent words, relevance)."""
+    the first `ACCENT_WINDOW` hits by relevance are ordered by (exact-accent words, relevance). The
+    watchlist facet shows the watchlists `user` may see (shared ones and their own), by name: never
+    another person's private one (ids with `~`)."""
     assert form.query is not None
     base = replace(form.query, sort=_order(form), highlight=True)
     offset = (form.page - 1) * PAGE_SIZE
@@ -98,6 +101,8 @@ def run_search(store: Store, form: ArticleForm) -> dict[str, Any]:
             for key, label in SCOPE_VI.items()
         ],
     }
+    watchlists = {str(r["id"]): str(r["name"]) for r in visible_watchlists(store, user)}
+    hidden = {str(r["id"]) for r in store.list_records(RecordKind.watchlists, limit=10_000)} - set(watchlists)
     facets = [scope_facet] + [
         {
             "name": name,
@@ -105,12 +110,15 @@ def run_search(store: Store, form: ArticleForm) -> dict[str, Any]:
             "buckets": [
                 {
                     "key": b.key,
-                    "label": _facet_label(name, b.key),
+                    "label": watchlists.get(b.key, b.key)
+                    if name == "watchlist"
+                    else _facet_label(name, b.key),
                     "count": b.count,
                     "on": b.key in getattr(form, name),
                     "link": form.toggled(name, b.key),
                 }
                 for b in aggs[name].buckets[:15]
+                if name != "watchlist" or (b.key not in hidden and "~" not in b.key) or b.key in watchlists
             ],
         }
         for name, _, title in FACETS
@@ -124,7 +132,7 @@ async def search_page(request: Request, session: PressUser) -> Response:
     result: dict[str, Any] = {"hits": [], "total": 0, "lower": False, "facets": []}
     if form.query is not None:
         store: Store = request.app.state.store
-        result = await run_in_threadpool(run_search, store, form)
+        result = await run_in_threadpool(run_search, store, form, session.user.username)
     pages = max(1, -(-result["total"] // PAGE_SIZE))
     return page(
         request,

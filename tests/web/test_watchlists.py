@@ -211,6 +211,14 @@ def test_a_private_watchlist_is_its_owners_only(web: Web) -> None:
         as_owner = {w["id"]: w for w in client.get("/watchlists", params={"owner": owner}).json()}
         assert as_owner[wid]["owner"] == owner and as_owner[wid]["visibility"] == "private"
         assert f"cua-toi~{other}" not in as_owner
+    # the search page's watchlist facet: the owner sees theirs by name, another person not at all
+    spelled = (f"cua-toi~{owner}", f"cua-toi%7E{owner}")
+    with web.signed_in("press") as page:
+        found = page.get("/search", params={"q": "Huế"}).text
+        assert "Của tôi" in found and any(s in found for s in spelled)
+    with web.signed_in("admin") as page:
+        found = page.get("/search", params={"q": "Huế"}).text
+        assert not any(s in found for s in spelled)  # (admin's own "Của tôi" is there: festival Huế)
 
 
 @pytest.mark.parametrize(
