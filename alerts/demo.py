@@ -14,10 +14,13 @@ from store.protocol import Store
 from store.query import RecordKind
 
 MARK = "[Minh họa]"
-WATCHLIST: dict[str, Any] = {
+WATCHLIST: dict[str, Any] = {  # a shared watchlist on a gazetteer entity: every alias of it matches
     "id": "minh-hoa-ubnd",
     "name": "UBND tỉnh (minh họa)",
-    "terms": ["UBND tỉnh Thừa Thiên Huế"],
+    "terms": [],
+    "entities": ["UBND TP Huế"],
+    "visibility": "shared",
+    "owner": None,
 }
 
 
