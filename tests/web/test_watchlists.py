@@ -219,6 +219,15 @@ def test_a_private_watchlist_is_its_owners_only(web: Web) -> None:
     with web.signed_in("admin") as page:
         found = page.get("/search", params={"q": "Huế"}).text
         assert not any(s in found for s in spelled)  # (admin's own "Của tôi" is there: festival Huế)
+    # and the report's watchlist section: the owner's private list in the owner's report only
+    with web.signed_in("press") as page:
+        assert (
+            "Thực thể: Huế"
+            in page.get("/bao-cao", params={"since": "2026-11-01", "until": "2026-11-30"}).text
+        )
+    with web.signed_in("admin") as page:
+        report = page.get("/bao-cao", params={"since": "2026-11-01", "until": "2026-11-30"}).text
+        assert "Thực thể: Huế" not in report and "Từ khóa: festival" in report
 
 
 @pytest.mark.parametrize(
