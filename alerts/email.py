@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from alerts.engine import email_people, list_alerts, office_alerts
+from alerts.engine import email_people, office_alerts
 from alerts.kinds import VIETNAM
 from core.config import AlertSettings
 from store.protocol import Store
@@ -91,14 +91,32 @@ def deliver(
 
 
 DIGEST_HOUR = 7  # Vietnam time
+
+
+def list_records_since(store: Store, since: str) -> list[dict[str, Any]]:
+    """Every alert (the office's and everyone's own) updated at or after `since`, latest first."""
+    records = store.list_records(RecordKind.alerts, limit=10_000)
+    found = [a for a in records if str(a.get("updated_at", "")) >= since]
+    return sorted(found, key=lambda a: str(a.get("updated_at", "")), reverse=True)
+
+
+def _digest_title(alerts: list[dict[str, Any]], local: datetime) -> str:
+    return f"Tổng hợp cảnh báo ngày {local:%d/%m/%Y}: {len(alerts)} cảnh báo"
+
+
+def _digest(alerts: list[dict[str, Any]], local: datetime) -> list[dict[str, Any]]:
+    return [{**alerts[0], "rule_title": _digest_title(alerts, local)}] if len(alerts) == 1 else alerts
+
+
 DIGEST_STATE = "alerts:digest"
 
 
 def send_digest(
     settings: AlertSettings, store: Store, now: datetime, base_url: str, people: list[str] | None = None
 ) -> int:
-    """Once a day, from DIGEST_HOUR (Vietnam time), mail the alerts raised or updated in the 24 hours
-    before; returns the recipients mailed (0 when not due, already sent today, or nothing to say)."""
+    """Once a day, from DIGEST_HOUR (Vietnam time), mail the office's alerts raised or updated in the 24
+    hours before (to `email_to` and `people`), and each owner of a private watchlist who chose e-mail
+    their own; returns the recipients mailed (0 when not due, already sent today, or nothing to say)."""
     local = now.astimezone(VIETNAM)
     if local.hour < DIGEST_HOUR:
         return 0
@@ -107,12 +125,25 @@ def send_digest(
     if state.get("sent_for") == today:
         return 0
     since = (now - timedelta(hours=24)).isoformat()
-    recent = [a for a in list_alerts(store, limit=10_000) if str(a.get("updated_at", "")) >= since]
+    everything = list_records_since(store, since)
+    recent = [a for a in everything if not a.get("owner")]
     sent = 0
     if recent:
-        title = f"Tổng hợp cảnh báo ngày {local:%d/%m/%Y}: {len(recent)} cảnh báo"
-        digest = [{**recent[0], "rule_title": title}] if len(recent) == 1 else recent
-        sent = send_alerts(settings, digest, base_url, people, subject=title)
+        sent = send_alerts(
+            settings, _digest(recent, local), base_url, people, subject=_digest_title(recent, local)
+        )
+    # each owner of a private watchlist who chose e-mail: a digest of their own alerts, to them only
+    addresses = email_people(store, now)
+    for owner in sorted({str(a["owner"]) for a in everything if a.get("owner")} & set(addresses)):
+        mine = [a for a in everything if a.get("owner") == owner]
+        sent += send_alerts(
+            settings,
+            _digest(mine, local),
+            base_url,
+            [addresses[owner]],
+            _digest_title(mine, local),
+            office=False,
+        )
     record = {"sent_for": today, "alerts": len(recent), "sent": sent}
     store.put_records(RecordKind.state, {DIGEST_STATE: record})
     return sent

@@ -209,8 +209,8 @@ def test_a_private_watchlists_alerts_go_to_its_owner_only(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from alerts.email import deliver
-    from alerts.engine import evaluate, list_alerts, save_prefs
+    from alerts.email import deliver, send_digest
+    from alerts.engine import email_recipients, evaluate, list_alerts, save_prefs
     from api.web.pages_alerts import fresh_alerts
     from store.models import Article
     from store.query import RecordKind
@@ -262,4 +262,22 @@ def test_a_private_watchlists_alerts_go_to_its_owner_only(
     assert {a["subject"] for a in list_alerts(store, user="nguoi.khac")} == {"le-hoi"}
     assert {a["subject"] for a in list_alerts(store)} == {"le-hoi"}
     assert [a["subject"] for a in fresh_alerts(store, "", set(), "nguoi.khac")] == ["le-hoi"]
+    # the daily digest: the office's to the office and the people; each owner's own to them only
+    mailbox.messages.clear()
+    mailbox.recipients.clear()
+    later = now + timedelta(hours=1)
+    people = email_recipients(store, later)  # as vigil run passes them
+    assert send_digest(_settings(port, cert), store, later, "http://vigil", people) == 3 + 1
+    digests = {
+        str(email.header.make_header(email.header.decode_header(m["Subject"]))): sorted(r)
+        for m, r in zip(mailbox.messages, mailbox.recipients, strict=True)
+    }
+    assert digests == {
+        "[Vigil] Tổng hợp cảnh báo ngày 10/03/2026: 1 cảnh báo: Lễ hội: Festival Huế": [
+            "bao.chi@so.example",
+            "giam.doc@so.example",
+            "nguoi.khac@so.example",
+        ],
+        "[Vigil] Tổng hợp cảnh báo ngày 10/03/2026: 1 cảnh báo: Vàng: Giá vàng tăng": ["bao.chi@so.example"],
+    }
     store.close()
