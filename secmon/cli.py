@@ -16,9 +16,8 @@ from secmon.detect import Suppressions, load_rules
 from secmon.detect.testing import run_rule_tests
 from secmon.errors import RuleError
 from secmon.incidents import SHORT_ID, add_note, change_incident, find_incident, incident_summary, short_id
-from secmon.parsecli import parse_command
+from secmon.parsecli import ZONE_HELP, parse_command, zone_option
 from secmon.parsers import FORMATS, describe
-from secmon.parsers.ecs import LineError, tz_from_offset
 from secmon.pipeline import ingest_paths
 from secmon.ruleset import RulesetPaths, current_version, update_ruleset
 from store.factory import open_store
@@ -54,19 +53,10 @@ def ingest_command(
     fmt: str = typer.Option("auto", "--format", "-f", help=FORMAT_HELP),
     follow: bool = typer.Option(False, "--follow", help="keep following the files (Ctrl-C to stop)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON on stdout"),
-    zone_text: str = typer.Option(
-        "UTC",
-        "--timezone",
-        help='zone of timestamps written without one (syslog, fast.log, error logs): UTC or e.g. "+07:00"',
-    ),
+    zone_text: str | None = typer.Option(None, "--timezone", help=ZONE_HELP),
 ) -> None:
     """Parse, detect and index logs; end with a summary (lines, events, errors, detections, incidents)."""
-    try:
-        zone = tz_from_offset("Z" if zone_text.strip().upper() == "UTC" else zone_text.strip())
-    except (LineError, ValueError, IndexError):
-        raise typer.BadParameter(
-            f'{zone_text!r} is not a zone: use UTC or an offset such as "+07:00"', param_hint="--timezone"
-        ) from None
+    zone = zone_option(zone_text)
     settings = settings_from(ctx)
     sizes = {p: os.path.getsize(p) for p in paths if p != "-" and os.path.isfile(p) and not p.endswith(".gz")}
     with open_store(settings) as store, progress() as bar:

@@ -1,64 +1,64 @@
-"""`vigil logs parse FILE [--format …]`: print each line's ECS event as one JSON line (no store).
+"""`vigil logs parse FILE… [--format …] [--timezone …]`: print each line's ECS event as one JSON line.
 
-For debugging a parser on a sample: stdout carries only the JSON lines, a one-line summary (lines,
-pipeline errors) goes to stderr. Registered by secmon/cli.py as `logs_app.command("parse")(parse_command)`.
+The same path as `vigil logs ingest` (secmon.sources: format and zone from the options, else the file's
+`secmon.logs` entry; multi-line state; rule metadata and asset tags) with stdout as the sink instead of
+the store: what it prints is what ingest stores. stdout carries only the JSON lines; a one-line summary
+(lines, pipeline errors) goes to stderr. Registered by secmon/cli.py as `logs_app.command("parse")`.
 """
 
 from __future__ import annotations
 
-import itertools
 import sys
-from collections import Counter
-from datetime import UTC, datetime
+from datetime import timezone
 
 import orjson
 import typer
 
-from core.console import console
-from secmon.errors import UnknownFormat
-from secmon.inputs import Line, read_once
-from secmon.parsers import FORMATS, ParseState, detect_format, parse_line
+from core.console import console, settings_from
+from secmon.parsers import FORMATS
+from secmon.parsers.ecs import LineError
+from secmon.sources import parse_paths, zone_of
+from store.models import SecurityEvent
 
-_SNIFF_LINES = 50
+ZONE_HELP = (
+    'zone of timestamps written without one (syslog, fast.log, error logs): UTC or e.g. "+07:00"; '
+    "default: the file's secmon.logs entry, else UTC"
+)
+
+
+def zone_option(text: str | None) -> timezone | None:
+    """The --timezone option's zone (None: what the configuration says of each file)."""
+    if text is None:
+        return None
+    try:
+        return zone_of(text)
+    except (LineError, ValueError, IndexError):
+        raise typer.BadParameter(
+            f'{text!r} is not a zone: use UTC or an offset such as "+07:00"', param_hint="--timezone"
+        ) from None
 
 
 def parse_command(
-    file: str = typer.Argument(..., help="log file to parse (plain or .gz), or - for stdin"),
+    ctx: typer.Context,
+    files: list[str] = typer.Argument(..., help="log files to parse (plain or .gz), or - for stdin"),
     fmt: str = typer.Option(
         "auto", "--format", "-f", help=f"auto or one of: {', '.join(FORMATS)} (see `vigil logs formats`)"
     ),
+    zone_text: str | None = typer.Option(None, "--timezone", help=ZONE_HELP),
     pretty: bool = typer.Option(False, "--pretty", help="indent the JSON (one event per block)"),
 ) -> None:
-    """Print the ECS event of every line of FILE as JSON, one per line."""
-    if fmt != "auto" and fmt not in FORMATS:
-        raise UnknownFormat(f"unknown format {fmt!r}; use auto or one of {', '.join(FORMATS)}")
-    lines = read_once(file)
-    head: list[Line] = list(itertools.islice(lines, _SNIFF_LINES))
-    if not head:
-        console.print(f"{file}: no lines")
-        return
-    if fmt == "auto":
-        fmt = detect_format([line.text for line in head], None if file == "-" else file)
-    received_at = datetime.now(UTC)
+    """Print the ECS event of every line of FILE as JSON, one per line (what `logs ingest` would store)."""
+    zone = zone_option(zone_text)
     option = orjson.OPT_INDENT_2 if pretty else 0
-    counts: Counter[str] = Counter()
-    state = ParseState()
     out = sys.stdout.buffer
-    for line in itertools.chain(head, lines):
-        if not line.text.strip():
-            continue
-        event = parse_line(
-            line.text,
-            fmt,
-            origin=line.origin,
-            offset=line.offset,
-            received_at=received_at,
-            path=line.path,
-            state=state,
-        )
-        counts["lines"] += 1
-        if event.doc["event"].get("kind") == "pipeline_error":
-            counts["errors"] += 1
+
+    def write(event: SecurityEvent) -> None:
         out.write(orjson.dumps(event.to_document(), option=option) + b"\n")
+
+    summary = parse_paths(settings_from(ctx), files, write, fmt, zone)
     out.flush()
-    console.print(f"{counts['lines']} lines parsed as {fmt}, {counts['errors']} pipeline errors")
+    if not summary.lines_read:
+        console.print(f"{', '.join(files)}: no lines")
+        return
+    formats = ", ".join(sorted(set(summary.formats.values())))
+    console.print(f"{summary.lines_read} lines parsed as {formats}, {summary.parse_errors} pipeline errors")

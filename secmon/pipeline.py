@@ -7,21 +7,20 @@ hold, so a batch re-delivered after a crash changes nothing.
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import logging
 import os
 import stat
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timezone
 from typing import Any
 
 import orjson
 
-from core.config import LogSource, Settings
+from core.config import Settings
 from secmon.assets import AssetIndex
 from secmon.deferred import DeferredDetections
 from secmon.detect import DetectionEngine, Suppressions, ThreatIntel, load_rules
@@ -29,19 +28,16 @@ from secmon.detect.engine import Detection
 from secmon.errors import InputError
 from secmon.incidents import IncidentManager
 from secmon.inputs import FileFollower, Line
-from secmon.inputs.line import MAX_LINE
-from secmon.inputs.oneshot import Reader
 from secmon.notify import DeliveryThread, WebhookNotifier
-from secmon.parsers import DATASETS, FORMATS, ParseState, detect_format, parse_line
-from secmon.parsers.ecs import error_event, tz_from_offset
-from secmon.ruleset import VERSION_RECORD, RuleMetadata
+from secmon.parsers import ParseState
+from secmon.ruleset import VERSION_RECORD, RuleMetadata, metadata_copy_path
+from secmon.sources import Sources, assign_formats, decode, read_inputs, reason, refused_event, type_of
 from store.errors import StoreError, StoreUnavailable
-from store.models import MAX_ORIGINAL, SecurityEvent, pipeline_error_doc
+from store.models import SecurityEvent
 from store.protocol import Store
 from store.query import BulkResult, RecordKind
 
 log = logging.getLogger(__name__)
-SNIFF_LINES = 50
 ONE_SHOT_DELIVERY_SECONDS = 3.0  # at the end of a one-shot ingest, time given to webhook delivery
 UNKNOWN_VERSION = "?"  # the ruleset version while the store could not be asked: asked again later
 Progress = Callable[[str, int], None]  # (path, bytes consumed)
@@ -98,19 +94,6 @@ class IngestSummary:
         return data
 
 
-def _type_of(doc: dict[str, Any]) -> str:
-    """The EVE event type (alert, flow, dns…), else the ECS action (ssh_login…), else the event kind."""
-    suricata = doc.get("suricata")
-    if isinstance(suricata, dict):
-        eve = suricata.get("eve")
-        if isinstance(eve, dict) and eve.get("event_type"):
-            return str(eve["event_type"])
-    meta = doc.get("event") or {}
-    if meta.get("kind") == "pipeline_error":
-        return "pipeline_error"
-    return str(meta.get("action") or meta.get("kind") or "event")
-
-
 class Processor:
     """Parse, enrich, tag, detect, store, raise incidents and queue notifications for one batch."""
 
@@ -124,7 +107,7 @@ class Processor:
         )
         self.suppressions = Suppressions.from_file(settings.secmon.suppressions_file)
         self.outage = OutageLog()
-        self._metadata_cache = settings.state_path("secmon", "rule-metadata.json")
+        self._metadata_cache = metadata_copy_path(settings)
         self.metadata, self._ruleset_version = self._load_metadata()
         self._checked_at = time.monotonic()
         self.incidents = IncidentManager(store, settings.secmon.incident_window_minutes)
@@ -149,11 +132,7 @@ class Processor:
             version = self._stored_ruleset_version()
         except StoreUnavailable as exc:
             self.outage.down(exc)
-            try:
-                cached = orjson.loads(self._metadata_cache.read_bytes())
-                return RuleMetadata({int(sid): meta for sid, meta in cached.items()}), UNKNOWN_VERSION
-            except (OSError, ValueError, TypeError, AttributeError):
-                return RuleMetadata({}), UNKNOWN_VERSION
+            return RuleMetadata.from_copy(self._metadata_cache), UNKNOWN_VERSION
         try:
             self._metadata_cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = self._metadata_cache.with_name(f".{self._metadata_cache.name}.{os.getpid()}.tmp")
@@ -202,55 +181,13 @@ class Processor:
         summary: IngestSummary,
         zones: Mapping[str, timezone] | None = None,
     ) -> list[SecurityEvent]:
-        """Events of `lines`; `zones` (by path) reads the timestamps that carry no zone (default UTC)."""
-        received = datetime.now(UTC)
-        events = []
-        for line in lines:
-            if line.cut:
-                summary.lines_cut += 1
-                event = error_event(
-                    line.text[:MAX_ORIGINAL],
-                    DATASETS.get(formats[line.path], "unknown"),
-                    f"line of {line.cut:,} bytes is longer than the {MAX_LINE:,}-byte cap: its first "
-                    f"{MAX_ORIGINAL:,} bytes are kept",
-                    origin=line.origin,
-                    offset=line.offset,
-                    received_at=received,
-                    path=line.path,
-                )
-                summary.events_by_dataset[str(event.doc["event"]["dataset"])] += 1
-                summary.events_by_type["pipeline_error"] += 1
-                summary.lines_read += 1
-                summary.bytes_read += line.end - line.offset
-                events.append(event)
-                continue
-            event = parse_line(
-                line.text,
-                formats[line.path],
-                origin=line.origin,
-                offset=line.offset,
-                received_at=received,
-                tz=zones.get(line.path, UTC) if zones else UTC,
-                state=self.parse_state,
-            )
-            doc = event.doc
-            meta = doc.get("event") or {}
-            if meta.get("kind") == "pipeline_error":
-                summary.parse_errors += 1
-            else:
-                try:
-                    self.metadata.enrich(doc)
-                    self.assets.tag(doc)
-                except Exception as exc:  # an odd value in a parsed line must not stop ingestion
-                    event = refused_event(event, line, f"enrichment failed: {_reason(exc)}", received)
-                    doc, meta = event.doc, event.doc["event"]
-                    summary.refused += 1
-            summary.events_by_dataset[str(meta.get("dataset") or "unknown")] += 1
-            summary.events_by_type[_type_of(doc)] += 1
-            summary.lines_read += 1
-            summary.bytes_read += (line.end - line.offset) if line.end >= 0 else len(line.text) + 1
-            events.append(event)
-        return events
+        """Events of `lines` (secmon.sources.decode, as `vigil logs parse` prints them)."""
+        return decode(lines, formats, summary, zones, self.parse_state, self.enrich)
+
+    def enrich(self, doc: dict[str, Any]) -> None:
+        """Rule metadata (EVE alerts) and the asset an event concerns."""
+        self.metadata.enrich(doc)
+        self.assets.tag(doc)
 
     def handle(
         self,
@@ -274,7 +211,7 @@ class Processor:
                 detections.extend(self.engine.process(event))
             except Exception as exc:  # a rule must not stop ingestion
                 summary.detection_errors += 1
-                log.warning("detection failed on event %s: %s", event.id, _reason(exc))
+                log.warning("detection failed on event %s: %s", event.id, reason(exc))
         kept = []
         for detection in detections:
             if self.suppressions.match(detection.rule_id, detection.doc):
@@ -332,7 +269,7 @@ class Processor:
             replacements.append(
                 refused_event(event, line, f"the store refused this line: {reason}", received)
             )
-            summary.events_by_type[_type_of(event.doc)] -= 1
+            summary.events_by_type[type_of(event.doc)] -= 1
             summary.events_by_type["pipeline_error"] += 1
         summary.refused += len(replacements)
         log.warning("%d line(s) refused by the store, kept as pipeline errors", len(replacements))
@@ -386,11 +323,6 @@ class OutageLog:
             log.info("store: %s", what)
 
 
-def _reason(exc: BaseException) -> str:
-    text = str(exc)[:500]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 def _index_isolating(store: Store, events: list[SecurityEvent]) -> tuple[BulkResult, dict[str, str]]:
     """Index `events`; returns the result and {event id: reason} of the events the store refused.
 
@@ -406,7 +338,7 @@ def _index_isolating(store: Store, events: list[SecurityEvent]) -> tuple[BulkRes
         raise
     except (Exception, RecursionError) as exc:  # any refusal of its content
         if len(events) == 1:
-            return BulkResult(), {events[0].id: _reason(exc)}
+            return BulkResult(), {events[0].id: reason(exc)}
         middle = len(events) // 2
         first, refused = _index_isolating(store, events[:middle])
         second, more = _index_isolating(store, events[middle:])
@@ -416,37 +348,6 @@ def _index_isolating(store: Store, events: list[SecurityEvent]) -> tuple[BulkRes
         ), refused
     refused = dict(result.errors)
     return BulkResult(indexed=result.indexed, spooled=result.spooled), refused
-
-
-def refused_event(event: SecurityEvent, line: Line, reason: str, received: datetime) -> SecurityEvent:
-    """A pipeline_error in place of an event that cannot be stored: same id (re-delivery replaces it),
-    the line's raw text (its first MAX_ORIGINAL bytes), where it came from and why."""
-    meta = event.doc.get("event")
-    dataset = meta.get("dataset") if isinstance(meta, dict) else None
-    raw = line.text.encode("utf-8", "surrogatepass")
-    log_doc: dict[str, Any] = {"offset": line.offset}
-    if line.path:
-        log_doc["file"] = {"path": line.path}
-    doc = pipeline_error_doc(line.text, raw, reason, dataset) | {"log": log_doc}
-    return SecurityEvent.model_construct(id=event.id, timestamp=received, doc=doc)
-
-
-def _sniff(lines: Iterator[Line], fmt: str, path: str) -> tuple[str, Iterator[Line]]:
-    if fmt != "auto":
-        if fmt not in FORMATS:
-            raise InputError(f"unknown format {fmt!r}; use auto or one of {', '.join(FORMATS)}")
-        return fmt, lines
-    head = list(itertools.islice(lines, SNIFF_LINES))
-    detected = (
-        detect_format([line.text for line in head], None if path == "-" else path) if head else "syslog"
-    )
-    return detected, itertools.chain(head, lines)
-
-
-def _batches(lines: Iterable[Line], size: int) -> Iterator[list[Line]]:
-    iterator = iter(lines)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
 
 
 def ingest_paths(
@@ -460,10 +361,12 @@ def ingest_paths(
     stop: Callable[[], bool] | None = None,
     notifier: WebhookNotifier | None = None,
     poll_interval: float = 1.0,
-    zone: timezone = UTC,
+    zone: timezone | None = None,
 ) -> IngestSummary:
-    """Ingest files (or "-" for stdin) once, or follow them (`follow=True`) until `stop()` or Ctrl-C;
-    `zone` reads the timestamps the lines write without one."""
+    """Ingest files (or "-" for stdin) once, or follow them (`follow=True`) until `stop()` or Ctrl-C.
+
+    `fmt` and `zone` (of timestamps written without one) override what `secmon.logs` says of a path
+    (secmon.sources.Sources); without either, an input not configured is sniffed and read as UTC."""
     if follow and "-" in paths:
         raise InputError("stdin (-) cannot be followed; drop --follow or give file paths")
     if follow:
@@ -472,6 +375,7 @@ def ingest_paths(
                 raise InputError(
                     f"{path} is not a regular file (a FIFO?): it cannot be followed; drop --follow"
                 )
+    sources = Sources(settings.secmon.logs, fmt, zone)
     started = time.monotonic()
     summary = IngestSummary()
     processor = Processor(settings, store, notifier=notifier)
@@ -480,32 +384,16 @@ def ingest_paths(
         if follow:
             follower = FileFollower(paths, settings.state_path("secmon", "registry.json"))
             try:
-                _follow(
-                    processor, follower, fmt, summary, batch_size, progress, stop, poll_interval, zone=zone
-                )
+                _follow(processor, follower, sources, summary, batch_size, progress, stop, poll_interval)
             finally:
                 follower.close()
         else:
             processor.reconcile(summary, every_seconds=0)  # what an earlier run left from an outage
-            for path in paths:
-                reader = Reader(path)
-                chosen, lines = _sniff(iter(reader), fmt, path)
-                summary.formats[path] = chosen
-                for batch in _batches(lines, batch_size):
-                    processor.handle(batch, {path: chosen}, summary, {path: zone})
-                    if progress is not None:
-                        progress(path, sum(max(0, line.end - line.offset) for line in batch))
-                if reader.partial:
-                    summary.partial_lines_left += 1
-                    log.warning(
-                        "%s: its last line has no newline yet (still being written): left for the next run",
-                        path,
-                    )
-                if reader.damaged:
-                    summary.damaged_inputs += 1
-                    log.warning(
-                        "%s ends early (%s): the lines before the damage were read", path, reader.damaged
-                    )
+
+            def handle(lines: list[Line], formats: dict[str, str], zones: dict[str, timezone]) -> None:
+                processor.handle(lines, formats, summary, zones)
+
+            read_inputs(sources, paths, batch_size, handle, summary, progress)
         if not follow:
             processor.deliver(summary, max_wait=ONE_SHOT_DELIVERY_SECONDS)  # the rest stays queued
         else:
@@ -519,14 +407,12 @@ def ingest_paths(
 def _follow(
     processor: Processor,
     follower: FileFollower,
-    fmt: str,
+    sources: Sources,
     summary: IngestSummary,
     batch_size: int,
     progress: Progress | None,
     stop: Callable[[], bool] | None,
     poll_interval: float,
-    format_for: Callable[[str], str] | None = None,
-    zone: timezone = UTC,
 ) -> None:
     formats: dict[str, str] = {}
     try:
@@ -539,10 +425,11 @@ def _follow(
                     break
                 time.sleep(poll_interval)
                 continue
-            _assign_formats(lines, formats, format_for or (lambda _path: fmt))
+            assign_formats(lines, formats, sources)
             summary.formats.update(formats)
+            zones = {path: sources.zone_of(path) for path in {line.path for line in lines}}
             try:
-                acknowledged = processor.handle(lines, formats, summary, {line.path: zone for line in lines})
+                acknowledged = processor.handle(lines, formats, summary, zones)
             except StoreError:
                 follower.rewind()
                 raise
@@ -558,45 +445,17 @@ def _follow(
         return
 
 
-def _assign_formats(lines: list[Line], formats: dict[str, str], configured: Callable[[str], str]) -> None:
-    for path in {line.path for line in lines} - set(formats):
-        wanted = configured(path)
-        if wanted != "auto":
-            formats[path] = wanted
-            continue
-        sample = [line.text for line in lines if line.path == path][:SNIFF_LINES]
-        formats[path] = detect_format(sample, path)
-
-
 class Ingester:
     """Follow `settings.secmon.logs` (used by `vigil run`): call `run_once()` on a schedule."""
 
     def __init__(self, settings: Settings, store: Store, *, notifier: WebhookNotifier | None = None) -> None:
         self.settings = settings
         self.processor = Processor(settings, store, notifier=notifier)
-        self.sources = settings.secmon.logs
+        self.sources = Sources(settings.secmon.logs)
         self.follower = FileFollower(
-            [source.path for source in self.sources], settings.state_path("secmon", "registry.json")
+            [source.path for source in settings.secmon.logs], settings.state_path("secmon", "registry.json")
         )
         self.formats: dict[str, str] = {}
-        self.zones: dict[str, timezone] = {}
-
-    def _source(self, path: str) -> LogSource | None:
-        for source in self.sources:
-            if path == source.path or fnmatch.fnmatch(path, source.path):
-                return source
-        return None
-
-    def _configured(self, path: str) -> str:
-        source = self._source(path)
-        return source.format if source else "auto"
-
-    def _zones(self, lines: list[Line]) -> dict[str, timezone]:
-        """The configured zone of each path (for timestamps written without one)."""
-        for path in {line.path for line in lines} - set(self.zones):
-            source = self._source(path)
-            self.zones[path] = tz_from_offset(source.timezone.replace("UTC", "Z")) if source else UTC
-        return self.zones
 
     def run_once(self, max_batches: int = 100) -> IngestSummary:
         """Read what is new (up to `max_batches` batches), process it, commit, deliver notifications."""
@@ -609,10 +468,11 @@ class Ingester:
             lines = self.follower.poll(batch_size)
             if not lines:
                 break
-            _assign_formats(lines, self.formats, self._configured)
+            assign_formats(lines, self.formats, self.sources)
             summary.formats.update(self.formats)
+            zones = {path: self.sources.zone_of(path) for path in {line.path for line in lines}}
             try:
-                acknowledged = self.processor.handle(lines, self.formats, summary, self._zones(lines))
+                acknowledged = self.processor.handle(lines, self.formats, summary, zones)
             except StoreError:
                 self.follower.rewind()  # nothing committed: the next run reads this batch again
                 raise

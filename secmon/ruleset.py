@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from suricata.update import rule as surirule
 
 from core.config import Settings
@@ -325,6 +326,15 @@ class RuleMetadata:
         records = store.list_records(RecordKind.rules, limit=1_000_000)
         return cls({int(r["sid"]): r for r in records if isinstance(r, dict) and "sid" in r})
 
+    @classmethod
+    def from_copy(cls, path: Path) -> RuleMetadata:
+        """The local copy the ingester keeps (`metadata_copy_path`); empty when there is none."""
+        try:
+            cached = orjson.loads(path.read_bytes())
+            return cls({int(sid): meta for sid, meta in cached.items()})
+        except (OSError, ValueError, TypeError, AttributeError):
+            return cls({})
+
     def enrich(self, doc: dict[str, Any]) -> bool:
         """Add classtype, priority, ATT&CK and references to an alert's `rule.*`/`threat.*`."""
         rule = doc.get("rule")
@@ -357,3 +367,9 @@ class RuleMetadata:
                     "name": meta.get("mitre_technique_name", []),
                 }
         return True
+
+
+def metadata_copy_path(settings: Settings) -> Path:
+    """Where the ingester keeps a copy of the rule metadata (used while the store is unavailable, and by
+    `vigil logs parse`, which has no store)."""
+    return settings.state_path("secmon", "rule-metadata.json")

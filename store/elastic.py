@@ -228,7 +228,8 @@ class ElasticStore:
         actions = []
         for event in events:
             doc_id, doc = event_document(event)
-            doc["vigil"] = {"id": doc_id}
+            own = doc.get("vigil")  # the ingester's fields (vigil.asset, vigil.attempt) stay
+            doc["vigil"] = {**own, "id": doc_id} if isinstance(own, dict) else {"id": doc_id}
             index = self.layout.event_index(doc.get("@timestamp"), self.data_streams)
             actions.append(action("create" if self.data_streams else "index", index, doc_id, doc))
         return self.writer.write("events", actions)
@@ -511,9 +512,13 @@ class ElasticStore:
 
 
 def _public(kind: Kind, source: dict[str, Any]) -> dict[str, Any]:
-    """The document as the caller indexed it (without the sort tie-breaker Vigil adds to events)."""
+    """The document as the caller indexed it (without the sort tie-breaker `vigil.id` added to events)."""
     if kind is Kind.events and "vigil" in source:
+        vigil = source["vigil"]
         source = {key: value for key, value in source.items() if key != "vigil"}
+        own = {key: value for key, value in vigil.items() if key != "id"} if isinstance(vigil, dict) else {}
+        if own:
+            source["vigil"] = own
     return source
 
 

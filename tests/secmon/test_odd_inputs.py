@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from secmon.inputs.line import MAX_LINE
-from secmon.pipeline import MAX_ORIGINAL
+from store.models import MAX_ORIGINAL
 from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
 from tests.helpers import interruptible

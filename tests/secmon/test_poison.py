@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from core.config import Settings
-from secmon.pipeline import MAX_ORIGINAL, Ingester, ingest_paths
+from secmon.pipeline import Ingester, ingest_paths
+from store.models import MAX_ORIGINAL
 from store.protocol import Store
 from store.query import Kind, SearchQuery
 
