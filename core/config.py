@@ -119,6 +119,15 @@ class AssetSettings(Section):
         return [value.strip() for value in values]
 
 
+class SourceThreshold(Section):
+    """A counting rule's threshold for the events of one log input (`secmon.logs[].thresholds.<rule id>`)."""
+
+    count: int = Field(ge=1, description="matches (or distinct values) that make the rule fire")
+    window_seconds: int | None = Field(
+        default=None, ge=1, le=7 * 86400, description="within this many seconds (default: the rule's window)"
+    )
+
+
 class LogSource(Section):
     path: str
     format: Literal["auto", "eve", "fastlog", "syslog", "nginx", "apache"] = "auto"
@@ -126,6 +135,11 @@ class LogSource(Section):
         default="UTC",
         description="zone of timestamps written without one (RFC 3164 syslog, fast.log, error logs): "
         'UTC or an offset such as "+07:00" (Vietnam)',
+    )
+    thresholds: dict[str, SourceThreshold] = Field(
+        default_factory=dict,
+        description="rule id → its threshold for this input's events, counted apart from other inputs' "
+        "(e.g. { web-forced-browsing = { count = 200 } } for a site that a link checker crawls)",
     )
 
     @field_validator("timezone")

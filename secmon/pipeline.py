@@ -25,6 +25,7 @@ from secmon.assets import AssetIndex
 from secmon.deferred import DeferredDetections
 from secmon.detect import DetectionEngine, Suppressions, ThreatIntel, load_rules
 from secmon.detect.engine import Detection
+from secmon.detect.per_source import SourceThresholds
 from secmon.errors import InputError
 from secmon.incidents import IncidentManager
 from secmon.inputs import FileFollower, Line
@@ -103,7 +104,10 @@ class Processor:
         rules = load_rules(settings.secmon.rules_dir)
         self.assets = AssetIndex(settings.secmon.assets)
         self.engine = DetectionEngine(
-            rules, ThreatIntel.from_file(settings.secmon.threat_intel_file), self.assets
+            rules,
+            ThreatIntel.from_file(settings.secmon.threat_intel_file),
+            self.assets,
+            SourceThresholds(settings.secmon.logs, rules),
         )
         self.suppressions = Suppressions.from_file(settings.secmon.suppressions_file)
         self.outage = OutageLog()

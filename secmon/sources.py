@@ -12,7 +12,6 @@ The ingester (secmon/pipeline.py) stores and detects what `decode` makes; `vigil
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.config import LogSource, Settings
 from secmon.assets import AssetIndex
+from secmon.detect.per_source import source_for
 from secmon.errors import InputError
 from secmon.inputs import Line
 from secmon.inputs.line import MAX_LINE
@@ -59,10 +59,8 @@ class Sources:
     def source(self, path: str) -> LogSource | None:
         """The `secmon.logs` entry of `path` (its exact path first, then the first glob that matches)."""
         if path not in self._found:
-            exact = [s for s in self.configured if s.path == path]
-            globbed = [s for s in self.configured if fnmatch.fnmatch(path, s.path)]
-            found = exact or globbed
-            self._found[path] = found[0] if found else None
+            found = source_for(self.configured, path)
+            self._found[path] = found[1] if found else None
         return self._found[path]
 
     def format_of(self, path: str) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 from core.config import Settings, source_of
 from core.errors import ConfigError
 from crawlers.registry import OUTLETS
+from secmon.detect import load_rules
+from secmon.detect.per_source import SourceThresholds
 
 
 def check_references(settings: Settings, source: Path | None) -> None:
@@ -20,3 +22,5 @@ def check_references(settings: Settings, source: Path | None) -> None:
             f"known outlets: {', '.join(sorted(known))} (`vigil sources list`)",
             key="crawl.outlets",
         )
+    if any(log.thresholds for log in settings.secmon.logs):  # per-source thresholds name loaded rules
+        SourceThresholds(settings.secmon.logs, load_rules(settings.secmon.rules_dir))

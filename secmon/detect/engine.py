@@ -17,6 +17,7 @@ from typing import Any
 from secmon.assets import AssetIndex, severity_for
 from secmon.detect.intel import ThreatIntel
 from secmon.detect.matchers import Predicate, compile_condition, compile_selection
+from secmon.detect.per_source import Scope, SourceThresholds
 from secmon.detect.schema import DetectionRule
 from secmon.fieldpath import Doc, Getter, getter
 from store.models import SecurityEvent, Severity
@@ -47,6 +48,7 @@ class Detection:
     first_event_at: datetime | None = None  # the earliest evidence event's time: the incident's first_seen
 
 
+_SCOPED = object()  # marks the group keys of an input counted with its own threshold
 # One counted match: (epoch seconds, event id, values of the rule's entity fields)
 _Entry = tuple[float, str, tuple[Any, ...]]
 
@@ -95,8 +97,9 @@ class CompiledRule:
     def _values(self, doc: Doc) -> tuple[Any, ...]:
         return tuple([g(doc) for g in self.value_getters])
 
-    def evaluate(self, doc: Doc, event_id: str, ts: float) -> list[_Entry] | None:
-        """The evidence when this event makes the rule fire, else None."""
+    def evaluate(self, doc: Doc, event_id: str, ts: float, scope: Scope | None = None) -> list[_Entry] | None:
+        """The evidence when this event makes the rule fire, else None. `scope`: the event's input has
+        thresholds of its own (per_source.py); if one is this rule's, it counts apart with it."""
         rule = self.rule
         if rule.sequence is not None:
             return self._sequence(doc, event_id, ts)
@@ -108,6 +111,9 @@ class CompiledRule:
         if threshold is None:
             return [entry]
         key = self._key(doc)
+        if scope is not None and rule.id in scope[1]:
+            threshold = scope[1][rule.id]
+            key = (_SCOPED, scope[0], *key)
         horizon = ts - threshold.window_seconds
         if self.distinct is not None:
             value = self.distinct(doc)
@@ -246,9 +252,11 @@ class DetectionEngine:
         rules: Iterable[DetectionRule],
         intel: ThreatIntel | None = None,
         assets: AssetIndex | None = None,
+        thresholds: SourceThresholds | None = None,
     ) -> None:
         self.intel = intel or ThreatIntel()
         self.assets = assets
+        self.thresholds = thresholds or None  # per-input thresholds (secmon.logs[].thresholds)
         # Without indicators, an intel-only rule can never fire: leave it out of the hot path.
         self.rules = [CompiledRule(rule, self.intel) for rule in rules if self.intel or not _intel_only(rule)]
         self._cache: dict[tuple[Any, Any], tuple[list[CompiledRule], bool]] = {}
@@ -300,8 +308,9 @@ class DetectionEngine:
             return []
         detections: list[Detection] = []
         ts = event.timestamp.timestamp() if stateful else 0.0  # only counting rules need the time
+        scope = self.thresholds.of(doc) if self.thresholds is not None and stateful else None
         for compiled in candidates:
-            evidence = compiled.evaluate(doc, event.id, ts)
+            evidence = compiled.evaluate(doc, event.id, ts, scope)
             if evidence is not None:
                 detections.append(self._detection(compiled, evidence, doc, event.timestamp))
         return detections
