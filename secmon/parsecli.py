@@ -17,6 +17,7 @@ import typer
 from core.console import console, settings_from
 from secmon.parsers import FORMATS
 from secmon.parsers.ecs import LineError
+from secmon.pipeline import IngestSummary
 from secmon.sources import parse_paths, zone_of
 from store.models import SecurityEvent
 
@@ -55,7 +56,8 @@ def parse_command(
     def write(event: SecurityEvent) -> None:
         out.write(orjson.dumps(event.to_document(), option=option) + b"\n")
 
-    summary = parse_paths(settings_from(ctx), files, write, fmt, zone)
+    summary = IngestSummary()
+    parse_paths(settings_from(ctx), files, write, summary, fmt, zone)
     out.flush()
     if not summary.lines_read:
         console.print(f"{', '.join(files)}: no lines")

@@ -221,14 +221,13 @@ def parse_paths(
     settings: Settings,
     paths: list[str],
     write: Callable[[SecurityEvent], None],
+    summary: IngestSummary,
     fmt: str = "auto",
     zone: timezone | None = None,
-) -> IngestSummary:
+) -> None:
     """What `ingest_paths` would store, handed to `write` instead (`vigil logs parse`): the same reading,
-    format, zone, multi-line state, rule metadata (the ingester's local copy) and asset tags; no store."""
-    from secmon.pipeline import IngestSummary
-
-    summary = IngestSummary()
+    format, zone, multi-line state, rule metadata (the ingester's local copy) and asset tags; no store.
+    `summary` counts what was read."""
     sources = Sources(settings.secmon.logs, fmt, zone)
     metadata = RuleMetadata.from_copy(metadata_copy_path(settings))
     assets = AssetIndex(settings.secmon.assets)
@@ -243,4 +242,3 @@ def parse_paths(
             write(event)
 
     read_inputs(sources, paths, settings.store.batch_size, emit, summary)
-    return summary
