@@ -22,6 +22,7 @@ from secmon.pipeline import ingest_paths
 from store.models import Incident
 from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
+from tests.realdata import real
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "secmon"
 SCENARIOS = sorted(p for p in (DATA / "scenarios").iterdir() if p.is_dir())
@@ -88,3 +89,33 @@ def test_every_bundled_rule_has_a_scenario_that_raises_it() -> None:
         for rule in incident["rules"]
     }
     assert sorted({rule.id for rule in load_rules(None)} - raised) == []
+
+
+# The real Suricata runs of the shared data (no licence: read there, never copied; skipped in a clone
+# without it, a failure in CI): the attacker of each is the source of the run's own attack signature.
+REAL_RUNS = [
+    ("muntaha-nmap-custom-rules", "Nmap SYN Port Scan"),
+    ("chala-ids-lab", "escaneo de vulnerabilidades"),
+    ("zeus-malware-pcap", "Zeus"),
+]
+
+
+@pytest.mark.parametrize(("run", "signature"), REAL_RUNS, ids=[r for r, _ in REAL_RUNS])
+def test_each_real_attack_run_raises_an_incident_naming_its_attacker(
+    tmp_path: Path, run: str, signature: str
+) -> None:
+    path = real(f"suricata-eve-realruns/{run}/eve.json")
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    attackers = {
+        r["src_ip"]
+        for r in records
+        if r.get("event_type") == "alert" and signature in r["alert"]["signature"]
+    }
+    assert attackers
+    named = {incident.source_ip for incident in _incidents(tmp_path, path, "eve")}
+    assert attackers <= named
+
+
+def test_the_real_background_run_raises_no_incident(tmp_path: Path) -> None:
+    path = real("suricata-eve-realruns/magnc-flow-ssh-tls/eve.json")
+    assert [_seen(i) for i in _incidents(tmp_path, path, "eve")] == []
