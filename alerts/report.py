@@ -24,8 +24,8 @@ REPORT_STATE = "alerts:report"
 CATCH_UP = timedelta(hours=24)
 TITLE = "Báo cáo theo dõi báo chí"
 
-# renders the report of days `since`..`until` (inclusive) as a standalone HTML page
-Render = Callable[[date, date], str]
+# renders the report of days `since`..`until` (inclusive): a standalone HTML page, and the PDF or None
+Render = Callable[[date, date], tuple[str, bytes | None]]
 
 
 def zone_of(offset: str) -> timezone:
@@ -54,7 +54,9 @@ def report_range(occurrence: datetime, days: int) -> tuple[date, date]:
     return until - timedelta(days=days - 1), until
 
 
-def compose_report(html: str, since: date, until: date, sender: str, recipients: list[str]) -> EmailMessage:
+def compose_report(
+    html: str, pdf: bytes | None, since: date, until: date, sender: str, recipients: list[str]
+) -> EmailMessage:
     message = EmailMessage()
     period = f"{since:%d/%m/%Y} – {until:%d/%m/%Y}"
     message["Subject"] = f"[Vigil] {TITLE} {period}"
@@ -62,14 +64,17 @@ def compose_report(html: str, since: date, until: date, sender: str, recipients:
     message["To"] = ", ".join(recipients)
     message.set_content(
         f"{TITLE} từ ngày {since:%d/%m/%Y} đến ngày {until:%d/%m/%Y}.\n"
-        "Báo cáo nằm trong thư (HTML) và trong tệp đính kèm: mở tệp bằng trình duyệt để in hoặc lưu PDF."
+        "Báo cáo nằm trong thư (HTML) và trong các tệp đính kèm (PDF để in; HTML để mở bằng trình duyệt)."
     )
     message.add_alternative(html, subtype="html")
+    name = f"bao-cao-theo-doi-bao-chi-{since.isoformat()}-{until.isoformat()}"
+    if pdf is not None:
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"{name}.pdf")
     message.add_attachment(
         html.encode("utf-8"),
         maintype="text",
         subtype="html",
-        filename=f"bao-cao-theo-doi-bao-chi-{since.isoformat()}-{until.isoformat()}.html",
+        filename=f"{name}.html",
     )
     return message
 
@@ -91,7 +96,8 @@ def send_scheduled_report(settings: AlertSettings, store: Store, now: datetime, 
         return 0
     since, until = report_range(occurrence, config.days)
     try:
-        message = compose_report(render(since, until), since, until, settings.smtp.sender, recipients)
+        html, pdf = render(since, until)
+        message = compose_report(html, pdf, since, until, settings.smtp.sender, recipients)
         sent = send_message(settings, message, recipients)
     except Exception as exc:  # a mail server down, a store error while rendering: logged, retried
         attempts = int(state.get("attempts", 0)) + 1 if state.get("failed_for") == due else 1

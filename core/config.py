@@ -228,6 +228,7 @@ class ReportSettings(Section):
     )
     email_to: list[str] = Field(default_factory=list, description="who gets it (empty: alerts.email_to)")
     retry_minutes: float = Field(default=10.0, gt=0, le=1440, description="wait after a failed sending")
+    pdf: bool = Field(default=True, description="attach the report as PDF too (besides the HTML page)")
 
     @field_validator("schedule")
     @classmethod

@@ -169,8 +169,9 @@ class Service:
         api = self.settings.api
         base_url = f"http://{api.host}:{api.port}"
 
-        def render(since: date, until: date) -> str:
-            return render_standalone(self.store, templates, since, until, base_url)
+        def render(since: date, until: date) -> tuple[str, bytes | None]:
+            pdf = self.settings.alerts.report.pdf
+            return render_standalone(self.store, templates, since, until, base_url, pdf=pdf)
 
         def step(_state: None) -> float:
             send_scheduled_report(self.settings.alerts, self.store, datetime.now(UTC), render)

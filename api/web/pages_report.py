@@ -5,6 +5,7 @@ spread, the negative items with links, and each watchlist's summary."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,9 +24,11 @@ from api.web.deps import PressUser
 from api.web.pages_press import coverage_data
 from api.web.press_query import ArticleForm, iso_day, outlet_title, read_form
 from api.web.render import VIETNAM, page
+from api.web.report_pdf import PdfUnavailable, build_pdf
 from store.protocol import Store
 from store.query import Kind, SortField, Term
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_NEGATIVE = 100
@@ -121,25 +124,67 @@ def _drawn(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@router.get("/bao-cao.pdf")
+async def report_pdf(request: Request, session: PressUser) -> Response:
+    """The same report as a PDF (api/web/report_pdf.py)."""
+    form = read_form(_with_default_week(request.query_params))
+    if form.query is None:
+        return Response(" ".join(form.errors), status_code=422, media_type="text/plain; charset=utf-8")
+    store: Store = request.app.state.store
+    data = await run_in_threadpool(report_data, store, form, session.user.username)
+    since, until = _day(form.since), _day(form.until)
+    try:
+        pdf = await run_in_threadpool(
+            build_pdf,
+            data,
+            since,
+            until,
+            str(request.base_url),
+            datetime.now(VIETNAM),
+            f"bởi {session.user.username}",
+        )
+    except PdfUnavailable as exc:
+        return Response(f"Không tạo được PDF: {exc}", status_code=503, media_type="text/plain; charset=utf-8")
+    name = f"bao-cao-theo-doi-bao-chi-{since or ''}-{until or ''}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+def _day(value: Any) -> date | None:
+    text = iso_day(value)
+    return date.fromisoformat(text) if text else None
+
+
 def render_standalone(
-    store: Store, templates: Jinja2Templates, since: date, until: date, base_url: str
-) -> str:
-    """The report of days `since`..`until` (Vietnam time) as one self-contained HTML page, as mailed
-    on a schedule (alerts/report.py): the stylesheets inlined, links absolute (`base_url`), the shared
-    watchlists only."""
+    store: Store, templates: Jinja2Templates, since: date, until: date, base_url: str, pdf: bool = False
+) -> tuple[str, bytes | None]:
+    """The report of days `since`..`until` (Vietnam time) as mailed on a schedule (alerts/report.py):
+    one self-contained HTML page (the stylesheets inlined, links absolute to `base_url`) and, when
+    `pdf`, the PDF (None when it cannot be made here: logged); the shared watchlists only."""
     form = read_form(QueryParams({"since": since.isoformat(), "until": until.isoformat()}))
     if form.query is None:
         raise ValueError(f"the report range {since}..{until} is not valid: {' '.join(form.errors)}")
     data = report_data(store, form)
+    made_at = datetime.now(VIETNAM)
     css = "\n".join((STATIC / name).read_text(encoding="utf-8") for name in ("app.css", "report.css"))
-    return templates.get_template("report.html").render(
+    html = templates.get_template("report.html").render(
         form=form,
         since=since.isoformat(),
         until=until.isoformat(),
         data=data,
         drawn=_drawn(data),
-        made_at=datetime.now(VIETNAM),
+        made_at=made_at,
         session=None,
         base=base_url.rstrip("/"),
         standalone={"css": Markup(css)},  # our own files
     )
+    document = None
+    if pdf:
+        try:
+            document = build_pdf(data, since, until, base_url, made_at, "tự động theo lịch gửi báo cáo")
+        except PdfUnavailable as exc:
+            log.warning("report: no PDF attached: %s", exc)
+    return html, document

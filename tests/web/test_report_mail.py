@@ -23,6 +23,7 @@ from store.query import RecordKind
 from tests.alerts.test_email import Mailbox, _settings, smtp_server
 from tests.web.conftest import Web
 from tests.web.seed import ARTICLES
+from tests.web.test_report import pdf_text
 
 __all__ = ["smtp_server"]  # the local STARTTLS server fixture, shared
 VN = timezone(timedelta(hours=7))
@@ -66,11 +67,11 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])  # nothing listens there once closed
 
 
-def _html_of(message: Message) -> tuple[str, list[str]]:
-    html, files = "", []
+def _html_of(message: Message) -> tuple[str, dict[str, bytes]]:
+    html, files = "", {}
     for part in message.walk():
         if part.get_filename():
-            files.append(str(part.get_filename()))
+            files[str(part.get_filename())] = part.get_payload(decode=True)
         elif part.get_content_type() == "text/html":
             html = part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
     return html, files
@@ -87,9 +88,9 @@ def test_the_weekly_report_is_mailed_once_and_a_failure_is_retried(
     templates = make_templates()
     rendered: list[tuple[date, date]] = []
 
-    def render(since: date, until: date) -> str:
+    def render(since: date, until: date) -> tuple[str, bytes | None]:
         rendered.append((since, until))
-        return render_standalone(web.store, templates, since, until, "https://vigil.so.example")
+        return render_standalone(web.store, templates, since, until, "https://vigil.so.example", pdf=True)
 
     monday_7 = datetime(2026, 11, 23, 7, 0, tzinfo=VN)
     assert send_scheduled_report(good, web.store, monday_7 - timedelta(minutes=1), render) == 0  # not yet
@@ -112,7 +113,13 @@ def test_the_weekly_report_is_mailed_once_and_a_failure_is_retried(
     subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
     assert subject == "[Vigil] Báo cáo theo dõi báo chí 16/11/2026 – 22/11/2026"
     html, files = _html_of(message)
-    assert files == ["bao-cao-theo-doi-bao-chi-2026-11-16-2026-11-22.html"]
+    name = "bao-cao-theo-doi-bao-chi-2026-11-16-2026-11-22"
+    assert sorted(files) == [f"{name}.html", f"{name}.pdf"]
+    attached = files[f"{name}.html"].decode("utf-8").replace("\r\n", "\n")
+    assert attached.strip() == html.replace("\r\n", "\n").strip()  # the page itself, for a browser
+    text = pdf_text(files[f"{name}.pdf"])
+    assert "Từ ngày 16/11/2026 đến ngày 22/11/2026" in text
+    assert all(" ".join(a.title.split()) in text for a in ARTICLES if a.tone == "negative")
     for section in ('id="coverage"', 'id="top-stories"', 'id="negative"', 'id="watchlists"'):
         assert section in html
     assert "Từ ngày 16/11/2026 đến ngày 22/11/2026" in html
