@@ -25,6 +25,7 @@ from api.sse import router as sse_router
 from api.web.install import install_web
 from core import __version__
 from core.config import Settings
+from nlp.entities import gazetteer_path, use_gazetteer
 from store.protocol import Store, Warmable
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ def _warm_in_background(store: Store) -> None:
 def create_app(settings: Settings, store: Store) -> FastAPI:
     """Build the API over an open store, which the caller closes (`with open_store(settings)`)."""
     the_store = store
+    edited = gazetteer_path(settings.nlp.gazetteer_file, settings.data_dir)
+    if edited is not None:  # the gazetteer a crawl reads, for entity watchlists and their backfill
+        use_gazetteer(edited)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from api.app import create_app
 from api.auth import Role, create_key
 from api.backfill import term_queries
+from nlp.entities import use_gazetteer
 from nlp.watchlists import Watchlist, matched_terms
+from store.sqlite import SqliteStore
+from tests.api.conftest import make_settings
+from tests.api.live import LiveServer
 from tests.web.conftest import Web, csrf_of
 from tests.web.seed import ARTICLES, USERS
 
@@ -244,3 +250,25 @@ def test_a_private_watchlist_is_its_owners_only(web: Web) -> None:
 def test_an_entity_entry_matches_the_entity_under_its_aliases_only(text: str, matches: bool) -> None:
     watchlist = Watchlist("hue", "Huế", [], ["Huế"])
     assert matched_terms(text, [watchlist]) == ([("hue", "Huế")] if matches else [])
+
+
+def test_entity_watchlists_resolve_against_the_administrators_gazetteer(tmp_path: Path) -> None:
+    """The API reads the gazetteer in force when it starts, as a crawl does: an entity only the edited
+    gazetteer has is accepted, under its canonical name (before, the shipped file was read: 422)."""
+    edited = tmp_path / "nlp" / "gazetteer.toml"
+    edited.parent.mkdir(parents=True)
+    edited.write_text('[ORG]\n"Trung tâm IOC Huế" = ["IOC Huế"]\n', encoding="utf-8")
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    store.init()
+    try:
+        _, key = create_key(store, name="gazetteer", role=Role.press)
+        with (
+            LiveServer(create_app(make_settings(tmp_path), store)) as server,
+            httpx.Client(base_url=server.base_url, headers={"X-API-Key": key}, timeout=30) as client,
+        ):
+            made = client.post("/watchlists", json={"name": "IOC", "entities": ["IOC Huế"]})
+            assert made.status_code == 201, made.text
+            assert made.json()["entities"] == ["Trung tâm IOC Huế"]
+    finally:
+        use_gazetteer(None)  # the shipped file again, for the tests after this one
+        store.close()
