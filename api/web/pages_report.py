@@ -24,7 +24,6 @@ from api.web.deps import PressUser
 from api.web.pages_press import coverage_data
 from api.web.press_query import ArticleForm, iso_day, outlet_title, read_form
 from api.web.render import VIETNAM, page
-from api.web.report_pdf import PdfUnavailable, build_pdf
 from store.protocol import Store
 from store.query import Kind, SortField, Term
 
@@ -127,6 +126,9 @@ def _drawn(data: dict[str, Any]) -> dict[str, Any]:
 @router.get("/bao-cao.pdf")
 async def report_pdf(request: Request, session: PressUser) -> Response:
     """The same report as a PDF (api/web/report_pdf.py)."""
+    # lazy: reportlab (~0.3 s) is loaded by the first PDF, not by every process that serves pages
+    from api.web.report_pdf import PdfUnavailable, build_pdf
+
     form = read_form(_with_default_week(request.query_params))
     if form.query is None:
         return Response(" ".join(form.errors), status_code=422, media_type="text/plain; charset=utf-8")
@@ -183,6 +185,9 @@ def render_standalone(
     )
     document = None
     if pdf:
+        # lazy: reportlab (~0.3 s) is loaded by the first PDF, not by every process that serves pages
+        from api.web.report_pdf import PdfUnavailable, build_pdf
+
         try:
             document = build_pdf(data, since, until, base_url, made_at, "tự động theo lịch gửi báo cáo")
         except PdfUnavailable as exc:
