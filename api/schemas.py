@@ -203,6 +203,8 @@ class WatchlistUpdate(_Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     terms: list[str] | None = Field(default=None, max_length=500)
     entities: list[str] | None = Field(default=None, max_length=100)
+    visibility: Literal["shared", "private"] | None = None
+    owner: str | None = Field(default=None, max_length=40, description="a new owner (a user account)")
 
 
 class WatchlistPublic(BaseModel):

@@ -90,6 +90,16 @@ def require_some(terms: list[str], entities: list[str]) -> None:
         raise BadParameter("terms", "give at least one non-blank term or gazetteer entity", "body")
 
 
+def _owner(store: Store, owner: str | None, visibility: str) -> str | None:
+    """The owner given, checked: an existing user account, required for a private watchlist."""
+    owner = owner.strip().lower() if owner else None
+    if visibility == "private" and not owner:
+        raise BadParameter("owner", "a private watchlist needs its owner (a user account)", "body")
+    if owner and get_user(store, owner) is None:
+        raise BadParameter("owner", f"no user account {owner!r} (vigil users create makes one)", "body")
+    return owner
+
+
 def _load(store: StoreDep, watchlist_id: str) -> WatchlistPublic:
     record = store.get_record(RecordKind.watchlists, watchlist_id)
     if record is None:
@@ -108,11 +118,7 @@ def create_watchlist(key: PressKey, store: StoreDep, body: WatchlistCreate) -> W
     name = normalize(body.name)
     if not name:
         raise BadParameter("name", "must not be blank", "body")
-    owner = body.owner.strip().lower() if body.owner else None
-    if body.visibility == "private" and not owner:
-        raise BadParameter("owner", "a private watchlist needs its owner (a user account)", "body")
-    if owner and get_user(store, owner) is None:
-        raise BadParameter("owner", f"no user account {owner!r} (vigil users create makes one)", "body")
+    owner = _owner(store, body.owner, body.visibility)
     terms, entities = _clean_terms(body.terms), clean_entities(body.entities)
     require_some(terms, entities)
     private = body.visibility == "private"
@@ -154,7 +160,11 @@ def get_watchlist(key: PressKey, store: StoreDep, watchlist_id: str) -> Watchlis
     return _load(store, watchlist_id)
 
 
-@router.patch("/{watchlist_id}", response_model=WatchlistPublic, summary="Rename or change terms/entities")
+@router.patch(
+    "/{watchlist_id}",
+    response_model=WatchlistPublic,
+    summary="Rename, change terms/entities, share or make private",
+)
 def update_watchlist(
     key: PressKey, store: StoreDep, watchlist_id: str, body: WatchlistUpdate
 ) -> WatchlistPublic:
@@ -167,6 +177,10 @@ def update_watchlist(
         watchlist.terms = _clean_terms(body.terms)
     if body.entities is not None:
         watchlist.entities = clean_entities(body.entities)
+    if body.visibility is not None or body.owner is not None:
+        visibility = body.visibility or watchlist.visibility
+        watchlist.owner = _owner(store, body.owner or watchlist.owner, visibility)
+        watchlist.visibility = visibility
     require_some(watchlist.terms, watchlist.entities)
     store.put_records(RecordKind.watchlists, {watchlist_id: watchlist.model_dump()})
     if body.terms is not None or body.entities is not None:

@@ -79,7 +79,8 @@ def _message(exc: BadParameter) -> str:
 
 @router.post("/theo-doi")
 async def change_watchlist(request: Request, session: PressUser, form: CheckedForm) -> Response:
-    """action=create (name, terms, entities, visibility), update (id, terms, entities) or delete (id)."""
+    """action=create (name, terms, entities, visibility), update (id, terms, entities, and visibility
+    when the signed-in person owns it) or delete (id)."""
     store: Store = request.app.state.store
     user = session.user.username
     action = form.get("action", "")
@@ -113,6 +114,8 @@ async def change_watchlist(request: Request, session: PressUser, form: CheckedFo
             elif action == "update":
                 terms, entities = _contents(form)
                 changed = {**stored, "terms": terms, "entities": entities}
+                if form.get("visibility") in ("shared", "private") and stored.get("owner") == user:
+                    changed["visibility"] = form["visibility"]  # only its owner shares it or takes it back
                 await run_in_threadpool(store.put_records, RecordKind.watchlists, {wid: changed})
                 start_backfill(store, wid)
             else:

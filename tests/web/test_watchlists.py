@@ -272,3 +272,51 @@ def test_entity_watchlists_resolve_against_the_administrators_gazetteer(tmp_path
     finally:
         use_gazetteer(None)  # the shipped file again, for the tests after this one
         store.close()
+
+
+def test_a_watchlist_is_shared_or_taken_back_by_its_owner(web: Web) -> None:
+    owner = USERS["press"]
+    with api_client(web) as client:
+        made = client.post("/watchlists", json={"name": "Sân bay", "terms": ["Phú Bài"]})
+        assert made.status_code == 201 and made.json()["owner"] is None
+        nobody = client.patch("/watchlists/san-bay", json={"visibility": "private"})
+        assert nobody.status_code == 422 and "needs its owner" in nobody.text
+        mine = client.patch("/watchlists/san-bay", json={"visibility": "private", "owner": owner})
+        assert mine.status_code == 200 and (mine.json()["visibility"], mine.json()["owner"]) == (
+            "private",
+            owner,
+        )
+        assert "san-bay" not in {w["id"] for w in client.get("/watchlists").json()}
+        assert "san-bay" in {w["id"] for w in client.get("/watchlists", params={"owner": owner}).json()}
+    with web.signed_in("admin") as page:
+        assert 'id="wl-san-bay"' not in page.get("/theo-doi").text
+    with web.signed_in("press") as page:
+        csrf = csrf_of(page.get("/theo-doi").text)
+        assert 'id="private-san-bay"' in page.get("/theo-doi").text  # the owner's form offers the choice
+        shared = page.post(
+            "/theo-doi",
+            data={
+                "csrf": csrf,
+                "action": "update",
+                "id": "san-bay",
+                "terms": "Phú Bài",
+                "visibility": "shared",
+            },
+        )
+        assert shared.headers["location"] == "/theo-doi"
+    with web.signed_in("admin") as page:
+        csrf = csrf_of(page.get("/theo-doi").text)
+        listing = page.get("/theo-doi").text
+        assert 'id="wl-san-bay"' in listing and 'id="private-san-bay"' not in listing  # not the owner
+        page.post(
+            "/theo-doi",
+            data={
+                "csrf": csrf,
+                "action": "update",
+                "id": "san-bay",
+                "terms": "Phú Bài",
+                "visibility": "private",
+            },
+        )  # forged: someone else's watchlist is not taken private
+    with api_client(web) as client:
+        assert client.get("/watchlists/san-bay").json()["visibility"] == "shared"
