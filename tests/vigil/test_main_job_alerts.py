@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from core.config import AlertSettings, Settings, SmtpSettings
+from core.config import AlertSettings, ReportSettings, Settings, SmtpSettings
 from secmon.notify.webhook import verify
 from store.models import Article
 from store.query import RecordKind
 from store.sqlite import SqliteStore
+from tests.alerts.test_email import Mailbox, smtp_server
+from tests.alerts.test_email import _settings as _mail_settings
 from tests.secmon.test_notify import Receiver
 from vigil.main_job import Service
+
+__all__ = ["smtp_server"]  # the local STARTTLS server fixture, shared
 
 
 def test_alerts_run_after_a_crawl_even_when_the_mail_server_is_down(
@@ -82,3 +86,30 @@ def test_alerts_reach_signed_webhooks_under_the_sse_event_names(tmp_path: Path) 
         store.close()
     finally:
         receiver.close()
+
+
+def test_vigil_run_has_a_report_worker_that_mails_the_scheduled_report(
+    tmp_path: Path, smtp_server: tuple[Mailbox, int, Path]
+) -> None:
+    _, port, cert = smtp_server
+    mailbox = smtp_server[0]
+    alerts = _mail_settings(port, cert)
+    alerts.report = ReportSettings(schedule="daily 00:00", email_to=["giam.doc@so.example"])
+    settings = Settings.model_validate({"data_dir": tmp_path}).model_copy(update={"alerts": alerts})
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    store.init()
+    try:
+        unscheduled = settings.model_copy(update={"alerts": _mail_settings(port, cert)})
+        assert Service(unscheduled, store, crawl=False, logs=False).workers() == []  # no schedule, no worker
+        service = Service(settings, store, crawl=False, logs=False)
+        workers = {w.name: w for w in service.workers()}
+        assert set(workers) == {"report"}
+        worker = workers["report"]
+        assert worker.step(worker.setup()) == 60.0  # then it looks again a minute later
+        assert worker.step(worker.setup()) == 60.0  # once per occurrence: not sent again
+        assert len(mailbox.messages) == 1 and mailbox.recipients == [["giam.doc@so.example"]]
+        files = sorted(str(p.get_filename()) for p in mailbox.messages[0].walk() if p.get_filename())
+        assert [f.rsplit(".", 1)[1] for f in files] == ["html", "pdf"]
+        assert store.get_record(RecordKind.state, "alerts:report")["recipients"] == 1
+    finally:
+        store.close()
