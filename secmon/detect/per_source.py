@@ -53,6 +53,12 @@ class SourceThresholds:
                         f"{', '.join(sorted(r.id for r in by_id.values() if r.threshold)) or 'none'}",
                         key=key,
                     )
+                if rule.sequence is not None:
+                    raise ConfigError(
+                        f"{key}: rule {rule_id!r} is a sequence of steps, not a count: per-input thresholds "
+                        "apply to rules with a threshold only",
+                        key=key,
+                    )
                 if rule.threshold is None:
                     raise ConfigError(
                         f"{key}: rule {rule_id!r} fires on single events (it has no threshold), so it cannot "

@@ -188,6 +188,11 @@ def test_a_threshold_for_a_single_event_rule_is_refused() -> None:
         SourceThresholds(_settings({"web-xss": {"count": 5}}).secmon.logs, load_rules())
 
 
+def test_a_threshold_for_a_sequence_rule_is_refused_as_such() -> None:
+    with pytest.raises(ConfigError, match="'ssh-brute-force-success' is a sequence of steps"):
+        SourceThresholds(_settings({"ssh-brute-force-success": {"count": 9}}).secmon.logs, load_rules())
+
+
 def test_a_count_of_one_for_an_event_counting_rule_is_refused() -> None:
     with pytest.raises(ConfigError, match="count must be at least 2"):
         SourceThresholds(_settings({"suricata-alert-repeated": {"count": 1}}).secmon.logs, load_rules())
