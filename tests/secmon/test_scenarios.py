@@ -23,8 +23,10 @@ from store.models import Incident
 from store.query import Kind, SearchQuery
 from store.sqlite import SqliteStore
 from tests.realdata import real
+from tests.secmon.eve_schema import violations
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "secmon"
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
 SCENARIOS = sorted(p for p in (DATA / "scenarios").iterdir() if p.is_dir())
 BASELINE = sorted(p for p in (DATA / "baseline").iterdir() if p.suffix in (".gz", ".json", ".log"))
 
@@ -119,3 +121,15 @@ def test_each_real_attack_run_raises_an_incident_naming_its_attacker(
 def test_the_real_background_run_raises_no_incident(tmp_path: Path) -> None:
     path = real("suricata-eve-realruns/magnc-flow-ssh-tls/eve.json")
     assert [_seen(i) for i in _incidents(tmp_path, path, "eve")] == []
+
+
+def test_scenario_eve_lines_are_what_suricata_writes() -> None:
+    """Every hand-written EVE record declares only fields of Suricata's own EVE schema, with their types."""
+    schema = json.loads(
+        (REAL / "suricata-eve-realruns" / "suricata-eve-schema.json").read_text(encoding="utf-8")
+    )
+    inputs = sorted((DATA / "scenarios").glob("*/input.json"))
+    assert inputs
+    for path in inputs:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            assert violations(json.loads(line), schema, schema) == [], f"{path.parent.name}:{number}"
