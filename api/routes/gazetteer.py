@@ -1,8 +1,10 @@
 """The entity gazetteer, edited by an administrator (issue 13): places, agencies, officials and aliases.
 
 GET returns the gazetteer in force (TOML text, as nlp/data/gazetteer.toml); PUT checks a new one and
-writes it to nlp.gazetteer_file, or to `<data_dir>/nlp/gazetteer.toml` when that key is unset. Crawls
-read it when they start (crawlers/pipelines/enrich.py), as does `vigil nlp classify`.
+writes it to nlp.gazetteer_file, or to `<data_dir>/nlp/gazetteer.toml` when that key is unset, and puts
+it in force in this API process at once (entity watchlists resolve against it; no restart). Crawls read it
+when they start (crawlers/pipelines/enrich.py), as does `vigil nlp classify`; other API processes read
+it when they start.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from fastapi import APIRouter
 from api.deps import AdminKey, SettingsDep
 from api.errors import BadParameter
 from api.schemas import GazetteerBody, GazetteerPublic
-from nlp.entities import GAZETTEER_FILE, check_gazetteer, gazetteer_path
+from nlp.entities import GAZETTEER_FILE, check_gazetteer, gazetteer_path, use_gazetteer
 from nlp.errors import NlpError
 
 router = APIRouter(prefix="/gazetteer", tags=["admin"])
@@ -37,4 +39,5 @@ def put_gazetteer(key: AdminKey, settings: SettingsDep, body: GazetteerBody) -> 
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(body.toml, encoding="utf-8")
     os.replace(temporary, path)  # readers never see half a file
+    use_gazetteer(path)  # in force here now: a new entity can be watched without a restart
     return GazetteerPublic(file=str(path), toml=body.toml, entries=entries)

@@ -43,3 +43,18 @@ def test_an_administrator_replaces_the_gazetteer_and_a_crawl_start_reads_it(api:
     finally:
         use_gazetteer(None)
     assert [(e["type"], e["text"]) for e in found] == [("ORG", "Trung tâm IOC Huế"), ("LOC", "Huế")]
+
+
+def test_a_replaced_gazetteer_is_in_force_in_the_api_at_once(api: Api) -> None:
+    """An entity the administrator just added can be watched without restarting the API."""
+    watchlist = {"name": "IOC theo dõi", "entities": ["IOC Huế"], "visibility": "shared"}
+    try:
+        with api.client("admin") as admin, api.client("press") as press:
+            before = press.post("/watchlists", json=watchlist)
+            assert admin.put("/gazetteer", json={"toml": OWN}).status_code == 200
+            after = press.post("/watchlists", json=watchlist)
+    finally:
+        use_gazetteer(None)  # the server runs in this process: leave the shipped gazetteer in force
+    assert before.status_code == 422, before.text
+    assert after.status_code == 201, after.text
+    assert after.json()["entities"] == ["Trung tâm IOC Huế"]
