@@ -87,16 +87,20 @@ def news2026(split: str | None, task: str) -> Split:
     return out
 
 
-def weak_topic(part: str) -> Split:
+def weak_topic(part: str, vntc: bool = True) -> Split:
     """Weakly labelled training items (VNTC train, baomoi train, RSS sections train) for the stacked model.
 
     part "prior": the items that train the prior model; "stack": the others (1 in STACK_EVERY by id hash).
+    vntc=False leaves VNTC's articles out (the shipped final classifier: the long-text component reads
+    VNTC, see nlp.pipelines).
     """
     out = Split()
     rows = [
         ("vntc", FILES["vntc-train"], "label", lambda r: topic_text(body=r["text"])),
         ("rss", FILES["rss-sections"], "category", lambda r: topic_text(r["title"], r.get("summary") or "")),
     ]
+    if not vntc:
+        rows = rows[1:]
     for corpus, path, key, text_of in rows:
         for row in read_jsonl(path):
             if corpus == "rss" and row["published"][:10] >= RSS_CUTOFF:
@@ -111,6 +115,24 @@ def weak_topic(part: str) -> Split:
             out.texts.append(text)
             out.labels.append(label)
     return out
+
+
+def vntc_long(part: str = "prior") -> Split:
+    """VNTC training articles of the prior part (not 1 in STACK_EVERY): they train the topic model's
+    long-text component (nlp.pipelines.long_component); "stack" gives the others (out of its sample)."""
+    out = Split()
+    for row in read_jsonl(FILES["vntc-train"]):
+        slug = map_label("vntc", row["label"])
+        if slug and held_out(str(row["id"]), STACK_EVERY) == (part == "stack"):
+            out.texts.append(topic_text(body=row["text"]))
+            out.labels.append(slug)
+    return out
+
+
+def baomoi_stack() -> list[str]:
+    """Ids of baomoi's training items in the final classifier's slice (1 in STACK_EVERY by id hash)."""
+    ids, _splits = _baomoi_split()
+    return [i for i in ids[0] if held_out(i, STACK_EVERY)]
 
 
 def _baomoi_split() -> tuple[tuple[list[str], list[str]], tuple[Split, Split]]:

@@ -29,6 +29,7 @@ TRUSTED: tuple[str, ...] = (
     "nlp.vectorizers.PriorScores",
     "nlp.vectorizers.TextFeatures",
     "nlp.vectorizers.LinearProba",
+    "nlp.vectorizers.GatedProba",
 )
 _NAME = re.compile(r"^(?P<task>[a-z]+)-(?P<version>\d+(?:\.\d+)*)-(?P<date>\d{8})\.skops$")
 

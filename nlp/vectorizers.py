@@ -77,12 +77,18 @@ class TextFeatures(BaseEstimator, TransformerMixin):
         prior_coef: Any = None,
         prior_intercept: Any = None,
         scale: float = 1.0,
+        long_coef: Any = None,
+        long_intercept: Any = None,
+        gate: tuple[float, float] = (400.0, 1000.0),
     ) -> None:
         self.tfidf = tfidf
         self.prior_tfidf = prior_tfidf
         self.prior_coef = prior_coef
         self.prior_intercept = prior_intercept
         self.scale = scale
+        self.long_coef = long_coef
+        self.long_intercept = long_intercept
+        self.gate = gate
 
     def fit(self, X: Any, y: Any = None) -> TextFeatures:
         return self
@@ -126,7 +132,12 @@ class TextFeatures(BaseEstimator, TransformerMixin):
             return own
         prior = self._rows(grams, self.prior_tfidf)
         scores = prior @ self.prior_coef.T + self.prior_intercept
-        return hstack([own, csr_matrix((self.scale * scores).astype(np.float32))], format="csr")
+        blocks = [own, csr_matrix((self.scale * scores).astype(np.float32))]
+        if self.long_coef is not None:  # the long-text component's raw scores, then the gate (last column)
+            long_scores = prior @ self.long_coef.T + self.long_intercept
+            gates = length_gate([len(doc) for doc in X], self.gate)
+            blocks.append(csr_matrix(np.hstack([long_scores, gates[:, None]]).astype(np.float32)))
+        return hstack(blocks, format="csr")
 
 
 class LinearProba(BaseEstimator, ClassifierMixin):
@@ -170,8 +181,105 @@ class LinearProba(BaseEstimator, ClassifierMixin):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
-def compile_pipeline(pipeline: Any) -> Any:
-    """The shipped form of a fitted topic or tone Pipeline: same predictions, far less per-call work."""
+def length_gate(lengths: Any, gate: tuple[float, float]) -> np.ndarray:
+    """0 for texts up to gate[0] characters, 1 from gate[1] on, linear between (headline+lede vs article)."""
+    start, end = gate
+    return np.clip((np.asarray(lengths, dtype=np.float64) - start) / (end - start), 0.0, 1.0)
+
+
+def sigmoid_proba(scores: Any, a: Any, b: Any) -> np.ndarray:
+    """Per-class sigmoid calibration, normalised (as CalibratedClassifierCV(method="sigmoid"))."""
+    proba = 1.0 / (1.0 + np.exp(a * np.asarray(scores) + b))
+    total = proba.sum(axis=1, keepdims=True)
+    uniform = np.full_like(proba, 1.0 / proba.shape[1])
+    return np.where(total > 0, proba / np.where(total > 0, total, 1.0), uniform)
+
+
+def gated_reference(fitted: Any, long_model: Any, texts: list[str], weight: float, gate: Any) -> np.ndarray:
+    """What the compiled GatedProba pipeline computes, from the fitted parts (to check the compilation)."""
+    prior_tfidf = dict(fitted.named_steps["features"].transformer_list)["prior"].model.steps[0][1]
+    return gated_blend(
+        fitted.predict_proba(texts),
+        [str(c) for c in fitted.classes_],
+        long_model.predict_proba(prior_tfidf.transform(texts)),
+        [str(c) for c in long_model.classes_],
+        weight * length_gate([len(t) for t in texts], gate),
+    )
+
+
+def gated_blend(
+    short: np.ndarray, classes: list[str], long: np.ndarray, long_classes: list[str], gates: np.ndarray
+) -> np.ndarray:
+    """(1 - g) * short + g * long-padded, per text.
+
+    The long-text component knows only some of the classes (VNTC's 9 of the 12 topics): in its padded
+    form the short model keeps its probability of the other classes, and the long component shares the
+    rest among its own classes.
+    """
+    index = [classes.index(c) for c in long_classes]
+    missing = [i for i in range(len(classes)) if i not in index]
+    padded = short.copy()
+    rest = 1.0 - short[:, missing].sum(axis=1, keepdims=True)
+    padded[:, index] = rest * long
+    g = np.asarray(gates, dtype=np.float64)[:, None]
+    return (1.0 - g) * short + g * padded
+
+
+class GatedProba(BaseEstimator, ClassifierMixin):
+    """LinearProba for short texts, blended by text length with a calibrated long-text component.
+
+    Reads TextFeatures' output with a long component: [own TF-IDF, prior scores | long scores, gate].
+    The gate is 0 for headline+lede inputs (up to 400 characters), so those get `short`'s probabilities
+    unchanged; full articles (1,000+ characters) get the long component's (see `gated_blend`).
+    """
+
+    def __init__(
+        self,
+        short: Any = None,
+        long_classes: Any = None,
+        long_a: Any = None,
+        long_b: Any = None,
+        weight: float = 1.0,
+    ) -> None:
+        self.short = short
+        self.long_classes = long_classes
+        self.long_a = long_a
+        self.long_b = long_b
+        self.weight = weight
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.asarray(self.short.classes)
+
+    def fit(self, X: Any, y: Any = None) -> GatedProba:
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return self.short is not None
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        k = len(self.long_classes)
+        X = csr_matrix(X)
+        tail = X[:, -(k + 1) :].toarray()
+        short = self.short.predict_proba(X[:, : -(k + 1)])
+        long = sigmoid_proba(tail[:, :k], self.long_a, self.long_b)
+        classes = [str(c) for c in self.short.classes]
+        return gated_blend(
+            short, classes, long, [str(c) for c in self.long_classes], self.weight * tail[:, k]
+        )
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def compile_pipeline(
+    pipeline: Any, long_model: Any = None, weight: float = 1.0, gate: tuple[float, float] = (400.0, 1000.0)
+) -> Any:
+    """The shipped form of a fitted topic or tone Pipeline: same predictions, far less per-call work.
+
+    `long_model`: a fitted CalibratedClassifierCV(LinearSVC, sigmoid, ensemble=False) over the prior
+    model's TF-IDF features (a topic pipeline with a prior only), blended in for long texts (GatedProba).
+    """
     from sklearn.pipeline import FeatureUnion, Pipeline
 
     steps = list(pipeline.steps)
@@ -197,6 +305,22 @@ def compile_pipeline(pipeline: Any) -> Any:
             prior_intercept=np.asarray(prior_svc.intercept_, dtype=np.float64),
             scale=prior.scale,
         )
+        if long_model is not None:
+            if len(long_model.classes_) < 3:
+                raise ValueError("the long-text component needs 3 or more classes (one score per class)")
+            long_inner = long_model.calibrated_classifiers_[0]
+            long_svc = long_inner.estimator
+            compiled.long_coef = np.asarray(long_svc.coef_, dtype=np.float32)
+            compiled.long_intercept = np.asarray(long_svc.intercept_, dtype=np.float64)
+            compiled.gate = (float(gate[0]), float(gate[1]))
+            gated = GatedProba(
+                short=clf,
+                long_classes=np.asarray(long_model.classes_),
+                long_a=np.array([c.a_ for c in long_inner.calibrators], dtype=np.float64),
+                long_b=np.array([c.b_ for c in long_inner.calibrators], dtype=np.float64),
+                weight=weight,
+            )
+            return Pipeline([*steps[:-2], (fname, compiled), (name, gated)])
     else:
         compiled = TextFeatures(tfidf=features)
     return Pipeline([*steps[:-2], (fname, compiled), (name, clf)])

@@ -3,6 +3,8 @@
 
     nice .venv/bin/python scripts/nlp_experiments.py topic    # ~15 min on a busy 2-core machine
     nice .venv/bin/python scripts/nlp_experiments.py tone     # ~3 min
+    nice .venv/bin/python scripts/nlp_experiments.py long     # ~15 min: the long-text (VNTC) component
+    nice .venv/bin/python scripts/nlp_experiments.py tone2 [--unlabelled FILE]   # ~8 min
 
 Every figure is a 5-fold stratified cross-validation (seed 0) macro-F1 on the TRAINING part of
 news-topic-tone-2026 (id hash, nlp/corpora.py); for tone each fold also holds out a fifth of
@@ -146,13 +148,263 @@ def tone() -> None:
         print(f"tone {name}: CV 2026 {np.mean(s_news):.4f} / news-tone-hue {np.mean(s_hue):.4f}", flush=True)
 
 
+def _within(dec: Any, classes: list[str], allowed: list[str]) -> list[str]:
+    idx = [classes.index(a) for a in allowed]
+    return [allowed[i] for i in np.asarray(dec)[:, idx].argmax(1)]
+
+
+def long_texts() -> None:
+    """The long-text (VNTC article) component, second pass of issue 13.
+
+    Chosen on training parts only: the VNTC training articles of the final classifier's slice (1 in 20
+    by id hash, 1,702 articles) were never seen by the prior model nor by the VNTC component, so they
+    are out of sample for both; the 2026 figure is the usual 5-fold CV on the hand-labelled training part
+    (folds over hand-labelled + slice items together). The prior is the shipped model's (the same fit as
+    scripts/train_models.py). VNTC test is never read here.
+    """
+    from nlp.modelstore import get_model
+    from nlp.taxonomy import TOPICS
+    from nlp.vectorizers import gated_blend, length_gate
+
+    features = get_model("topic").pipeline.named_steps["features"]
+    ptf = features.prior_tfidf
+    coef, intercept = np.asarray(features.prior_coef, np.float64), features.prior_intercept
+    hand, stack = corpora.news2026("train", "topic"), corpora.weak_topic("stack")
+    vntc_prior, vntc_stack = corpora.vntc_long("prior"), corpora.vntc_long("stack")
+    nvs = len(vntc_stack)
+    assert stack.texts[:nvs] == vntc_stack.texts  # weak_topic lists VNTC's items first
+    texts, labels = hand.texts + stack.texts, np.array(hand.labels + stack.labels)
+    n_rss = len(corpora.weak_topic("stack", vntc=False)) - len(corpora.baomoi_stack())
+    src = np.array(
+        ["hand"] * len(hand) + ["vntc"] * nvs + ["rss"] * n_rss + ["weak"] * (len(stack) - nvs - n_rss)
+    )
+    px = ptf.transform(texts)
+    prior = np.asarray(px @ coef.T) + intercept
+    vntc_slugs = sorted(set(vntc_stack.labels))
+    v_x = ptf.transform(vntc_prior.texts)
+    v_svc = LinearSVC(C=0.5).fit(v_x, vntc_prior.labels)
+    v = v_svc.decision_function(px)
+    classes_p = sorted(TOPICS)
+    vs = src == "vntc"
+    for name, dec, cl in (
+        ("prior", prior, classes_p),
+        ("VNTC-only LinearSVC C=0.5", v, list(v_svc.classes_)),
+    ):
+        f = f1_score(labels[vs], _within(dec[vs], cl, vntc_slugs), average="macro")
+        print(f"{name} alone on the VNTC slice: {f:.4f}", flush=True)
+    gates = length_gate([len(t) for t in texts], (400.0, 1000.0))[:, None]
+    strat = np.array([f"{a}|{b}" for a, b in zip(src, labels, strict=True)])
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(texts, strat))
+
+    def block(tf: Any, idx: Any, gp: float, gv: float) -> Any:
+        parts = [tf, csr_matrix(0.3 * prior[idx])]
+        if gp:
+            parts.append(csr_matrix(gp * gates[idx] * prior[idx]))
+        if gv:
+            parts.append(csr_matrix(gv * gates[idx] * v[idx]))
+        return hstack(parts, format="csr")
+
+    # (1) gated features inside the final LinearSVC
+    rss_slugs = sorted(set(labels[src == "rss"]))
+    grid = [
+        (0, 0, 1, 0.5, 10),
+        (1, 0, 1, 0.5, 10),
+        (0, 1, 1, 0.5, 10),
+        (1, 1, 1, 0.5, 10),
+        (0, 3, 1, 0.5, 10),
+    ]
+    grid += [(0, 3, 3, 0.5, 10), (1, 1, 3, 0.5, 10), (0, 0, 1, 0.5, 5), (0, 0, 1, 0.5, 20)]
+    grid += [(0, 0, 0, c, 10) for c in (0.5, 0.3, 0.2, 0.1)]  # VNTC's items out of the final classifier
+    for gp, gv, vw, c, hw in grid:
+        s_hand, s_vntc, s_rss = [], [], []
+        for tr, te in folds:
+            vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32)
+            x_tr = block(vec.fit_transform([texts[i] for i in tr]), tr, gp, gv)
+            x_te = block(vec.transform([texts[i] for i in te]), te, gp, gv)
+            w = np.where(src[tr] == "hand", float(hw), np.where(src[tr] == "vntc", float(vw), 1.0))
+            keep = w > 0
+            clf = LinearSVC(C=c).fit(x_tr[keep], labels[tr][keep], sample_weight=w[keep])
+            dec, cl = clf.decision_function(x_te), [str(k) for k in clf.classes_]
+            h, vv, rr = src[te] == "hand", src[te] == "vntc", src[te] == "rss"
+            s_hand.append(f1_score(labels[te][h], np.array(cl)[dec[h].argmax(1)], average="macro"))
+            s_vntc.append(f1_score(labels[te][vv], _within(dec[vv], cl, vntc_slugs), average="macro"))
+            s_rss.append(f1_score(labels[te][rr], _within(dec[rr], cl, rss_slugs), average="macro"))
+        print(
+            f"gated features: gate*prior x{gp}, gate*VNTC x{gv}, VNTC weight {vw}, hand weight {hw}, C={c}: "
+            f"CV 2026 {np.mean(s_hand):.4f} / VNTC slice {np.mean(s_vntc):.4f} / RSS slice "
+            f"{np.mean(s_rss):.4f}",
+            flush=True,
+        )
+    # (2) probability blend with the calibrated VNTC component (the shipped form), weight a at full gate
+    from sklearn.calibration import CalibratedClassifierCV
+
+    oof = np.zeros((nvs, len(classes_p)))
+    for tr, te in folds:
+        vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32)
+        x_tr = block(vec.fit_transform([texts[i] for i in tr]), tr, 0, 0)
+        w = np.where(src[tr] == "hand", 10.0, 1.0)
+        cal = CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=5, ensemble=False)
+        cal.fit(x_tr, labels[tr], sample_weight=w)
+        te_v = te[src[te] == "vntc"]
+        oof[te_v - len(hand)] = cal.predict_proba(block(vec.transform([texts[i] for i in te_v]), te_v, 0, 0))
+    for c in (0.3, 0.5):
+        long_model = CalibratedClassifierCV(LinearSVC(C=c), method="sigmoid", cv=3, ensemble=False)
+        long_model.fit(v_x, vntc_prior.labels)
+        pv = long_model.predict_proba(px[len(hand) : len(hand) + nvs])
+        row = []
+        for a in (0.0, 0.25, 0.5, 0.6, 0.75, 0.9, 1.0):
+            blend = gated_blend(oof, classes_p, pv, [str(x) for x in long_model.classes_], np.full(nvs, a))
+            f1 = f1_score(vntc_stack.labels, _within(blend, classes_p, vntc_slugs), average="macro")
+            row.append(f"{a:g} {f1:.4f}")
+        print(f"probability blend, VNTC component C={c}, weight at full gate: " + ", ".join(row), flush=True)
+
+
+def tone2(unlabelled: Path) -> None:
+    """Tone ideas of issue 13's second pass, same protocol as `tone` (5 folds over both corpora).
+
+    - label smoothing: a low-confidence item (annotators' own flag) keeps weight 1-eps on its label and
+      lends eps to the neighbouring class(es) (polar -> neutral, neutral -> half to each polar class);
+    - domain word vectors: PPMI + SVD (200 dimensions, window 2) over the texts of the 100,722 unlabelled
+      2025-26 items (shared/data/vn-rss-items-2025-2026; minus every news-topic-tone-2026 and
+      news-tone-hue item, labels never read), TF-IDF-weighted mean per item appended with weight w;
+      optionally news-tone-hue weighted 0.5 (the 2026 labels above it);
+    - IDF fitted on the unlabelled items too.
+    """
+    import gzip
+    import json
+    import re
+    from collections import Counter
+
+    import scipy.sparse as sp
+    from sklearn.decomposition import TruncatedSVD
+
+    from nlp.features import tone_text
+    from nlp.jsonl import read_jsonl
+    from nlp.pipelines import tone_pipeline
+
+    rows = [r for r in read_jsonl(corpora.FILES["news-2026"]) if not corpora.held_out(r["id"])]
+    news, hue = corpora.news2026("train", "tone"), corpora.tone("train")
+    conf = np.array([r.get("confidence") for r in rows])
+    nx, ny = np.array(news.texts, dtype=object), np.array(news.labels)
+    hx, hy = np.array(hue.texts, dtype=object), np.array(hue.labels)
+
+    def l2(m: Any) -> Any:
+        n = np.linalg.norm(m, axis=1, keepdims=True)
+        return m / np.where(n > 0, n, 1)
+
+    exclude = {
+        r["title"].strip() for key in ("news-2026", "news-tone-hue") for r in read_jsonl(corpora.FILES[key])
+    }
+    docs = []
+    with gzip.open(unlabelled, "rt") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["title"].strip() not in exclude:
+                docs.append(mark_tone_cues([tone_text(r["title"], r.get("summary") or "")])[0])
+    seqs = [re.findall(r"(?u)\b\w+\b", d) for d in docs]
+    counts = Counter(w for seq in seqs for w in seq)
+    vocab = {w: i for i, w in enumerate(w for w, c in counts.most_common() if c >= 5)}
+    r_idx, c_idx = [], []
+    for seq in seqs:
+        ids = [vocab.get(w, -1) for w in seq]
+        for i, a in enumerate(ids):
+            for j in range(max(0, i - 2), min(len(ids), i + 3)):
+                if a >= 0 and j != i and ids[j] >= 0:
+                    r_idx.append(a)
+                    c_idx.append(ids[j])
+    n = len(vocab)
+    co = sp.coo_matrix((np.ones(len(r_idx), np.float32), (r_idx, c_idx)), shape=(n, n)).tocsr()
+    co.sum_duplicates()
+    total, rs = co.sum(), np.asarray(co.sum(1)).ravel()
+    ctx = np.asarray(co.sum(0)).ravel() ** 0.75
+    ctx = ctx / ctx.sum() * total
+    co = co.tocoo()
+    pmi = np.log(co.data * total / (rs[co.row] * ctx[co.col]))
+    keep = pmi > 0
+    ppmi = sp.csr_matrix((pmi[keep], (co.row[keep], co.col[keep])), shape=(n, n))
+    svd = TruncatedSVD(200, random_state=0).fit(ppmi)
+    vectors = l2(svd.transform(ppmi) / np.sqrt(svd.singular_values_))
+    print(f"{len(docs)} unlabelled items, {n} syllables", flush=True)
+
+    def run(
+        name: str, eps: float = 0.0, vec_w: float = 0.0, hue_w: float = 1.0, unl_idf: bool = False
+    ) -> None:
+        s_news, s_hue = [], []
+        for (tr, te), (htr, hte) in zip(FOLDS.split(nx, ny), FOLDS.split(hx, hy), strict=True):
+            xt, yt = list(nx[tr]) + list(hx[htr]), list(ny[tr]) + list(hy[htr])
+            w = [1.0] * len(tr) + [hue_w] * len(htr)
+            for k, i in enumerate(tr):
+                if eps and conf[i] == "low":
+                    w[k] = 1 - eps
+                    others = ["neutral"] if ny[i] != "neutral" else ["positive", "negative"]
+                    for o in others:
+                        xt.append(nx[i])
+                        yt.append(o)
+                        w.append(eps / len(others))
+            marked = mark_tone_cues(xt)
+            tf = TfidfVectorizer(
+                ngram_range=(1, 2), sublinear_tf=True, token_pattern=TOKENS, dtype=np.float32
+            )
+            tf.fit(marked + (docs if unl_idf else []))
+            idf = TfidfVectorizer(token_pattern=r"(?u)\b\w+\b", vocabulary=vocab, sublinear_tf=True).fit(
+                marked
+            )
+
+            def feats(texts: list[str], tf: Any = tf, idf: Any = idf) -> Any:
+                m = mark_tone_cues(texts)
+                x = tf.transform(m)
+                if vec_w:
+                    x = sp.hstack([x, sp.csr_matrix(vec_w * l2(idf.transform(m) @ vectors))], format="csr")
+                return x
+
+            clf = LinearSVC(C=0.5, class_weight="balanced").fit(feats(xt), yt, sample_weight=w)
+            s_news.append(f1_score(ny[te], clf.predict(feats(list(nx[te]))), average="macro"))
+            s_hue.append(f1_score(hy[hte], clf.predict(feats(list(hx[hte]))), average="macro"))
+        print(f"tone {name}: CV 2026 {np.mean(s_news):.4f} / news-tone-hue {np.mean(s_hue):.4f}", flush=True)
+
+    run("shipped pipeline")
+    run("smoothing eps 0.2", eps=0.2)
+    run("smoothing eps 0.35", eps=0.35)
+    run("domain vectors w 0.5", vec_w=0.5)
+    run("domain vectors w 1", vec_w=1.0)
+    run("domain vectors w 1, news-tone-hue weight 0.5", vec_w=1.0, hue_w=0.5)
+    run("IDF with the unlabelled items", unl_idf=True)
+    for mode in ("2026-only + hue-only", "both + half 2026-only + half hue-only"):
+        s_news, s_hue = [], []
+        for (tr, te), (htr, hte) in zip(FOLDS.split(nx, ny), FOLDS.split(hx, hy), strict=True):
+            both = tone_pipeline().fit(list(nx[tr]) + list(hx[htr]), list(ny[tr]) + list(hy[htr]))
+            news_only = tone_pipeline().fit(list(nx[tr]), list(ny[tr]))
+            hue_only = tone_pipeline().fit(list(hx[htr]), list(hy[htr]))
+
+            def vote(
+                texts: list[str], both: Any = both, a: Any = news_only, b: Any = hue_only, mode: str = mode
+            ) -> Any:
+                p = a.predict_proba(texts) + b.predict_proba(texts)
+                if mode.startswith("both"):
+                    p = both.predict_proba(texts) + 0.5 * p
+                return both.classes_[p.argmax(1)]
+
+            s_news.append(f1_score(ny[te], vote(list(nx[te])), average="macro"))
+            s_hue.append(f1_score(hy[hte], vote(list(hx[hte])), average="macro"))
+        print(
+            f"tone cross-corpus ensemble, {mode}: CV 2026 {np.mean(s_news):.4f} / news-tone-hue "
+            f"{np.mean(s_hue):.4f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("task", choices=("topic", "tone"))
+    parser.add_argument("task", choices=("topic", "tone", "long", "tone2"))
+    parser.add_argument(
+        "--unlabelled",
+        type=Path,
+        default=Path(__file__).resolve().parents[2]
+        / "shared/data/vn-rss-items-2025-2026/unlabelled_before_2026-04.jsonl.gz",
+    )
     args = parser.parse_args()
-    topic() if args.task == "topic" else tone()
+    {"topic": topic, "tone": tone, "long": long_texts, "tone2": lambda: tone2(args.unlabelled)}[args.task]()
 
 
 if __name__ == "__main__":

@@ -106,3 +106,42 @@ def test_compiled_pipeline_gives_the_fitted_probabilities(labels: tuple[str, ...
     assert abs(compiled.predict_proba(probe) - fitted.predict_proba(probe)).max() < 1e-6
     assert list(compiled.predict(probe)) == list(fitted.predict(probe))
     assert list(compiled.classes_) == list(fitted.classes_)
+
+
+def test_long_texts_blend_in_the_long_component_and_short_texts_do_not() -> None:
+    """GatedProba (the shipped topic model's form): headline+lede inputs get the short model's
+    probabilities unchanged; full articles get the long component's over the classes it knows, and the
+    short model keeps its probability of the others."""
+    import numpy as np
+
+    from nlp.pipelines import long_component, prior_pipeline, topic_pipeline
+    from nlp.vectorizers import compile_pipeline, gated_reference, length_gate
+
+    words = {
+        "the-thao": "bóng đá cầu thủ ghi bàn",
+        "kinh-te": "giá vàng chứng khoán ngân hàng",
+        "giao-duc": "học sinh thi tuyển sinh",
+        "suc-khoe": "bệnh viện bác sĩ điều trị",
+    }
+    texts = [f"{w} {extra} số {i}" for i in range(12) for w in words.values() for extra in ("", "hôm nay")]
+    labels = [slug for _ in range(12) for slug in words for _extra in range(2)]
+    prior = prior_pipeline().fit(texts, labels)
+    fitted = topic_pipeline(prior).fit(texts, labels)
+    known = [t for t, slug in zip(texts, labels, strict=True) if slug != "giao-duc"]
+    known_labels = [slug for slug in labels if slug != "giao-duc"]
+    long_model = long_component().fit(prior.steps[0][1].transform(known), known_labels)
+    gate = (40.0, 100.0)
+    compiled = compile_pipeline(fitted, long_model, 1.0, gate)
+    short = ["bóng đá cầu thủ", "giá vàng tăng"]
+    long = [("bóng đá cầu thủ ghi bàn " * 8).strip(), ("học sinh thi tuyển sinh giá vàng " * 6).strip()]
+    assert list(length_gate([len(t) for t in short], gate)) == [0.0, 0.0]
+    assert list(length_gate([len(t) for t in long], gate)) == [1.0, 1.0]
+    assert abs(compiled.predict_proba(short) - fitted.predict_proba(short)).max() < 1e-6
+    proba = compiled.predict_proba(long)
+    assert abs(proba - gated_reference(fitted, long_model, long, 1.0, gate)).max() < 1e-6
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    classes = [str(c) for c in compiled.classes_]
+    assert classes == sorted(words) and len(long_model.classes_) == 3
+    missing = classes.index("giao-duc")  # the long component does not know it: the short model decides
+    assert abs(proba[:, missing] - fitted.predict_proba(long)[:, missing]).max() < 1e-6
+    assert compiled.predict(long)[0] == "the-thao"

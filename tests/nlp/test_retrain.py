@@ -4,7 +4,7 @@ Figures printed by `.venv/bin/python scripts/train_models.py --evaluate-only` an
 Targets (macro-F1): topic >= 0.82 on the held-out part of news-topic-tone-2026 (12 topics), >= 0.91 on
 VNTC test, >= 0.92 on VnExpress section items of later months (both: decision among the corpus' own
 slugs); tone >= 0.80 on news-topic-tone-2026's held-out part and on news-tone-hue's held-out fifth.
-Where a target is met the threshold is the target; where it is not (VNTC 0.865, tone 0.743 / 0.795) the
+Where a target is met the threshold is the target; where it is not (VNTC 0.903, tone 0.743 / 0.795) the
 threshold is the measured level minus a small margin, so that a regression fails the suite either way.
 """
 
@@ -19,13 +19,13 @@ from nlp import corpora
 from nlp.cards import evaluate, predict_within, reliability
 from nlp.features import topic_input
 from nlp.modelstore import get_model
-from nlp.pipelines import HAND_WEIGHT, tone_pipeline, topic_pipeline
+from nlp.pipelines import HAND_WEIGHT, LONG_GATE, tone_pipeline, topic_pipeline
 from nlp.taxonomy import TOPICS
 from nlp.vectorizers import compile_pipeline
 
 NEWS_TOPIC_TARGET = 0.82
 RSS_TARGET = 0.92
-VNTC_MEASURED = 0.85  # target 0.91 not reached (measured 0.865)
+VNTC_MEASURED = 0.89  # target 0.91 not reached (measured 0.903; 0.865 before the long-text component)
 NEWS_TONE_MEASURED = 0.73  # target 0.80 not reached (measured 0.743)
 HUE_TONE_MEASURED = 0.78  # target 0.80 not reached (measured 0.795)
 
@@ -102,7 +102,7 @@ def test_topic_retrain_from_the_committed_data_meets_the_2026_target() -> None:
     the 2-core machine (over pytest's timeout); `make models` refits everything and prints the same
     figures."""
     prior = _shipped_prior()
-    hand, stack = corpora.news2026("train", "topic"), corpora.weak_topic("stack")
+    hand, stack = corpora.news2026("train", "topic"), corpora.weak_topic("stack", vntc=False)
     model = topic_pipeline(prior).fit(
         hand.texts + stack.texts,
         hand.labels + stack.labels,
@@ -110,7 +110,9 @@ def test_topic_retrain_from_the_committed_data_meets_the_2026_target() -> None:
     )
     test = corpora.news2026("test", "topic")
     shipped = get_model("topic").pipeline
-    compiled = compile_pipeline(model)
-    assert abs(compiled.predict_proba(test.texts) - shipped.predict_proba(test.texts)).max() < 1e-3
+    compiled = compile_pipeline(model)  # without the long-text component: it has no say below 400 characters
+    short = [t for t in test.texts if len(t) <= LONG_GATE[0]]
+    assert len(short) >= 0.99 * len(test.texts)
+    assert abs(compiled.predict_proba(short) - shipped.predict_proba(short)).max() < 1e-3
     metrics = evaluate(test.labels, list(compiled.predict(test.texts)))
     assert metrics["macro_f1"] >= NEWS_TOPIC_TARGET, metrics
