@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from core.console import console, progress, settings_from
@@ -190,7 +191,7 @@ def rules_test(
             )
         else:
             failed += 1
-            console.print(f"[red]FAIL[/red] {rule.id}: {'; '.join(result.problems)}")
+            console.print(f"[red]FAIL[/red] {rule.id}: {escape('; '.join(result.problems))}")
     if failed:
         raise RuleError(f"{failed} of {len(rules)} rule(s) failed their tests")
     console.print(f"[green]{len(rules)} rule(s) passed[/green]")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from api.cli import keys_app, kibana_app
 from api.web.cli import users_app
@@ -139,7 +140,7 @@ def main() -> None:
         app()
     except VigilError as exc:
         label = "store error" if isinstance(exc, StoreError) else "error"
-        console.print(f"[red]{label}:[/red] {exc}", highlight=False)
+        console.print(f"[red]{label}:[/red] {escape(str(exc))}", highlight=False)  # text, not markup
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         console.print("interrupted")
