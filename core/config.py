@@ -14,6 +14,7 @@ import tomllib
 import unicodedata
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -264,6 +265,11 @@ class ApiSettings(Section):
     sse_max_clients: int = Field(default=200, ge=1, description="open /alerts/stream connections in all")
     sse_max_per_key: int = Field(default=5, ge=1, description="open /alerts/stream connections per key")
     cors_origins: list[str] = Field(default_factory=list)
+    public_url: str | None = Field(
+        default=None,
+        description="the address people open Vigil at (e.g. https://vigil.so.example): links in alert "
+        "e-mails, digests and reports use it; unset: http://<host>:<port>, which only works on that machine",
+    )
     stats_cache_seconds: float = Field(
         default=30.0, ge=0, description="how long /articles/stats answers are reused (0: never)"
     )
@@ -274,6 +280,24 @@ class ApiSettings(Section):
         description="/articles counts its total exactly up to this many matches, then reports a lower "
         "bound (total_is_lower_bound), as Elasticsearch's track_total_hits",
     )
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(
+                f"{value!r} is not an address people can open: give http(s)://host[:port][/path], "
+                "e.g. https://vigil.so.example"
+            )
+        return value.strip().rstrip("/")
+
+    @property
+    def link_base(self) -> str:
+        """Where links sent out of Vigil (e-mails, reports) point: public_url, else this host:port."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
 
 class Settings(BaseSettings):

@@ -124,16 +124,14 @@ class Service:
         raised = evaluate(self.store, now)
         if raised:
             log.warning("alerts: %d new or updated", len(raised))
-            api = self.settings.api
             try:
-                deliver(self.settings.alerts, self.store, raised, f"http://{api.host}:{api.port}", now)
+                deliver(self.settings.alerts, self.store, raised, self.settings.api.link_base, now)
             except OSError as exc:  # smtplib's errors are OSErrors
                 log.error("alerts: the e-mail was not sent: %s", exc)
         self.alert_webhooks(office_alerts(raised))  # a private watchlist's alerts are its owner's only
         try:
-            api = self.settings.api
             send_digest(
-                self.settings.alerts, self.store, now, f"http://{api.host}:{api.port}",
+                self.settings.alerts, self.store, now, self.settings.api.link_base,
                 email_recipients(self.store, now),
             )  # fmt: skip
         except OSError as exc:
@@ -166,8 +164,7 @@ class Service:
         from api.web.render import make_templates
 
         templates = make_templates()
-        api = self.settings.api
-        base_url = f"http://{api.host}:{api.port}"
+        base_url = self.settings.api.link_base
 
         def render(since: date, until: date) -> tuple[str, bytes | None]:
             pdf = self.settings.alerts.report.pdf

@@ -63,5 +63,7 @@ async def evaluate_alerts(
     moment = at or datetime.now(UTC)
     changed = await run_in_threadpool(evaluate, store, moment)
     if changed:
-        await run_in_threadpool(deliver, settings.alerts, store, changed, str(request.base_url), moment)
+        await run_in_threadpool(
+            deliver, settings.alerts, store, changed, settings.api.public_url or str(request.base_url), moment
+        )
     return [AlertPublic.model_validate(a) for a in changed]

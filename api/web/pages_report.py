@@ -141,7 +141,7 @@ async def report_pdf(request: Request, session: PressUser) -> Response:
             data,
             since,
             until,
-            str(request.base_url),
+            request.app.state.settings.api.public_url or str(request.base_url),
             datetime.now(VIETNAM),
             f"bởi {session.user.username}",
         )

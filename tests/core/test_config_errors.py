@@ -128,3 +128,20 @@ def test_every_setting_an_error_message_names_exists() -> None:
     assert named, "the scan found no setting named in any error message"
     missing = {key: where for key, where in named.items() if key not in known}
     assert not missing, f"error messages name settings that do not exist: {missing}"
+
+
+def test_a_public_url_people_cannot_open_is_refused(tmp_path: Path) -> None:
+    result = check(tmp_path, '[api]\npublic_url = "vigil.so.example"\n')
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "api.public_url" in flat(result.stderr) and "http(s)://host" in flat(result.stderr)
+    assert check(tmp_path, '[api]\npublic_url = "https://vigil.so.example/"\n').returncode == 0
+    settings = Settings.model_validate({"api": {"public_url": "https://vigil.so.example/"}})
+    assert settings.api.link_base == "https://vigil.so.example"
+    assert Settings.model_validate({"api": {"port": 8123}}).api.link_base == "http://127.0.0.1:8123"
+
+
+def test_an_error_quoting_brackets_is_printed_as_text(tmp_path: Path) -> None:
+    """A value such as "[/red]" in an error message is the user's text, not console markup."""
+    result = check(tmp_path, '[crawl]\noutlets = ["[/red]", "[bold]x"]\n')
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "'[/red]'" in result.stderr and "'[bold]x'" in result.stderr

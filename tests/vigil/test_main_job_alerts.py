@@ -57,6 +57,31 @@ def test_alerts_run_after_a_crawl_even_when_the_mail_server_is_down(
     store.close()
 
 
+def test_alert_e_mails_link_to_the_public_url(tmp_path: Path, smtp_server: tuple[Mailbox, int, Path]) -> None:
+    """Behind a reverse proxy the service listens on 127.0.0.1; the links people get must open."""
+    mailbox, port, cert = smtp_server
+    settings = Settings.model_validate(
+        {"data_dir": tmp_path, "api": {"public_url": "https://vigil.so.example/ioc/"}}
+    ).model_copy(update={"alerts": _mail_settings(port, cert)})
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    store.init()
+    now = datetime.now(UTC)
+    store.index_articles(
+        [
+            Article(url=f"https://{o}.example/1", outlet=o, title="Lũ", story_cluster="lu",
+                    published_at=now - timedelta(hours=i + 1))
+            for i, o in enumerate(["vnexpress", "tuoitre", "thanhnien"])
+        ]
+    )  # fmt: skip
+    store.refresh()
+    assert [a["kind"] for a in Service(settings, store, crawl=False, logs=False).run_alerts()] == [
+        "story_spread"
+    ]
+    store.close()
+    body = mailbox.messages[0].get_payload(decode=True).decode("utf-8")
+    assert "https://vigil.so.example/ioc/article/" in body and "127.0.0.1" not in body
+
+
 def test_alerts_reach_signed_webhooks_under_the_sse_event_names(tmp_path: Path) -> None:
     receiver = Receiver()
     try:
