@@ -23,6 +23,16 @@ from vigil.main_job import Service
 __all__ = ["smtp_server"]  # the local STARTTLS server fixture, shared
 
 
+def spreading_story(now: datetime, outlets: int) -> list[Article]:
+    """One story told by `outlets` outlets in the last hours: three make a story_spread alert."""
+    names = ["vnexpress", "tuoitre", "thanhnien", "dantri"][:outlets]
+    return [
+        Article(url=f"https://{o}.example/1", outlet=o, title="Lũ", story_cluster="lu",
+                published_at=now - timedelta(hours=i + 1))
+        for i, o in enumerate(names)
+    ]  # fmt: skip
+
+
 def test_alerts_run_after_a_crawl_even_when_the_mail_server_is_down(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -38,14 +48,7 @@ def test_alerts_run_after_a_crawl_even_when_the_mail_server_is_down(
     )
     store = SqliteStore(tmp_path / "store.sqlite3")
     store.init()
-    now = datetime.now(UTC)
-    store.index_articles(
-        [
-            Article(url=f"https://{o}.example/1", outlet=o, title="Lũ", story_cluster="lu",
-                    published_at=now - timedelta(hours=i + 1))
-            for i, o in enumerate(["vnexpress", "tuoitre", "thanhnien"])
-        ]
-    )  # fmt: skip
+    store.index_articles(spreading_story(datetime.now(UTC), 3))
     store.refresh()
     service = Service(settings, store, crawl=False, logs=False)
     with caplog.at_level(logging.WARNING):
@@ -65,14 +68,7 @@ def test_alert_e_mails_link_to_the_public_url(tmp_path: Path, smtp_server: tuple
     ).model_copy(update={"alerts": _mail_settings(port, cert)})
     store = SqliteStore(tmp_path / "store.sqlite3")
     store.init()
-    now = datetime.now(UTC)
-    store.index_articles(
-        [
-            Article(url=f"https://{o}.example/1", outlet=o, title="Lũ", story_cluster="lu",
-                    published_at=now - timedelta(hours=i + 1))
-            for i, o in enumerate(["vnexpress", "tuoitre", "thanhnien"])
-        ]
-    )  # fmt: skip
+    store.index_articles(spreading_story(datetime.now(UTC), 3))
     store.refresh()
     assert [a["kind"] for a in Service(settings, store, crawl=False, logs=False).run_alerts()] == [
         "story_spread"
@@ -90,12 +86,7 @@ def test_alerts_reach_signed_webhooks_under_the_sse_event_names(tmp_path: Path) 
         )
         store = SqliteStore(tmp_path / "store.sqlite3")
         store.init()
-        now = datetime.now(UTC)
-        articles = [
-            Article(url=f"https://{o}.example/1", outlet=o, title="Lũ", story_cluster="lu",
-                    published_at=now - timedelta(hours=i + 1))
-            for i, o in enumerate(["vnexpress", "tuoitre", "thanhnien", "dantri"])
-        ]  # fmt: skip
+        articles = spreading_story(datetime.now(UTC), 4)
         store.index_articles(articles[:3])
         store.refresh()
         service = Service(settings, store, crawl=False, logs=False)
