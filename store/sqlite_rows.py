@@ -112,7 +112,9 @@ def delete_sql(kind: Kind) -> tuple[str, str, str, str]:
     )
 
 
-def derive(kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | None = None) -> Derived:
+def derive(
+    kind: Kind, rid: int, doc_id: str, doc: dict[str, Any], text: str | bytes | None = None
+) -> Derived:
     """The rows of one document; `text` is its JSON when already serialised."""
     facets = COLUMNS[kind]
     facet_values: list[Any] = []

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
+import orjson
+
 from store.query import Kind
 from store.sqlite_columns import bump
 from store.sqlite_rows import delete_sql, derive, insert_sql
@@ -29,7 +31,8 @@ Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]
 def write_documents(
     conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, Any]], to_doc: ToDocument
 ) -> int:
-    """Insert or replace `items` ((id, model)) by id; returns how many documents were written.
+    """Insert or replace `items` ((id, model)) by id; returns how many documents the store now holds as
+    given. A document stored exactly as given (the same lines ingested again) is left as it is.
 
     The cyclic garbage collector is paused meanwhile: the rows are acyclic (refcounting frees them),
     but the tens of thousands of tuples a batch allocates set off collections, including full ones
@@ -56,12 +59,13 @@ def _write(conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, Any]], t
     latest = dict(items)  # the same id twice in a batch: the last one wins
     k = kind.value
     ids = list(latest)
-    existing: dict[str, tuple[int, str]] = {}
+    existing: dict[str, tuple[int, bytes]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         found = conn.execute(
-            f"SELECT t.id, t.rid, d.doc FROM {k} t JOIN {k}_doc d ON d.rid = t.rid WHERE t.id IN ({marks})",
+            f"SELECT t.id, t.rid, CAST(d.doc AS BLOB) FROM {k} t JOIN {k}_doc d ON d.rid = t.rid "
+            f"WHERE t.id IN ({marks})",
             chunk,
         )
         for doc_id, rid, text in found:
@@ -69,33 +73,40 @@ def _write(conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, Any]], t
     # taken before the deletes: removing the newest stored document must not hand its rid (still
     # kept by its replacement) to a new document of the same batch
     next_rid = (conn.execute(f"SELECT max(rid) FROM {k}").fetchone()[0] or 0) + 1
-    if existing:
+    planned: list[tuple[int, str, dict[str, Any], bytes | None]] = []
+    replaced: dict[str, tuple[int, bytes]] = {}
+    for doc_id, item in latest.items():
+        doc = to_doc(item)[1]
+        stored = existing.get(doc_id)
+        if stored is None:
+            planned.append((next_rid, doc_id, doc, None))
+            next_rid += 1
+            continue
+        serialised = orjson.dumps(doc)
+        if serialised == stored[1]:
+            continue  # the same document again (a file ingested twice): nothing to change
+        replaced[doc_id] = stored
+        planned.append((stored[0], doc_id, doc, serialised))
+    if replaced:
         main_del, doc_del, kv_del, fts_del = delete_sql(kind)
-        for doc_id, (rid, text) in existing.items():
+        for doc_id, (rid, text) in replaced.items():
             old = derive(kind, rid, doc_id, json.loads(text), text)
             conn.execute(main_del, (rid,))
             conn.execute(doc_del, (rid,))
             conn.executemany(kv_del, [(field, value, rid) for field, value, _num, _rid in old.kv])
             conn.execute(fts_del, old.fts)
-    planned: list[tuple[int, str, Any]] = []
-    for doc_id, item in latest.items():
-        if doc_id in existing:
-            planned.append((existing[doc_id][0], doc_id, item))
-        else:
-            planned.append((next_rid, doc_id, item))
-            next_rid += 1
     statements = insert_sql(kind)
     for start in range(0, len(planned), _CHUNK):
-        _insert(conn, statements, _derive_chunk(kind, planned[start : start + _CHUNK], to_doc))
-    # in the same transaction: readers holding the kind's columns in memory see what changed
-    bump(conn, kind, replaced=bool(existing))
+        _insert(conn, statements, _derive_chunk(kind, planned[start : start + _CHUNK]))
+    if planned:  # in the same transaction: readers holding the kind's columns in memory see what changed
+        bump(conn, kind, replaced=bool(replaced))
     return len(latest)
 
 
-def _derive_chunk(kind: Kind, chunk: list[tuple[int, str, Any]], to_doc: ToDocument) -> Rows:
+def _derive_chunk(kind: Kind, chunk: list[tuple[int, str, dict[str, Any], bytes | None]]) -> Rows:
     mains, docs, kvs, ftss = [], [], [], []
-    for rid, doc_id, item in chunk:
-        derived = derive(kind, rid, doc_id, to_doc(item)[1])
+    for rid, doc_id, doc, serialised in chunk:
+        derived = derive(kind, rid, doc_id, doc, serialised)
         mains.append(derived.main)
         docs.append(derived.doc)
         kvs.extend(derived.kv)

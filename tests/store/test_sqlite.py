@@ -247,3 +247,46 @@ def test_capped_relevance_total_still_ranks_the_same_window(tmp_path: Path) -> N
     assert capped.total_is_lower_bound and 6 <= capped.total < 30
     assert [hit.id for hit in capped.hits] == [hit.id for hit in store.search(Kind.articles, only_a).hits]
     store.close()
+
+
+def test_the_same_documents_again_are_left_as_they_are_and_a_changed_one_replaced(tmp_path: Path) -> None:
+    """Ingesting a file twice gives the same events (same ids, same documents): the second time writes
+    nothing (no delete and insert of each), and an event that did change is still replaced."""
+    from datetime import UTC, datetime, timedelta
+
+    from store.models import SecurityEvent
+
+    def event(i: int, port: int) -> SecurityEvent:
+        doc = {
+            "event": {"kind": "event", "dataset": "x"},
+            "destination": {"port": port},
+            "message": f"line {i}",
+        }
+        return SecurityEvent(
+            id=f"e{i}", timestamp=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=i), doc=doc
+        )
+
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    store.init()
+    events = [event(i, 22) for i in range(50)]
+    assert store.index_events(events).indexed == 50
+
+    def state() -> tuple[list[tuple[str, int]], int]:
+        with sqlite3.connect(store.path) as conn:
+            rows = conn.execute("SELECT id, rid FROM events ORDER BY rid").fetchall()
+            changes = conn.execute("SELECT value FROM meta WHERE key = 'changes:events'").fetchone()[0]
+        return rows, changes
+
+    before = state()
+    generation = store.generation()
+    assert store.index_events(events).indexed == 50  # reported as indexed, as Elasticsearch does
+    assert state() == before
+    assert store.generation() == generation  # nothing committed that readers must see
+    changed = [*events[:10], event(10, 443), *events[11:]]
+    store.index_events(changed)
+    assert store.stats()["events"] == 50
+    ports = store.aggregate(Kind.events, SearchQuery(), [TermsAgg("p", "destination.port")])
+    assert {bucket.key: bucket.count for bucket in ports["p"].buckets} == {"22": 49, "443": 1}
+    hits = store.search(Kind.events, SearchQuery(filters=(Term("destination.port", (443,)),))).hits
+    assert [hit.id for hit in hits] == ["e10"]
+    assert store.count(Kind.events, SearchQuery(text="line")) == 50
