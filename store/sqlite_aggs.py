@@ -171,6 +171,12 @@ def _histogram(conn: sqlite3.Connection, kind: Kind, source: Source, agg: DateHi
             f"WHERE {source.where} AND t.ts > {NULL_DESC}"
         )
         params = list(source.params)
+    elif value_column := facet_column(kind, agg.field):  # a numeric column (no k_kv rows): its numbers
+        values = (
+            f"SELECT t.rid AS rid, {value_column} AS v FROM {source.from_sql} "
+            f"WHERE {source.where} AND typeof({value_column}) IN ('integer', 'real')"
+        )
+        params = list(source.params)
     else:
         values = (
             f"SELECT rid, min(num) AS v FROM {values_kv} WHERE field = ? AND num IS NOT NULL{source.rids} "

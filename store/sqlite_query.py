@@ -3,7 +3,7 @@
 Layout it queries, per kind `k`:
 - `k(rid, id, ts, version, f0…fN)`: ts = the kind's time field as epoch seconds; f0…fN = the
   kind's COLUMNS: its FACETS (single-valued keyword fields, filtered and counted often; covered by
-  the time index) then its STORED fields (single-valued, rarely filtered, no index);
+  the time index) then its STORED fields (single-valued scalars, most without an index);
 - `k_doc(rid, doc)`: the document as JSON (what every read returns; everything else derives from it);
 - `k_kv(field, value, num, rid)`: every other scalar leaf of the document (list elements share their
   list's path; strings longer than LONG_TEXT are left out), `num` = numbers and dates as epoch seconds;
@@ -43,11 +43,25 @@ FACETS: dict[Kind, tuple[str, ...]] = {
 # insert at a random place of a large B-tree per document, which was most of the cost of bulk
 # indexing (every such insert dirties a page that the commit writes); as columns they ride along
 # with the row. A filter on them scans the narrow main table.
+#
+# Events: the single-valued ECS scalars of network, DNS, web, TLS and auth events (ECS defines each as
+# one keyword or number; dates stay in k_kv, where ranges and histograms read them as times). In k_kv
+# they were ~2/3 of an event's rows and most of the cost of ingesting Suricata EVE (each a row at a
+# random place of the kv B-tree); the four that the API filters on (INDEXED_FACETS) have an index.
 STORED: dict[Kind, tuple[str, ...]] = {
     Kind.articles: (
         "url", "canonical_url", "content_hash", "fingerprint", "topic_score", "tone_score", "story_outlets",
     ),
-    Kind.events: (),
+    Kind.events: (
+        "destination.port", "user.name", "url.path", "http.response.status_code",
+        "source.port", "source.bytes", "source.packets", "destination.bytes", "destination.packets",
+        "network.bytes", "network.packets", "network.transport", "network.protocol", "log.offset",
+        "event.severity", "rule.category", "rule.version", "dns.id", "dns.question.name", "dns.question.type",
+        "dns.type", "dns.response_code", "http.request.method", "http.version", "http.response.body.bytes",
+        "url.domain", "process.name", "process.pid", "source.domain", "destination.domain", "host.hostname",
+        "file.size", "tls.version", "tls.version_protocol", "tls.client.ja3", "tls.server.ja3s",
+        "tls.client.server_name",
+    ),
     Kind.incidents: (),
 }  # fmt: skip
 COLUMNS: dict[Kind, tuple[str, ...]] = {kind: FACETS[kind] + STORED[kind] for kind in Kind}
@@ -55,7 +69,10 @@ COLUMNS: dict[Kind, tuple[str, ...]] = {kind: FACETS[kind] + STORED[kind] for ki
 
 # Facets worth a b-tree: selective lookups (a story, an address, a rule). The others are read from
 # the narrow main table (a scan of it is cheap) and cost no index upkeep at bulk-index time.
-INDEXED_FACETS = {"story_cluster", "source.ip", "destination.ip", "host.name", "rule_id", "source_ip"}
+INDEXED_FACETS = {
+    "story_cluster", "source.ip", "destination.ip", "host.name", "rule_id", "source_ip",
+    "destination.port", "user.name", "url.path", "http.response.status_code",
+}  # fmt: skip
 
 
 # Multi-valued keyword fields counted often: k_kv has a partial index (rid, field, value) for them.
@@ -69,8 +86,9 @@ MULTI_FACETS = (
 # Kinds whose multi-valued facets have the partial index k_kv_multi(rid, field, value), for counting
 # them over a selective filter or a text query in SQL. Not articles: their facets are counted from
 # the in-memory columns (store.sqlite_fast), and the index was ~60% of the cost of writing k_kv
-# while bulk indexing articles.
-MULTI_INDEXED = frozenset({Kind.events, Kind.incidents})
+# while bulk indexing articles. Not events either: for EVE it was ~12 µs of each event's ~70 µs of
+# writes (three inserts of event.category/event.type a line); their counts scan the field's k_kv rows.
+MULTI_INDEXED = frozenset({Kind.incidents})
 
 
 # Subtrees kept only in the stored document, with no k_kv rows: Elasticsearch keeps them as one
@@ -195,7 +213,9 @@ def filter_sql(kind: Kind, item: Filter) -> tuple[str, list[Any]]:
     kv = f"{kind.value}_kv"
     if isinstance(item, Not):
         inner, params = filter_sql(kind, item.filter)
-        return f"NOT ({inner})", params
+        # a column test is NULL where the document has no value: NOT must keep those documents
+        # (as Elasticsearch's must_not does), not drop them with the NULL
+        return f"NOT coalesce(({inner}), 0)", params
     if not item.field:
         raise InvalidQuery("a filter needs a field name")
     if doc_only(kind, item.field) and item.field != "id":

@@ -20,12 +20,17 @@ import orjson
 
 from store.query import Kind
 from store.sqlite_columns import bump
-from store.sqlite_rows import delete_sql, derive, insert_sql
+from store.sqlite_rows import delete_sql, derive, insert_sql, main_sql
 
 _CHUNK = 1000
 _FIELD_VALUE = itemgetter(0, 1)
 ToDocument = Callable[[Any], tuple[str, dict[str, Any]]]
-Rows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+Rows = tuple[
+    dict[tuple[int, ...], list[tuple[Any, ...]]],
+    list[tuple[Any, ...]],
+    list[tuple[Any, ...]],
+    list[tuple[Any, ...]],
+]
 
 
 def write_documents(
@@ -97,17 +102,22 @@ def _write(conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, Any]], t
             conn.execute(fts_del, old.fts)
     statements = insert_sql(kind)
     for start in range(0, len(planned), _CHUNK):
-        _insert(conn, statements, _derive_chunk(kind, planned[start : start + _CHUNK]))
+        _insert(conn, kind, statements, _derive_chunk(kind, planned[start : start + _CHUNK]))
     if planned:  # in the same transaction: readers holding the kind's columns in memory see what changed
         bump(conn, kind, replaced=bool(replaced))
     return len(latest)
 
 
 def _derive_chunk(kind: Kind, chunk: list[tuple[int, str, dict[str, Any], bytes | None]]) -> Rows:
-    mains, docs, kvs, ftss = [], [], [], []
+    mains: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}  # by the STORED columns present
+    docs, kvs, ftss = [], [], []
     for rid, doc_id, doc, serialised in chunk:
         derived = derive(kind, rid, doc_id, doc, serialised)
-        mains.append(derived.main)
+        same = mains.get(derived.stored)
+        if same is None:
+            mains[derived.stored] = [derived.main]
+        else:
+            same.append(derived.main)
         docs.append(derived.doc)
         kvs.extend(derived.kv)
         ftss.append(derived.fts)
@@ -125,8 +135,11 @@ def _kv_order(row: tuple[Any, ...]) -> tuple[str, int, Any, int]:
     return (row[0], 1, value, row[3]) if isinstance(value, str) else (row[0], 0, value, row[3])
 
 
-def _insert(conn: sqlite3.Connection, statements: tuple[str, str, str, str], rows: Rows) -> None:
-    for statement, values in zip(statements, rows, strict=True):
+def _insert(conn: sqlite3.Connection, kind: Kind, statements: tuple[str, str, str, str], rows: Rows) -> None:
+    mains, docs, kvs, ftss = rows
+    for stored, values in mains.items():
+        conn.executemany(main_sql(kind, stored), values)
+    for statement, values in zip(statements[1:], (docs, kvs, ftss), strict=True):
         conn.executemany(statement, values)
 
 

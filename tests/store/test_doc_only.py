@@ -99,7 +99,7 @@ def ids(store: Store, *filters: Any) -> set[str]:
 def test_no_index_rows_for_the_raw_record_and_ecs_fields_keep_theirs(sqlite_store: SqliteStore) -> None:
     with sqlite3.connect(sqlite_store.path) as conn:
         raw = conn.execute("SELECT count(*) FROM events_kv WHERE field LIKE 'suricata.eve%'").fetchone()[0]
-        ecs = conn.execute("SELECT count(*) FROM events_kv WHERE field = 'destination.port'").fetchone()[0]
+        ecs = conn.execute("SELECT count(*) FROM events_kv WHERE field = 'event.category'").fetchone()[0]
     assert raw == 0
     assert ecs > 0
 
