@@ -209,6 +209,8 @@ def _flatten(
             sub = f"{path}.{key}" if path else key
             kind = type(value)
             if kind is dict:
+                if sub in skip and seen is not None and sub not in seen:
+                    seen[sub] = value  # an object where a column's value belongs: refused when bound
                 if sub not in prune:  # a DOC_ONLY subtree (an object: the raw record)
                     _flatten(value, sub, rid, skip, out, prune, seen)
             elif sub in skip:
