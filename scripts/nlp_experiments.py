@@ -369,6 +369,34 @@ def tone2(unlabelled: Path) -> None:
     run("domain vectors w 1", vec_w=1.0)
     run("domain vectors w 1, news-tone-hue weight 0.5", vec_w=1.0, hue_w=0.5)
     run("IDF with the unlabelled items", unl_idf=True)
+    raw = []  # self-training: the same unlabelled items, pseudo-labelled by each fold's model
+    with gzip.open(unlabelled, "rt") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["title"].strip() not in exclude:
+                raw.append(tone_text(r["title"], r.get("summary") or ""))
+    pool = [raw[i] for i in np.random.default_rng(0).choice(len(raw), 30000, replace=False)]
+    for threshold, weight in ((0.8, 0.3), (0.9, 0.3), (0.8, 0.1)):
+        s_news, s_hue = [], []
+        for (tr, te), (htr, hte) in zip(FOLDS.split(nx, ny), FOLDS.split(hx, hy), strict=True):
+            xt, yt = list(nx[tr]) + list(hx[htr]), list(ny[tr]) + list(hy[htr])
+            first = tone_pipeline().fit(xt, yt)
+            proba = first.predict_proba(pool)
+            keep = proba.max(1) >= threshold
+            px, py = (
+                [d for d, k in zip(pool, keep, strict=True) if k],
+                list(first.classes_[proba.argmax(1)][keep]),
+            )
+            model = tone_pipeline().fit(
+                xt + px, yt + py, clf__sample_weight=[1.0] * len(xt) + [weight] * len(px)
+            )
+            s_news.append(f1_score(ny[te], model.predict(list(nx[te])), average="macro"))
+            s_hue.append(f1_score(hy[hte], model.predict(list(hx[hte])), average="macro"))
+        print(
+            f"tone self-training, p >= {threshold}, weight {weight}: CV 2026 {np.mean(s_news):.4f} / "
+            f"news-tone-hue {np.mean(s_hue):.4f}",
+            flush=True,
+        )
     for mode in ("2026-only + hue-only", "both + half 2026-only + half hue-only"):
         s_news, s_hue = [], []
         for (tr, te), (htr, hte) in zip(FOLDS.split(nx, ny), FOLDS.split(hx, hy), strict=True):
