@@ -13,6 +13,7 @@ import pytest
 
 from api.app import create_app
 from core.config import Settings
+from nlp.entities import use_gazetteer
 from store.protocol import Store
 from tests.api.live import LiveServer
 from tests.api.seed import seed
@@ -76,6 +77,7 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     keys = seed(store)
     with LiveServer(create_app(settings, store)) as server:
         yield Api(server.base_url, keys, store, settings, backend)
+    use_gazetteer(None)  # the server ran in this process: a PUT /gazetteer must not outlive it
     if backend == "elastic":
         store.drop_indices()  # type: ignore[attr-defined]
     store.close()
@@ -88,4 +90,5 @@ def sqlite_api(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixture
     keys = seed(store)
     with LiveServer(create_app(settings, store)) as server:
         yield Api(server.base_url, keys, store, settings, "sqlite")
+    use_gazetteer(None)  # the server ran in this process: a PUT /gazetteer (the fuzzer's) must not outlive it
     store.close()
