@@ -3,9 +3,10 @@
 tests/data/secmon/scenarios/<name>/ holds a log (`input.*`), `threat-intel.txt` (an indicator list)
 where the rule needs one, and `expected.json`: the incidents a security analyst expects from it (attacker,
 the rules that saw it, severity) — written by hand, like the rule-test folders of rule hubs. Each log goes
-through `ingest_paths` (parse → detect → incidents) into a fresh embedded store with the bundled rules, no
-assets, nothing tuned. tests/data/secmon/baseline/ holds real benign logs (see PROVENANCE.md there) on which
-no incident may be raised.
+through `ingest_paths` (parse → detect → incidents) into a fresh store of each backend (the `backend`
+fixture: the embedded SQLite store, and Elasticsearch over HTTP), with the bundled rules, no assets, nothing
+tuned: a scenario must raise the same incidents on both. tests/data/secmon/baseline/ holds real benign logs
+(see PROVENANCE.md there) on which no incident may be raised, on either backend.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from secmon.detect import load_rules
 from secmon.pipeline import ingest_paths
 from store.models import Incident
 from store.query import Kind, SearchQuery
-from store.sqlite import SqliteStore
+from tests.conftest import Backend
 from tests.realdata import real
 from tests.secmon.eve_schema import violations
 
@@ -31,16 +32,17 @@ SCENARIOS = sorted(p for p in (DATA / "scenarios").iterdir() if p.is_dir())
 BASELINE = sorted(p for p in (DATA / "baseline").iterdir() if p.suffix in (".gz", ".json", ".log"))
 
 
-def _incidents(tmp_path: Path, log: Path, fmt: str = "auto") -> list[Incident]:
-    """Incidents of `log` with the default configuration; a `threat-intel.txt` beside it is the
-    indicator list (`secmon.threat_intel_file`), which the default configuration does not have."""
-    store = SqliteStore(tmp_path / "store.sqlite3")
-    store.init()
-    config: dict[str, Any] = {"data_dir": str(tmp_path / "data")}
+def _incidents(tmp_path: Path, backend: Backend, log: Path, fmt: str = "auto") -> list[Incident]:
+    """Incidents of `log` in a fresh store of `backend` with the default configuration; a
+    `threat-intel.txt` beside it is the indicator list (`secmon.threat_intel_file`), which the default
+    configuration does not have."""
+    config: dict[str, Any] = {}
     if (log.parent / "threat-intel.txt").exists():
         config["secmon"] = {"threat_intel_file": str(log.parent / "threat-intel.txt")}
+    settings: Settings = backend.settings(tmp_path / "data", **config)
+    store = backend.open(tmp_path / "data")
     try:
-        summary = ingest_paths(Settings.model_validate(config), store, [str(log)], fmt)
+        summary = ingest_paths(settings, store, [str(log)], fmt)
         assert summary.parse_errors == 0
         store.refresh()
         return [
@@ -60,11 +62,14 @@ def _seen(incident: Incident) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("folder", SCENARIOS, ids=[p.name for p in SCENARIOS])
-def test_scenario_raises_exactly_the_expected_incidents(tmp_path: Path, folder: Path) -> None:
+def test_scenario_raises_exactly_the_expected_incidents(
+    tmp_path: Path, backend: Backend, folder: Path
+) -> None:
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     [log] = folder.glob("input.*")
     got = sorted(
-        (_seen(i) for i in _incidents(tmp_path, log, expected["format"])), key=lambda s: str(s["source_ip"])
+        (_seen(i) for i in _incidents(tmp_path, backend, log, expected["format"])),
+        key=lambda s: str(s["source_ip"]),
     )
     want = sorted(
         ({**e, "rules": sorted(e["rules"])} for e in expected["incidents"]), key=lambda s: str(s["source_ip"])
@@ -73,8 +78,8 @@ def test_scenario_raises_exactly_the_expected_incidents(tmp_path: Path, folder: 
 
 
 @pytest.mark.parametrize("log", BASELINE, ids=[p.name for p in BASELINE])
-def test_benign_baseline_raises_no_incident(tmp_path: Path, log: Path) -> None:
-    assert [_seen(i) for i in _incidents(tmp_path, log)] == []
+def test_benign_baseline_raises_no_incident(tmp_path: Path, backend: Backend, log: Path) -> None:
+    assert [_seen(i) for i in _incidents(tmp_path, backend, log)] == []
 
 
 def test_every_scenario_says_what_it_is() -> None:
@@ -104,7 +109,7 @@ REAL_RUNS = [
 
 @pytest.mark.parametrize(("run", "signature"), REAL_RUNS, ids=[r for r, _ in REAL_RUNS])
 def test_each_real_attack_run_raises_an_incident_naming_its_attacker(
-    tmp_path: Path, run: str, signature: str
+    tmp_path: Path, backend: Backend, run: str, signature: str
 ) -> None:
     path = real(f"suricata-eve-realruns/{run}/eve.json")
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -114,13 +119,13 @@ def test_each_real_attack_run_raises_an_incident_naming_its_attacker(
         if r.get("event_type") == "alert" and signature in r["alert"]["signature"]
     }
     assert attackers
-    named = {incident.source_ip for incident in _incidents(tmp_path, path, "eve")}
+    named = {incident.source_ip for incident in _incidents(tmp_path, backend, path, "eve")}
     assert attackers <= named
 
 
-def test_the_real_background_run_raises_no_incident(tmp_path: Path) -> None:
+def test_the_real_background_run_raises_no_incident(tmp_path: Path, backend: Backend) -> None:
     path = real("suricata-eve-realruns/magnc-flow-ssh-tls/eve.json")
-    assert [_seen(i) for i in _incidents(tmp_path, path, "eve")] == []
+    assert [_seen(i) for i in _incidents(tmp_path, backend, path, "eve")] == []
 
 
 def test_scenario_eve_lines_are_what_suricata_writes() -> None:
