@@ -24,12 +24,13 @@ from store.documents import (
     incident_from,
 )
 from store.errors import Conflict, NotFound
+from store.gcpause import gc_paused
 from store.models import Article, Incident, SecurityEvent
 from store.query import Aggregation, AggResult, BulkResult, Kind, RecordKind, SearchPage, SearchQuery
 from store.sqlite_conn import Connections
 from store.sqlite_schema import prepare
 from store.sqlite_search import Searcher
-from store.sqlite_write import ToDocument, delete_documents, gc_paused, write_documents
+from store.sqlite_write import ToDocument, delete_documents, write_documents
 
 
 class SqliteStore:

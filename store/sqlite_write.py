@@ -8,16 +8,15 @@ same B-tree pages. Replacing a document first deletes exactly the rows derived f
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
 import orjson
 
+from store.gcpause import gc_paused
 from store.query import Kind
 from store.sqlite_columns import bump
 from store.sqlite_rows import delete_sql, derive, insert_sql, main_sql
@@ -45,19 +44,6 @@ def write_documents(
     """
     with gc_paused():
         return _write(conn, kind, items, to_doc)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (when this call turned it off, it turns it back on)."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _write(conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, Any]], to_doc: ToDocument) -> int:
