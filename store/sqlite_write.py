@@ -19,7 +19,7 @@ import orjson
 from store.gcpause import gc_paused
 from store.query import Kind
 from store.sqlite_columns import bump
-from store.sqlite_rows import delete_sql, derive, insert_sql, main_sql
+from store.sqlite_rows import Derived, KvRow, delete_sql, derive, insert_sql, main_sql
 
 _CHUNK = 1000
 _FIELD_VALUE = itemgetter(0, 1)
@@ -78,27 +78,61 @@ def _write(conn: sqlite3.Connection, kind: Kind, items: list[tuple[str, Any]], t
             continue  # the same document again (a file ingested twice): nothing to change
         replaced[doc_id] = stored
         planned.append((stored[0], doc_id, doc, serialised))
+    fresh: dict[int, Derived] = {}  # the replacements' rows, k_kv rows left in place taken out
     if replaced:
         main_del, doc_del, kv_del, fts_del = delete_sql(kind)
-        for doc_id, (rid, text) in replaced.items():
-            old = derive(kind, rid, doc_id, json.loads(text), text)
+        for rid, doc_id, new_doc, new_text in planned:
+            if doc_id not in replaced:
+                continue
+            old_text = replaced[doc_id][1]
+            old = derive(kind, rid, doc_id, json.loads(old_text), old_text)
+            new = fresh[rid] = derive(kind, rid, doc_id, new_doc, new_text)
+            # an incident's update changes a few of its hundreds of k_kv rows: the others stay
+            same = unchanged_kv(old.kv, new.kv)
+            if same:
+                new.kv = [row for row in new.kv if (row[0], row[1]) not in same]
             conn.execute(main_del, (rid,))
             conn.execute(doc_del, (rid,))
-            conn.executemany(kv_del, [(field, value, rid) for field, value, _num, _rid in old.kv])
+            conn.executemany(
+                kv_del,
+                [(field, value, rid) for field, value, _num, _rid in old.kv if (field, value) not in same],
+            )
             conn.execute(fts_del, old.fts)
     statements = insert_sql(kind)
     for start in range(0, len(planned), _CHUNK):
-        _insert(conn, kind, statements, _derive_chunk(kind, planned[start : start + _CHUNK]))
+        _insert(conn, kind, statements, _derive_chunk(kind, planned[start : start + _CHUNK], fresh))
     if planned:  # in the same transaction: readers holding the kind's columns in memory see what changed
         bump(conn, kind, replaced=bool(replaced))
     return len(latest)
 
 
-def _derive_chunk(kind: Kind, chunk: list[tuple[int, str, dict[str, Any], bytes | None]]) -> Rows:
+def unchanged_kv(old: list[KvRow], new: list[KvRow]) -> set[tuple[str, Any]]:
+    """The (field, value) keys of k_kv rows a replacement gives again exactly as stored: the row kept
+    for a key is its first (INSERT OR IGNORE), and "exactly" is the same value type and `num` too
+    (1 and 1.0, or 1 with and without a `num`, are one key to SQLite but not the same row)."""
+    first: dict[tuple[str, Any], KvRow] = {}
+    for row in new:
+        first.setdefault((row[0], row[1]), row)
+    same: set[tuple[str, Any]] = set()
+    done: set[tuple[str, Any]] = set()
+    for field, value, num, _rid in old:
+        key = (field, value)
+        if key in done:
+            continue
+        done.add(key)
+        again = first.get(key)
+        if again is not None and again[1].__class__ is value.__class__ and again[2] == num:
+            same.add(key)
+    return same
+
+
+def _derive_chunk(
+    kind: Kind, chunk: list[tuple[int, str, dict[str, Any], bytes | None]], fresh: dict[int, Derived]
+) -> Rows:
     mains: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}  # by the STORED columns present
     docs, kvs, ftss = [], [], []
     for rid, doc_id, doc, serialised in chunk:
-        derived = derive(kind, rid, doc_id, doc, serialised)
+        derived = fresh.get(rid) or derive(kind, rid, doc_id, doc, serialised)
         same = mains.get(derived.stored)
         if same is None:
             mains[derived.stored] = [derived.main]
