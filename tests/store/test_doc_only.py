@@ -10,7 +10,6 @@ import ipaddress
 import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,14 +67,6 @@ def events() -> list[SecurityEvent]:
     found = real_events()
     assert len(found) > 100
     return found
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path, events: list[SecurityEvent]) -> SqliteStore:
-    store = SqliteStore(tmp_path / "store.sqlite3")
-    store.init()
-    store.index_events(events)
-    return store
 
 
 def scalars(event: SecurityEvent, field: str) -> list[Any]:

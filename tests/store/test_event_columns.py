@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,14 +38,6 @@ def sample_events() -> list[SecurityEvent]:
 @pytest.fixture(scope="module")
 def events() -> list[SecurityEvent]:
     return sample_events()
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path, events: list[SecurityEvent]) -> SqliteStore:
-    store = SqliteStore(tmp_path / "store.sqlite3")
-    store.init()
-    store.index_events(events)
-    return store
 
 
 def first(event: SecurityEvent, field: str) -> Any:
