@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -18,6 +18,7 @@ from alerts.email import send_message
 from core.config import AlertSettings, parse_report_schedule
 from store.protocol import Store
 from store.query import RecordKind
+from store.sqlite_query import zone_offset
 
 log = logging.getLogger(__name__)
 REPORT_STATE = "alerts:report"
@@ -28,19 +29,13 @@ TITLE = "Báo cáo theo dõi báo chí"
 Render = Callable[[date, date], tuple[str, bytes | None]]
 
 
-def zone_of(offset: str) -> timezone:
-    sign = -1 if offset.startswith("-") else 1
-    hours, minutes = offset[1:].split(":")
-    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
-
-
 def latest_occurrence(schedule: str, offset: str, now: datetime) -> datetime | None:
     """The most recent scheduled moment at or before `now` (None: no schedule)."""
     parsed = parse_report_schedule(schedule)
     if parsed is None:
         return None
     weekday, hour, minute = parsed
-    local = now.astimezone(zone_of(offset))
+    local = now.astimezone(zone_offset(offset))
     moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if weekday is None:
         return moment if moment <= local else moment - timedelta(days=1)
