@@ -423,6 +423,31 @@ def ingest_paths(
     return summary
 
 
+def process_followed(
+    lines: list[Line],
+    processor: Processor,
+    follower: FileFollower,
+    sources: Sources,
+    formats: dict[str, str],
+    summary: IngestSummary,
+) -> bool:
+    """One batch a follower read: formats and zones from `sources`, processed, then committed, or
+    rewound to be read again (also before a store outage is raised). True when the store took it all."""
+    assign_formats(lines, formats, sources)
+    summary.formats.update(formats)
+    zones = {path: sources.zone_of(path) for path in {line.path for line in lines}}
+    try:
+        acknowledged = processor.handle(lines, formats, summary, zones)
+    except StoreError:
+        follower.rewind()  # nothing committed: this batch is read again
+        raise
+    if acknowledged:
+        follower.commit(lines)
+    else:
+        follower.rewind()
+    return acknowledged
+
+
 def _follow(
     processor: Processor,
     follower: FileFollower,
@@ -444,19 +469,8 @@ def _follow(
                     break
                 time.sleep(poll_interval)
                 continue
-            assign_formats(lines, formats, sources)
-            summary.formats.update(formats)
-            zones = {path: sources.zone_of(path) for path in {line.path for line in lines}}
-            try:
-                acknowledged = processor.handle(lines, formats, summary, zones)
-            except StoreError:
-                follower.rewind()
-                raise
-            if acknowledged:
-                follower.commit(lines)
-            else:
-                follower.rewind()  # the store refused part of the batch: read it again later
-                time.sleep(poll_interval)
+            if not process_followed(lines, processor, follower, sources, formats, summary):
+                time.sleep(poll_interval)  # the store refused part of the batch: read it again later
             if progress is not None:
                 for path, group in itertools.groupby(lines, key=lambda line: line.path):
                     progress(path, sum(max(0, line.end - line.offset) for line in group))
@@ -487,19 +501,10 @@ class Ingester:
             lines = self.follower.poll(batch_size)
             if not lines:
                 break
-            assign_formats(lines, self.formats, self.sources)
-            summary.formats.update(self.formats)
-            zones = {path: self.sources.zone_of(path) for path in {line.path for line in lines}}
-            try:
-                acknowledged = self.processor.handle(lines, self.formats, summary, zones)
-            except StoreError:
-                self.follower.rewind()  # nothing committed: the next run reads this batch again
-                raise
-            if acknowledged:
-                self.follower.commit(lines)
-            else:
-                self.follower.rewind()
-                break
+            if not process_followed(
+                lines, self.processor, self.follower, self.sources, self.formats, summary
+            ):
+                break  # the store refused part of the batch: the next run reads it again
         self.processor.deliver(summary)
         summary.seconds = time.monotonic() - started
         return summary
