@@ -17,6 +17,7 @@ from secmon.errors import RuleError
 from secmon.fieldpath import Doc, Getter, getter
 
 Predicate = Callable[[Doc], bool]
+CIDR_CACHE = 65_536  # addresses whose |cidr answer is kept, per test (then the cache starts again)
 ValueTest = Callable[[Any], bool]
 
 
@@ -34,6 +35,14 @@ def _decode(text: str) -> str:
     # Twice: attackers double-encode (%2527) to slip past single-decoding filters.
     once = unquote_plus(text)
     return unquote_plus(once) if "%" in once else once
+
+
+def _in_networks(text: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return any(address in net for net in networks)
 
 
 def _compile_test(field: str, mods: list[str], raw: Any, intel: ThreatIntel) -> ValueTest:
@@ -81,12 +90,16 @@ def _compile_test(field: str, mods: list[str], raw: Any, intel: ThreatIntel) -> 
         except ValueError as exc:
             raise RuleError(f"field {field!r}: invalid CIDR: {exc}") from None
 
+        inside: dict[str, bool] = {}  # address → in some network: addresses repeat a lot, parsing is slow
+
         def in_networks(value: Any) -> bool:
-            try:
-                address = ipaddress.ip_address(str(value))
-            except ValueError:
-                return False
-            return any(address in net for net in networks)
+            text = value if type(value) is str else str(value)
+            found = inside.get(text)
+            if found is None:
+                if len(inside) >= CIDR_CACHE:
+                    inside.clear()
+                found = inside[text] = _in_networks(text, networks)
+            return found
 
         return in_networks
     if kind in ("gt", "gte", "lt", "lte"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -360,3 +361,22 @@ def test_an_event_delivered_twice_is_counted_once() -> None:
     assert found == []
     found += engine.process(event(failure("203.0.113.8"), seconds=8, eid="new"))
     assert len(found) == 1 and len(found[0].event_ids) == 8
+
+
+def test_cidr_answers_repeated_and_evicted_addresses_as_plain_ipaddress(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """|cidr keeps answers per address (addresses repeat); with a cache of 3 that keeps starting again,
+    every answer is still the plain ipaddress one, for IPv4, IPv6, text that is no address and numbers."""
+    from secmon.detect import matchers
+
+    monkeypatch.setattr(matchers, "CIDR_CACHE", 3)
+    networks = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8")]
+    test = matchers.compile_field("source.ip|cidr", [str(n) for n in networks], ThreatIntel())
+    values: list[Any] = ["10.1.1.1", "11.1.1.1", "fd00::1", "fe00::1", "not-an-ip", 167772161, "10.1.1.1"]
+    for value in values * 3 + list(reversed(values)):
+        try:
+            plain = any(ipaddress.ip_address(str(value)) in n for n in networks)
+        except ValueError:
+            plain = False
+        assert test({"source": {"ip": value}}) is plain, value
