@@ -27,6 +27,7 @@ from secmon.inputs.follower import _open
 from secmon.inputs.line import MAX_LINE, Line
 from secmon.inputs.registry import FINGERPRINT_MAX, fingerprint, origin_of
 
+CHUNK = 1 << 16  # bytes read at a time
 PARTIAL_GRACE = 2.0  # seconds without change after which an unterminated last line is complete
 _GZ_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
@@ -68,66 +69,68 @@ class Reader:
             return True
 
     def _lines(self, handle: BinaryIO, origin: str, head: bytes, *, tail: bool) -> Iterator[Line]:
-        """Split `head` + the rest of `handle` into lines without seeking (FIFOs, stdin cannot)."""
-        offset = 0
-        buffer = head
-        eof = False
+        """Split `head` + the rest of `handle` into lines without seeking (FIFOs, stdin cannot).
+
+        Each chunk read is split at once (a slice per line, not a copy of the rest of the chunk per
+        line); only the start of a line whose newline is not read yet is carried to the next chunk."""
+        path = self.path
+        offset = 0  # of the first byte of `rest`
+        rest = b""  # the start of a line whose newline is not read yet (at most MAX_LINE bytes)
+        data = head
         while True:
-            newline = buffer.find(b"\n")
-            if newline < 0 and not eof and len(buffer) <= MAX_LINE:
-                try:
-                    chunk = handle.read(1 << 16)
-                except _GZ_ERRORS as exc:
-                    self.damaged = f"{type(exc).__name__}: {exc}"
-                    chunk = b""
-                    tail = True  # what was decompressed is all there is
-                if chunk:
-                    buffer += chunk
-                else:
-                    eof = True
-                continue
-            if newline < 0 and len(buffer) > MAX_LINE:  # longer than the cap: read past the rest of it
-                kept, length = buffer[:MAX_LINE], len(buffer)
-                buffer = b""
-                ended = False
-                while not ended:
-                    try:
-                        chunk = handle.read(1 << 16)
-                    except _GZ_ERRORS as exc:
-                        self.damaged = f"{type(exc).__name__}: {exc}"
-                        chunk = b""
-                    if not chunk:
-                        break
-                    newline = chunk.find(b"\n")
-                    if newline >= 0:
-                        length += newline
-                        buffer = chunk[newline + 1 :]
-                        ended = True
+            if data:
+                pieces = (rest + data if rest else data).split(b"\n")
+                rest = pieces.pop()
+                for raw in pieces:
+                    end = offset + len(raw) + 1
+                    if len(raw) > MAX_LINE:
+                        yield Line(_text(raw[:MAX_LINE]), origin, offset, path, end, cut=len(raw))
                     else:
-                        length += len(chunk)
-                if not ended and not tail:
-                    self.partial = True
-                    return
-                end = offset + length + (1 if ended else 0)
-                yield Line(_text(kept), origin, offset, self.path, end, cut=length)
-                offset = end
-                if not ended:
-                    return
-                continue
-            if newline < 0:  # end of input
-                if buffer:
-                    if not tail:
-                        self.partial = True
+                        text = _text(raw)
+                        if text:  # empty lines carry nothing (as FileFollower)
+                            yield Line(text, origin, offset, path, end)
+                    offset = end
+                if len(rest) > MAX_LINE:  # longer than the cap: keep its start, read past the rest of it
+                    kept, length = rest[:MAX_LINE], len(rest)
+                    rest = data = b""
+                    ended = False
+                    while not ended:
+                        chunk = self._read(handle)
+                        if not chunk:
+                            break
+                        newline = chunk.find(b"\n")
+                        if newline >= 0:
+                            length += newline
+                            data = chunk[newline + 1 :]
+                            ended = True
+                        else:
+                            length += len(chunk)
+                    if not ended:  # the input ended inside the long line
+                        if not (tail or self.damaged):
+                            self.partial = True
+                            return
+                        yield Line(_text(kept), origin, offset, path, offset + length, cut=length)
                         return
-                    yield Line(_text(buffer), origin, offset, self.path, offset + len(buffer))
+                    end = offset + length + 1
+                    yield Line(_text(kept), origin, offset, path, end, cut=length)
+                    offset = end
+                    continue
+            data = self._read(handle)
+            if not data:
+                break
+        if rest:  # an unterminated last line
+            if not (tail or self.damaged):  # after damage, what was decompressed is all there is
+                self.partial = True
                 return
-            raw = buffer[:newline]
-            buffer = buffer[newline + 1 :]
-            end = offset + newline + 1
-            text = _text(raw)
-            if text:  # empty lines carry nothing (as FileFollower)
-                yield Line(text, origin, offset, self.path, end)
-            offset = end
+            yield Line(_text(rest), origin, offset, path, offset + len(rest))
+
+    def _read(self, handle: BinaryIO) -> bytes:
+        """The next chunk, b"" at the end; a damaged .gz ends here too (`damaged` says why)."""
+        try:
+            return handle.read(CHUNK)
+        except _GZ_ERRORS as exc:
+            self.damaged = f"{type(exc).__name__}: {exc}"
+            return b""
 
 
 _STARTED: list[float] = []
@@ -147,8 +150,7 @@ def process_started() -> float:
 
 
 def _text(raw: bytes) -> str:
-    text = raw.decode("utf-8", "replace")
-    return text[:-1] if text.endswith("\r") else text
+    return (raw[:-1] if raw[-1:] == b"\r" else raw).decode("utf-8", "replace")
 
 
 def _read_head(handle: BinaryIO) -> bytes:
