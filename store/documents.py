@@ -14,7 +14,7 @@ from typing import Any
 from store.errors import StoreError
 from store.models import Article, Incident, SecurityEvent
 
-_ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
 
 
 def article_document(article: Article) -> tuple[str, dict[str, Any]]:
@@ -93,7 +93,7 @@ def as_epoch(value: Any) -> float | None:
         return float(value)
     if isinstance(value, datetime):
         return value.timestamp()
-    if isinstance(value, str) and _ISO_DATE.match(value):
+    if isinstance(value, str) and ISO_DATE.match(value):
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:

@@ -43,7 +43,7 @@ TIME_FIELD: dict[Kind, str] = {
 }
 TEXT_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.articles: ("title", "sapo", "body"),
-    Kind.events: ("message", "event.original", "rule.name"),
+    Kind.events: ("message", "rule.name"),
     Kind.incidents: ("rule_title", "notes.text"),
 }
 

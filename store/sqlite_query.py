@@ -60,7 +60,7 @@ STORED: dict[Kind, tuple[str, ...]] = {
         "dns.type", "dns.response_code", "http.request.method", "http.version", "http.response.body.bytes",
         "url.domain", "process.name", "process.pid", "source.domain", "destination.domain", "host.hostname",
         "file.size", "tls.version", "tls.version_protocol", "tls.client.ja3", "tls.server.ja3s",
-        "tls.client.server_name",
+        "tls.client.server_name", "log.file.path",
     ),
     Kind.incidents: (),
 }  # fmt: skip
@@ -97,7 +97,7 @@ MULTI_INDEXED = frozenset({Kind.incidents})
 # on a field inside reads the documents instead (`store.sqlite_doconly`): same answers, slower.
 DOC_ONLY: dict[Kind, frozenset[str]] = {
     Kind.articles: frozenset(),
-    Kind.events: frozenset({"suricata.eve"}),
+    Kind.events: frozenset({"suricata.eve", "event.original"}),
     Kind.incidents: frozenset(),
 }
 

@@ -8,12 +8,13 @@ the derivation changes, bump DERIVATION: `SqliteStore.init()` then rebuilds both
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 import orjson
 
-from store.documents import as_epoch, values_at
+from store.documents import ISO_DATE, as_epoch, values_at
 from store.query import TEXT_FIELDS, TIME_FIELD, Kind
 from store.sqlite_query import (
     COLUMNS,
@@ -29,7 +30,7 @@ from store.sqlite_query import (
 )
 from store.textsearch import index_form
 
-DERIVATION = 8  # bump when Derived rows change (table layout, kv rules, index_form)
+DERIVATION = 9  # bump when Derived rows change (table layout, kv rules, index_form)
 
 
 def schema(kind: Kind) -> list[str]:
@@ -73,9 +74,13 @@ META = "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value) WITHOUT RO
 
 KvRow = tuple[str, Any, float | None, int]
 _MISSING = object()
-# fields with a column of their own (or searched through k_fts) have no k_kv rows
-_NOT_IN_KV = {kind: {*COLUMNS[kind], *TEXT_FIELDS[kind], "id", TIME_FIELD[kind]} for kind in Kind}
+# fields with a column of their own (or searched through k_fts, or kept only in the document) have no
+# k_kv rows
+_NOT_IN_KV = {
+    kind: {*COLUMNS[kind], *TEXT_FIELDS[kind], *DOC_ONLY[kind], "id", TIME_FIELD[kind]} for kind in Kind
+}
 _NO_ROWS: frozenset[str] = frozenset()
+_EPOCH = datetime(1970, 1, 1)
 # the column number (f…) of each STORED field
 _STORED_AT = {kind: {name: COLUMNS[kind].index(name) for name in STORED[kind]} for kind in Kind}
 
@@ -149,10 +154,13 @@ def derive(
             values[index] = int(value)
     stamp = None
     found = seen.get(TIME_FIELD[kind])
-    for value in found if isinstance(found, list) else (found,):
-        stamp = as_epoch(value)
-        if stamp is not None:
-            break
+    if found.__class__ is str:
+        stamp = _date_num(found)
+    else:
+        for value in found if isinstance(found, list) else (found,):
+            stamp = as_epoch(value)
+            if stamp is not None:
+                break
     if stamp is None:
         stamp = NULL_DESC
     version = doc.get("version", 1) if kind is Kind.incidents else 1
@@ -246,9 +254,15 @@ def _flatten(
 
 
 def _date_num(text: str) -> float | None:
-    """Only strings shaped like an ISO date get a numeric (epoch) value."""
-    if len(text) >= 16 and text[4:5] == "-" and text[:4].isdigit():
-        return as_epoch(text)
+    """Only strings shaped like an ISO date get a numeric (epoch) value (as `as_epoch`)."""
+    if len(text) >= 16 and text[4:5] == "-" and text[:4].isdigit() and ISO_DATE.match(text):
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            return (parsed - _EPOCH).total_seconds()
+        return parsed.timestamp()
     return None
 
 

@@ -158,7 +158,14 @@ def search_events(
     key: SecurityKey,
     store: StoreDep,
     q: Annotated[
-        str | None, Query(max_length=500, description="words in the message / original line")
+        str | None,
+        Query(
+            max_length=500,
+            description=(
+                "words in the message or the rule name (event.original, the raw line, is kept but "
+                "not searched, as ECS defines it)"
+            ),
+        ),
     ] = None,
     event_kind: Annotated[list[str] | None, Query(alias="event.kind")] = None,
     event_dataset: Annotated[list[str] | None, Query(alias="event.dataset")] = None,

@@ -31,6 +31,7 @@ from store.query import (
     TermsAgg,
 )
 from store.sqlite import SqliteStore
+from store.textsearch import tokens
 from tests.realdata import real_files
 
 # raw fields of every shape: keywords, numbers, dates, lists of objects, addresses
@@ -190,11 +191,19 @@ def test_terms_aggregation_on_raw_fields(
 def test_terms_aggregation_of_raw_field_over_text_matches(
     sqlite_store: SqliteStore, events: list[SecurityEvent]
 ) -> None:
-    matching = [event for event in events if "testmyids" in str(event.get("event.original")).lower()]
+    # the searched text is `message` and `rule.name` ("GPL ATTACK_RESPONSE id check returned root",
+    # "DNP3 Data match", ...); event.original is not searched (ECS)
+    searched = ("message", "rule.name")
+    matching = [
+        event
+        for event in events
+        if "dnp3"
+        in tokens(" ".join(str(value) for name in searched for value in values_at(event.to_document(), name)))
+    ]
     assert matching
     counts = Counter(str(v) for event in matching for v in set(scalars(event, "suricata.eve.event_type")))
     result = sqlite_store.aggregate(
-        Kind.events, SearchQuery(text="testmyids"), [TermsAgg("t", "suricata.eve.event_type", size=100)]
+        Kind.events, SearchQuery(text="dnp3"), [TermsAgg("t", "suricata.eve.event_type", size=100)]
     )
     assert {bucket.key: bucket.count for bucket in result["t"].buckets} == dict(counts)
 
