@@ -1,39 +1,110 @@
-"""The `vigil` command: one boundary that turns user errors into messages and exit codes."""
+"""The `vigil` command: one boundary that turns user errors into messages and exit codes.
+
+A sub-command defined in a part is imported when it is asked for (start-up time: `vigil logs ingest`
+loads secmon and the store, not the API, the crawlers or NLP); `vigil --help` imports them all to list them.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
+from typer.main import get_command_from_info, get_group_from_info
+from typer.models import CommandInfo, TyperInfo
 
-from api.cli import keys_app, kibana_app
-from api.web.cli import users_app
 from core import __version__
 from core.config import config_file_of
 from core.console import CliState, console, settings_from
 from core.errors import VigilError
-from crawlers.cli import crawl_app, sources_app
-from crawlers.registry import registry_for
-from nlp.cli import app as nlp_app
-from nlp.corrections import export_rows
-from nlp.jsonl import write_jsonl
-from secmon.cli import incidents_app, logs_app, rules_app
 from store.errors import StoreError
 from store.factory import open_store
 from store.query import RecordKind
 from store.retention import prune
-from vigil.checks import check_references
-from vigil.main_job import demo_command, run_command
+
+# Every sub-command in the order `vigil --help` lists it; "config" and "store" are defined here, the others
+# in their parts (_part) and loaded on demand.
+COMMANDS = ("run", "demo", "config", "store", "crawl", "sources", "nlp", "logs", "rules", "incidents", "keys",
+            "users", "kibana")  # fmt: skip
+
+
+class Parts(TyperGroup):
+    """The root group: a part's sub-command is imported and built the first time it is asked for."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            command = self.commands[cmd_name] = _click_command(cmd_name, _part(cmd_name))
+        return command
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in COMMANDS:  # a typo: "did you mean" looks among every sub-command
+            for name in COMMANDS:
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
+
+def _part(name: str) -> typer.Typer | Callable[..., Any]:
+    """The sub-app (or command function) `name` of a part, imported now."""
+    if name in ("run", "demo"):
+        from vigil import main_job  # lazy: start-up time, only the part asked for is imported
+
+        return main_job.run_command if name == "run" else main_job.demo_command
+    if name in ("crawl", "sources"):
+        from crawlers import cli as crawlers_cli  # lazy: start-up time, only the part asked for is imported
+
+        return crawlers_cli.crawl_app if name == "crawl" else crawlers_cli.sources_app
+    if name == "nlp":
+        from nlp.cli import app as nlp_app  # lazy: start-up time, only the part asked for is imported
+
+        if not any(info.name == "export-labels" for info in nlp_app.registered_commands):
+            nlp_app.command("export-labels")(nlp_export_labels)
+        return nlp_app
+    if name in ("logs", "rules", "incidents"):
+        from secmon import cli as secmon_cli  # lazy: start-up time, only the part asked for is imported
+
+        return {"logs": secmon_cli.logs_app, "rules": secmon_cli.rules_app}.get(
+            name, secmon_cli.incidents_app
+        )
+    if name == "users":
+        from api.web.cli import users_app  # lazy: start-up time, only the part asked for is imported
+
+        return users_app
+    from api import cli as api_cli  # lazy: start-up time, only the part asked for is imported
+
+    return api_cli.keys_app if name == "keys" else api_cli.kibana_app
+
+
+def _click_command(name: str, found: typer.Typer | Callable[..., Any]) -> Any:
+    """What `app.add_typer(found, name=name)` or `app.command(name)(found)` would have registered."""
+    short, markup = app.pretty_exceptions_short, app.rich_markup_mode
+    if isinstance(found, typer.Typer):
+        return get_group_from_info(
+            TyperInfo(found, name=name),
+            pretty_exceptions_short=short,
+            rich_markup_mode=markup,
+            suggest_commands=app.suggest_commands,
+        )
+    return get_command_from_info(
+        CommandInfo(name=name, callback=found), pretty_exceptions_short=short, rich_markup_mode=markup
+    )
+
 
 app = typer.Typer(
     name="vigil",
     help="Vigil: press and information-security monitoring for a provincial IOC.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=Parts,
 )
 config_app = typer.Typer(help="Configuration (vigil.toml + VIGIL_* variables).", no_args_is_help=True)
 store_app = typer.Typer(help="The index: embedded SQLite or Elasticsearch.", no_args_is_help=True)
@@ -61,6 +132,9 @@ def config_file(ctx: typer.Context) -> Path | None:
 @config_app.command("check")
 def config_check(ctx: typer.Context) -> None:
     """Validate the configuration and print the effective values (secrets hidden)."""
+    from crawlers.registry import registry_for  # lazy: start-up time (only `config check` reads outlets)
+    from vigil.checks import check_references  # lazy: start-up time (it imports the crawlers)
+
     settings = settings_from(ctx)
     check_references(settings, config_file(ctx))
     outlets = registry_for(settings).outlets  # the outlet files too (bundled and crawl.outlets_dir)
@@ -106,12 +180,14 @@ def store_prune(
         typer.echo(f"{kind:<10} {kept}")
 
 
-@nlp_app.command("export-labels")
 def nlp_export_labels(
     ctx: typer.Context,
     output: Path = typer.Option(..., "--output", help="JSONL to write (for `vigil nlp train --add`)"),
 ) -> None:
     """Export the press officers' topic/tone corrections (who, when) as labelled training rows."""
+    from nlp.corrections import export_rows  # lazy: start-up time, only the part asked for is imported
+    from nlp.jsonl import write_jsonl  # lazy: start-up time, only the part asked for is imported
+
     with open_store(settings_from(ctx)) as store:
         rows = export_rows(store.list_records(RecordKind.label_corrections, limit=1_000_000))
     count = write_jsonl(output, rows)
@@ -120,17 +196,6 @@ def nlp_export_labels(
 
 app.add_typer(config_app, name="config")
 app.add_typer(store_app, name="store")
-app.add_typer(crawl_app, name="crawl")
-app.add_typer(sources_app, name="sources")
-app.add_typer(nlp_app, name="nlp")
-app.add_typer(logs_app, name="logs")
-app.add_typer(rules_app, name="rules")
-app.add_typer(incidents_app, name="incidents")
-app.add_typer(keys_app, name="keys")
-app.add_typer(users_app, name="users")
-app.add_typer(kibana_app, name="kibana")
-app.command("run")(run_command)
-app.command("demo")(demo_command)
 
 
 def main() -> None:
