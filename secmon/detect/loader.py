@@ -13,11 +13,21 @@ from secmon.detect.schema import DetectionRule
 from secmon.errors import RuleError
 
 BUNDLED_RULES = Path(__file__).resolve().parent.parent / "rules"
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser, when PyYAML has it
+
+
+def _yaml(text: str) -> object:
+    """YAML read by libyaml (~10x faster: every ingest loads every rule file); on an error, read again by
+    the pure-Python parser, whose message shows the line and a caret."""
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER)  # a safe loader: CSafeLoader or SafeLoader
+    except yaml.YAMLError:
+        return yaml.safe_load(text)
 
 
 def load_rule(path: Path) -> DetectionRule:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RuleError(f"cannot read rule file {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

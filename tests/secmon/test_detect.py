@@ -380,3 +380,22 @@ def test_cidr_answers_repeated_and_evicted_addresses_as_plain_ipaddress(
         except ValueError:
             plain = False
         assert test({"source": {"ip": value}}) is plain, value
+
+
+def test_rule_files_read_by_libyaml_equal_the_pure_python_parser() -> None:
+    """Rule files are read by libyaml (fast); every bundled rule (and its test lines) comes out the same."""
+    from secmon.detect import loader
+
+    for path in sorted(loader.BUNDLED_RULES.rglob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        assert loader._yaml(text) == yaml.safe_load(text), path
+
+
+def test_a_rule_file_that_is_not_yaml_names_the_line_with_a_caret(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.yml"
+    bad.write_text("id: broken\ndetection: [a, b\ntitle: t\n", encoding="utf-8")
+    with pytest.raises(RuleError) as caught:
+        load_rules(tmp_path)
+    message = str(caught.value)
+    assert f"rule file {bad} is not valid YAML" in message
+    assert "detection: [a, b\n" in message and "^" in message  # the line itself, as PyYAML's parser shows it
