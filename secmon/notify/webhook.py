@@ -20,9 +20,8 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from core.config import Settings, WebhookSettings
@@ -30,6 +29,9 @@ from secmon.incidents import incident_summary
 from secmon.notify.outbox import Message, Outbox
 from store.ids import stable_id
 from store.models import SEVERITY_RANK, Incident, Severity
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Vigil-Signature"
@@ -113,6 +115,8 @@ class WebhookNotifier:
         return 10.0
 
     def _client_(self, url: str) -> httpx.Client:
+        import httpx  # lazy: start-up time (~60 ms of CPU); only a configured webhook needs it
+
         with self._clients_lock:
             client = self._clients.get(url)
             if client is None:
@@ -121,6 +125,8 @@ class WebhookNotifier:
 
     def _attempt(self, message: Message) -> str | None:
         """POST once; None on success, else the reason."""
+        import httpx  # lazy: start-up time (~60 ms of CPU); only a configured webhook needs it
+
         body = encode(message.body)
         headers = {"Content-Type": "application/json", DELIVERY_HEADER: message.id, "User-Agent": "Vigil"}
         secret = self._secret(message.url)
