@@ -7,6 +7,8 @@ EVE path must run at tens of MiB/s; these helpers keep the repeated bits in one 
 from __future__ import annotations
 
 import ipaddress
+import re
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -16,6 +18,45 @@ from store.models import SecurityEvent
 
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
+
+
+VALUE_CAP = 200  # characters of one field's value in a `message`
+MESSAGE_CAP = 512  # characters of a built `message`
+ERROR_TEXT_CAP = 2048  # characters of an unparseable line's text kept in its `message`
+_ELLIPSIS = "\u2026"
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_REPLACED = re.compile("\x00+")
+
+
+def text(value: object, cap: int = VALUE_CAP) -> str:
+    """`value` as short, one-line NFC text for a `message`: a string or a number; "" for anything else
+    (None, bools, lists, objects). Control and format characters (newlines, escapes, bidi overrides) become
+    spaces; text longer than `cap` is cut, ending with "…"."""
+    kind = type(value)
+    if kind is str:
+        out: str = value  # type: ignore[assignment]
+    elif kind is int or kind is float:
+        out = str(value)
+    else:
+        return ""
+    if len(out) > cap + 16:  # cut before the work below, which is linear in the length
+        out = out[: cap + 16]
+    if out.isascii():
+        if _ASCII_CONTROL.search(out) is not None:
+            out = _ASCII_CONTROL.sub(" ", out).strip()
+    else:
+        if not unicodedata.is_normalized("NFC", out):
+            out = unicodedata.normalize("NFC", out)
+        if not out.isprintable():  # str.isprintable costs ~15 ns a character: only for non-ASCII text
+            out = _REPLACED.sub(" ", "".join(c if c.isprintable() else "\x00" for c in out)).strip()
+    if len(out) > cap:
+        out = out[: cap - 1] + _ELLIPSIS
+    return out
+
+
+def bounded(message: str, cap: int = MESSAGE_CAP) -> str:
+    """A whole `message` cut to `cap` characters (ending with "…" when cut)."""
+    return message if len(message) <= cap else message[: cap - 1] + _ELLIPSIS
 
 
 class LineError(ValueError):
@@ -86,10 +127,14 @@ def error_event(
     received_at: datetime | None,
     path: str | None = None,
 ) -> SecurityEvent:
-    """A line that did not parse: kept (never dropped) with the reason, timestamped when received."""
+    """A line that did not parse: kept (never dropped) with the reason, timestamped when received.
+
+    Its `message` is the line's own text (its first ERROR_TEXT_CAP characters, one line, NFC):
+    `event.original` is stored but not searched, so this is what finds a garbled line by text."""
     doc: dict[str, Any] = {
         "event": {"kind": "pipeline_error", "dataset": dataset},
         "error": {"message": message},
+        "message": text(line, ERROR_TEXT_CAP),
     }
     return make_event(line, received_at or datetime.now(UTC), doc, origin=origin, offset=offset, path=path)
 

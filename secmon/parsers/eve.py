@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from secmon.parsers.ecs import LineError, is_ip
+from secmon.parsers.ecs import MESSAGE_CAP, VALUE_CAP, LineError, bounded, is_ip, text
 
 DATASET = "suricata.eve"
 
@@ -72,18 +72,19 @@ def parse_eve(line: str) -> tuple[datetime, dict[str, Any]]:
     doc: dict[str, Any] = {"event": event, "suricata": {"eve": eve}}
 
     src_ip = eve.pop("src_ip", None)
+    src_port = dest_port = None
     if src_ip is not None:
         source: dict[str, Any] = {"ip": src_ip}
-        port = eve.pop("src_port", None)
-        if port is not None:
-            source["port"] = port
+        src_port = eve.pop("src_port", None)
+        if src_port is not None:
+            source["port"] = src_port
         doc["source"] = source
     dest_ip = eve.pop("dest_ip", None)
     if dest_ip is not None:
         destination: dict[str, Any] = {"ip": dest_ip}
-        port = eve.pop("dest_port", None)
-        if port is not None:
-            destination["port"] = port
+        dest_port = eve.pop("dest_port", None)
+        if dest_port is not None:
+            destination["port"] = dest_port
         doc["destination"] = destination
     network: dict[str, Any] = {}
     proto = eve.pop("proto", None)
@@ -108,6 +109,15 @@ def parse_eve(line: str) -> tuple[datetime, dict[str, Any]]:
         for key in ("http", "dns", "tls", "flow"):
             if key in eve and key != event_type:
                 _MAPPERS[key](eve, doc)
+    if "message" not in doc:  # engine records bring their own
+        # (stats and engine records have no addresses: their long lines are not scanned)
+        clean = src_ip is not None and line.isascii() and "\\" not in line and "\x7f" not in line
+        route = _route(src_ip, src_port, dest_ip, dest_port, clean) if src_ip is not None else ""
+        describe = _MESSAGES.get(event_type)
+        message = (
+            describe(eve, route, proto, clean) if describe is not None else _generic(event_type, eve, route)
+        )
+        doc["message"] = message if len(message) <= MESSAGE_CAP else bounded(message)
     return timestamp, doc
 
 
@@ -358,7 +368,7 @@ def _smb(eve: dict[str, Any], doc: dict[str, Any]) -> None:
 def _engine(eve: dict[str, Any], doc: dict[str, Any]) -> None:
     engine = eve.get("engine")
     if type(engine) is dict and engine.get("message"):
-        doc["message"] = engine["message"]
+        doc["message"] = text(engine["message"], MESSAGE_CAP)
     if eve.get("log_level"):
         doc["log"] = {"level": str(eve["log_level"]).lower()}
 
@@ -376,4 +386,251 @@ _MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "anomaly": _anomaly,
     "smb": _smb,
     "engine": _engine,
+}
+
+
+# `message`: what an analyst reads of the record, one short line per event type (Suricata's fast.log,
+# http.log and dns.log in spirit), so that events stay findable by text without indexing `event.original`.
+# Values are bounded, NFC, one line, and "" where a list or null stands for a string (`ecs.text`). A "clean"
+# line (ASCII, no backslash escape, no DEL: nearly every real one) can only hold printable ASCII strings, as
+# JSON forbids raw control characters: its short strings are used as they are, which keeps this ~1 us.
+
+
+def _route(src_ip: object, src_port: object, dest_ip: object, dest_port: object, clean: bool) -> str:
+    """`1.2.3.4:5 -> 6.7.8.9:10` (`[2001:db8::1]:443` for IPv6; no port when there is none)."""
+    if (
+        clean
+        and type(src_port) is int
+        and type(dest_port) is int
+        and type(src_ip) is str
+        and type(dest_ip) is str
+        and len(src_ip) < 40
+        and len(dest_ip) < 40
+        and ":" not in src_ip
+        and ":" not in dest_ip
+    ):
+        return f"{src_ip}:{src_port} -> {dest_ip}:{dest_port}"
+    return f"{_host(src_ip, src_port)} -> {_host(dest_ip, dest_port)}"
+
+
+def _host(ip: object, port: object) -> str:
+    address = text(ip, 64)
+    if type(port) is not int:
+        return address
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def _join(*parts: str) -> str:
+    return " ".join([p for p in parts if p])
+
+
+def _alert_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    alert = eve.get("alert")
+    if type(alert) is not dict:
+        return _generic(eve.get("event_type"), eve, route)
+    signature = alert.get("signature")
+    category = alert.get("category")
+    if (
+        clean
+        and type(signature) is str
+        and type(category) is str
+        and type(proto) is str
+        and len(signature) <= VALUE_CAP
+        and len(category) <= VALUE_CAP
+        and len(proto) <= 16
+        and alert.get("action") != "blocked"
+    ):
+        return f"{signature} {route} {proto} [{category}]" if category else f"{signature} {route} {proto}"
+    category = text(category)
+    return _join(
+        text(signature) or f"signature {text(alert.get('signature_id'), 32)}",
+        route,
+        text(proto, 16),
+        f"[{category}]" if category else "",
+        "blocked" if alert.get("action") == "blocked" else "",
+    )
+
+
+def _drop_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    alert = eve.get("alert")
+    signature = text(alert.get("signature")) if type(alert) is dict else ""
+    return _join("drop", signature, route, text(proto, 16))
+
+
+def _dns_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    dns = eve.get("dns")
+    if type(dns) is not dict:
+        return _generic("dns", eve, route)
+    queries = dns.get("queries")  # EVE version 3
+    first = queries[0] if type(queries) is list and queries and type(queries[0]) is dict else dns
+    kind = dns.get("type")
+    rrname, rrtype = first.get("rrname"), first.get("rrtype")
+    if kind in ("query", "request"):
+        if (
+            clean
+            and type(rrname) is str
+            and type(rrtype) is str
+            and len(rrname) <= VALUE_CAP
+            and len(rrtype) <= 16
+        ):
+            return f"dns query {rrname} {rrtype} {route}"
+        return _join("dns query", text(rrname), text(rrtype, 16), route)
+    answers = dns.get("answers")
+    data: list[str] = []
+    if type(answers) is list:
+        data = [text(a.get("rdata")) for a in answers[:3] if type(a) is dict]
+    elif "rdata" in dns:
+        data = [text(dns.get("rdata"))]
+    return _join(
+        "dns answer" if kind is not None else "dns",
+        text(rrname),
+        text(rrtype, 16),
+        text(dns.get("rcode"), 16),
+        ", ".join([d for d in data if d]),
+        route,
+    )
+
+
+def _http_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    http = eve.get("http")
+    if type(http) is not dict:
+        return _generic("http", eve, route)
+    url = text(http.get("url"))
+    if not url.startswith(("http://", "https://")):
+        url = text(http.get("hostname"), 100) + url
+    return _join(
+        text(http.get("http_method"), 16) or "http",
+        url,
+        text(http.get("status"), 8),
+        text(http.get("http_user_agent")),
+        route,
+    )
+
+
+def _tls_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    tls = eve.get("tls")
+    if type(tls) is not dict:
+        return _generic("tls", eve, route)
+    return _join("tls", text(tls.get("sni")), text(tls.get("version"), 16), text(tls.get("subject")), route)
+
+
+def _fileinfo_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    info = eve.get("fileinfo")
+    name = text(info.get("filename")) if type(info) is dict else ""
+    http = eve.get("http")
+    host = text(http.get("hostname"), 100) if type(http) is dict else ""
+    return _join("file", name, host, route)
+
+
+def _flow_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    flow = eve.get("flow")
+    app_proto = eve.get("app_proto")
+    name = "netflow" if eve.get("event_type") == "netflow" else "flow"
+    if type(flow) is not dict:
+        return _join(name, text(proto, 16), text(app_proto, 32) if app_proto != "failed" else "", route)
+    state, reason = flow.get("state"), flow.get("reason")
+    if (
+        clean
+        and type(proto) is str
+        and type(state) is str
+        and type(reason) is str
+        and len(state) + len(reason) < 64
+    ):
+        if app_proto is None or app_proto == "failed":
+            message = f"{name} {proto} {route} {state} ({reason})"
+        elif type(app_proto) is str and len(app_proto) < 32:
+            message = f"{name} {proto} {app_proto} {route} {state} ({reason})"
+        else:
+            message = f"{name} {proto} {route} {state} ({reason})"
+        return f"{message} alerted" if flow.get("alerted") is True else message
+    reason = text(reason, 32)
+    return _join(
+        name,
+        text(proto, 16),
+        text(app_proto, 32) if app_proto != "failed" else "",
+        route,
+        text(state, 32),
+        f"({reason})" if reason else "",
+        "alerted" if flow.get("alerted") is True else "",
+    )
+
+
+def _anomaly_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    anomaly = eve.get("anomaly")
+    if type(anomaly) is not dict:
+        return _generic("anomaly", eve, route)
+    return _join(
+        "anomaly",
+        text(anomaly.get("type"), 32),
+        text(anomaly.get("app_proto"), 32),
+        text(anomaly.get("event")),
+        route,
+        text(proto, 16),
+    )
+
+
+def _ssh_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    ssh = eve.get("ssh")
+    if type(ssh) is not dict:
+        return _generic("ssh", eve, route)
+    client, server = ssh.get("client"), ssh.get("server")
+    return _join(
+        "ssh client",
+        text(client.get("software_version")) if type(client) is dict else "",
+        "server",
+        text(server.get("software_version")) if type(server) is dict else "",
+        route,
+    )
+
+
+def _smb_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    smb = eve.get("smb")
+    if type(smb) is not dict:
+        return _generic("smb", eve, route)
+    return _join(
+        "smb", text(smb.get("command"), 64), text(smb.get("filename")), text(smb.get("share")), route
+    )
+
+
+def _dhcp_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    dhcp = eve.get("dhcp")
+    if type(dhcp) is not dict:
+        return _generic("dhcp", eve, route)
+    return _join(
+        "dhcp",
+        text(dhcp.get("dhcp_type"), 32),
+        text(dhcp.get("assigned_ip"), 64),
+        text(dhcp.get("hostname")),
+        text(dhcp.get("client_mac"), 32),
+        route,
+    )
+
+
+def _stats_message(eve: dict[str, Any], route: str, proto: object, clean: bool) -> str:
+    stats = eve.get("stats")
+    uptime = text(stats.get("uptime"), 16) if type(stats) is dict else ""
+    return f"stats uptime {uptime} s" if uptime else "stats"
+
+
+def _generic(event_type: object, eve: dict[str, Any], route: str) -> str:
+    """`<event_type> <app_proto> <src> -> <dst>` for the types without a message of their own."""
+    name = text(event_type, 32) or "event"
+    app_proto = eve.get("app_proto")
+    return _join(name, text(app_proto, 32) if app_proto not in (name, "failed") else "", route)
+
+
+_MESSAGES: dict[str, Callable[[dict[str, Any], str, object, bool], str]] = {
+    "alert": _alert_message,
+    "drop": _drop_message,
+    "dns": _dns_message,
+    "http": _http_message,
+    "tls": _tls_message,
+    "fileinfo": _fileinfo_message,
+    "flow": _flow_message,
+    "netflow": _flow_message,
+    "anomaly": _anomaly_message,
+    "ssh": _ssh_message,
+    "smb": _smb_message,
+    "dhcp": _dhcp_message,
+    "stats": _stats_message,
 }

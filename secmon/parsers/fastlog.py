@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime, timezone
 from typing import Any
 
-from secmon.parsers.ecs import LineError
+from secmon.parsers.ecs import LineError, bounded, text
 
 DATASET = "suricata.fastlog"
 
@@ -88,11 +88,26 @@ def parse_fastlog(line: str, tz: timezone = UTC) -> tuple[datetime, dict[str, An
         network["iana_number"] = proto
     else:
         network["transport"] = proto.lower()
+    source, destination = _address(src, has_port(src)), _address(dst, has_port(dst))
+    # What an analyst reads, as for an EVE alert: "<signature> <src> -> <dst> <proto> [<classification>]"
     doc: dict[str, Any] = {
         "event": event,
+        "message": bounded(
+            " ".join(
+                part
+                for part in (
+                    text(rule.get("name")) or f"signature {gid}:{sid}:{rev}",
+                    f"{text(src, 64)} -> {text(dst, 64)}",
+                    text(proto, 16),
+                    f"[{text(classification)}]" if "category" in rule else "",
+                    "blocked" if verdict else "",
+                )
+                if part
+            )
+        ),
         "rule": rule,
-        "source": _address(src, has_port(src)),
-        "destination": _address(dst, has_port(dst)),
+        "source": source,
+        "destination": destination,
         "network": network,
         "suricata": {"fastlog": {"gid": int(gid)}},
     }

@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime, timezone
 from typing import Any
 
-from secmon.parsers.ecs import MONTHS, LineError, endpoint, to_int, tz_from_offset
+from secmon.parsers.ecs import MONTHS, LineError, endpoint, text, to_int, tz_from_offset
 
 _ACCESS = re.compile(
     r"^(\S+) (\S+) (\S+) \[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d)(?:\.\d+)? ([+-]\d{4})\] "
@@ -46,6 +46,7 @@ _APACHE_PATH = re.compile(
     r"(?:File does not exist|script not found or unable to stat|client denied by server configuration"
     r"|Directory index forbidden by Options directive|file permissions deny server access): (\S+)"
 )
+REQUEST_CAP = 2000  # characters of an access line's request kept in its `message` (attack URLs are long)
 _NGINX_REQUEST = re.compile(r', request: "([A-Z]+) (\S+)(?: HTTP/([\d.]+))?"')
 
 
@@ -142,7 +143,32 @@ def parse_access(line: str, dataset: str) -> tuple[datetime, dict[str, Any]] | N
         doc.setdefault("url", {})["domain"] = host
         if port:
             doc["destination"] = {"port": int(port)}
+    doc["message"] = _access_message(vhost, client, user, request, status, referrer, agent)
     return stamp, doc
+
+
+def _access_message(
+    vhost: str | None,
+    client: str,
+    user: str,
+    request: str,
+    status: str,
+    referrer: str | None,
+    agent: str | None,
+) -> str:
+    """The access line as an analyst reads it, without the time and byte count:
+    `[vhost] client [user] "request" status ["referrer"] ["user agent"]`, each part bounded."""
+    parts = [text(vhost, 100)] if vhost else []
+    parts.append(text(client, 100))
+    if user != "-":
+        parts.append(text(user, 100))
+    parts.append(f'"{text(request, REQUEST_CAP)}"')
+    parts.append(status)
+    if referrer and referrer != "-":
+        parts.append(f'"{text(referrer, 500)}"')
+    if agent and agent != "-":
+        parts.append(f'"{text(agent, 500)}"')
+    return " ".join(parts)
 
 
 def parse_error(line: str, dataset: str, tz: timezone = UTC) -> tuple[datetime, dict[str, Any]] | None:
