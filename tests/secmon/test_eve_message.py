@@ -23,7 +23,8 @@ from secmon.parsers.weblog import REQUEST_CAP
 ROOT = Path(__file__).resolve().parents[2]
 VERIFY = ROOT / "tests" / "data" / "real" / "suricata-verify-outputs"
 SAMPLE = ROOT / "secmon" / "samples" / "suricata-verify-eve.json"
-REAL_EVE = [*sorted(VERIFY.rglob("*.json")), SAMPLE]
+LOOPBACK = ROOT / "tests" / "data" / "secmon" / "eve-loopback" / "eve.json"  # Suricata 7 on our own traffic
+REAL_EVE = [*sorted(VERIFY.rglob("*.json")), SAMPLE, LOOPBACK]
 
 
 def real_line(relative: str, event_type: str, index: int = 0) -> str:
@@ -134,10 +135,51 @@ GOLDEN = [
 ]
 
 
+L = "tests/data/secmon/eve-loopback/eve.json"
+GOLDEN += [
+    (L, "ssh", 0, "ssh client libssh_0.9.6 server OpenSSH_9.2p1 127.0.0.1:60884 -> 127.0.0.1:22404"),
+    (
+        L,
+        "alert",
+        0,
+        "LOCAL Nmap NSE user agent (Vigil sample) 127.0.0.1:33298 -> 127.0.0.1:22405 TCP "
+        "[Web Application Attack]",
+    ),
+    (
+        L,
+        "http",
+        0,
+        "GET cong-thong-tin.example.vn/wp-login.php?redirect_to=%2Fwp-admin 404 Mozilla/5.0 (compatible; "
+        "Nmap Scripting Engine; https://nmap.org/book/nse.html) 127.0.0.1:33298 -> 127.0.0.1:22405",
+    ),
+    (L, "http", 1, "POST cong-thong-tin.example.vn/cgi-bin/upload 127.0.0.1:33304 -> 127.0.0.1:22405"),
+    (L, "fileinfo", 0, "file /wp-login.php cong-thong-tin.example.vn 127.0.0.1:22405 -> 127.0.0.1:33298"),
+    # Suricata wrote these two with the server as src (the direction of the packet that completed the request)
+    (
+        L,
+        "anomaly",
+        0,
+        "anomaly applayer http REQUEST_FIELD_MISSING_COLON 127.0.0.1:22405 -> 127.0.0.1:33304 TCP",
+    ),
+    (
+        L,
+        "anomaly",
+        1,
+        "anomaly applayer http INVALID_REQUEST_CHUNK_LEN 127.0.0.1:22405 -> 127.0.0.1:33304 TCP",
+    ),
+    (L, "flow", 0, "flow TCP ssh 127.0.0.1:60884 -> 127.0.0.1:22404 closed (shutdown)"),
+    (L, "flow", 2, "flow TCP http 127.0.0.1:33298 -> 127.0.0.1:22405 closed (shutdown) alerted"),
+]
+
+
+def case_id(case: tuple[str, str, int, str]) -> str:
+    folder = Path(case[0]).parent
+    name = folder.parent.name if folder.name in ("expected", "output") else folder.name
+    return f"{name}-{case[1]}-{case[2]}"
+
+
 @pytest.mark.parametrize(
-    ("relative", "event_type", "index", "expected"),
-    GOLDEN,
-    ids=[f"{Path(g[0]).parts[-3]}-{g[1]}-{g[2]}" for g in GOLDEN],
+    ("relative", "event_type", "index", "expected"), GOLDEN, ids=[case_id(g) for g in GOLDEN]
 )
 def test_real_eve_line_message(relative: str, event_type: str, index: int, expected: str) -> None:
     assert message_of(real_line(relative, event_type, index)) == expected
