@@ -492,8 +492,11 @@ def _dns_message(eve: dict[str, Any], route: str, proto: object, clean: bool) ->
         return _join("dns query", text(rrname), text(rrtype, 16), route)
     answers = dns.get("answers")
     data: list[str] = []
+    grouped = dns.get("grouped")  # EVE dns v2/v3 "grouped" format: {"A": ["1.2.3.4", …], "CNAME": […]}
     if type(answers) is list:
         data = [text(a.get("rdata")) for a in answers[:3] if type(a) is dict]
+    elif type(grouped) is dict:
+        data = [text(v) for values in grouped.values() if type(values) is list for v in values[:3]][:3]
     elif "rdata" in dns:
         data = [text(dns.get("rdata"))]
     return _join(

@@ -367,6 +367,27 @@ SHAPES = [
     ),
     (
         eve(
+            "dns",
+            {
+                "dns": {
+                    "version": 2,
+                    "type": "answer",
+                    "id": 2,
+                    "rrname": "www.example.vn",
+                    "rrtype": "CNAME",
+                    "rcode": "NOERROR",
+                    "grouped": {"CNAME": ["web.example.vn"], "A": ["198.51.100.9", "198.51.100.10"]},
+                }
+            },
+            proto="UDP",
+            src_port=53,
+            dest_port=40001,
+        ),
+        "dns answer www.example.vn CNAME NOERROR web.example.vn, 198.51.100.9, 198.51.100.10 "
+        "203.0.113.7:53 -> 192.0.2.10:40001",
+    ),
+    (
+        eve(
             "alert",
             {
                 "alert": {
