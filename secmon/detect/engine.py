@@ -74,6 +74,8 @@ class CompiledRule:
         self.condition: Predicate | None = (
             compile_condition(rule.detection.condition, self.selections) if rule.detection.condition else None
         )
+        # what process() tests before calling matched(); None: evaluate() decides (a sequence)
+        self.test: Predicate | None = self.condition if rule.sequence is None else None
         self.group_getters: list[Getter] = [getter(f) for f in rule.group_by]
         self.field_getters: list[tuple[str, Getter]] = [(f, getter(f)) for f in rule.fields]
         self.value_getters: list[Getter] = [g for _, g in self.field_getters]
@@ -100,12 +102,16 @@ class CompiledRule:
     def evaluate(self, doc: Doc, event_id: str, ts: float, scope: Scope | None = None) -> list[_Entry] | None:
         """The evidence when this event makes the rule fire, else None. `scope`: the event's input has
         thresholds of its own (per_source.py); if one is this rule's, it counts apart with it."""
-        rule = self.rule
-        if rule.sequence is not None:
+        if self.rule.sequence is not None:
             return self._sequence(doc, event_id, ts)
         assert self.condition is not None
         if not self.condition(doc):
             return None
+        return self.matched(doc, event_id, ts, scope)
+
+    def matched(self, doc: Doc, event_id: str, ts: float, scope: Scope | None = None) -> list[_Entry] | None:
+        """`evaluate` once the condition of a rule without a sequence holds for this event."""
+        rule = self.rule
         entry = (ts, event_id, self._values(doc))
         threshold = rule.threshold
         if threshold is None:
@@ -297,20 +303,24 @@ class DetectionEngine:
         doc = event.doc
         meta = doc.get("event")
         dataset = meta.get("dataset") if type(meta) is dict else None
-        event_type = None
         suricata = doc.get("suricata")
-        if type(suricata) is dict:
-            eve = suricata.get("eve")
-            if type(eve) is dict:
-                event_type = eve.get("event_type")
-        candidates, stateful = self._candidates(dataset, event_type)
+        eve = suricata.get("eve") if type(suricata) is dict else None
+        event_type = eve.get("event_type") if type(eve) is dict else None
+        found = self._cache.get((dataset, event_type))
+        candidates, stateful = found if found is not None else self._candidates(dataset, event_type)
         if not candidates:
             return []
         detections: list[Detection] = []
         ts = event.timestamp.timestamp() if stateful else 0.0  # only counting rules need the time
         scope = self.thresholds.of(doc) if self.thresholds is not None and stateful else None
         for compiled in candidates:
-            evidence = compiled.evaluate(doc, event.id, ts, scope)
+            test = compiled.test
+            if test is None:
+                evidence = compiled.evaluate(doc, event_id, ts, scope)
+            elif test(doc):  # most events match no rule: test the condition without a method call
+                evidence = compiled.matched(doc, event_id, ts, scope)
+            else:
+                continue
             if evidence is not None:
                 detections.append(self._detection(compiled, evidence, doc, event.timestamp))
         return detections

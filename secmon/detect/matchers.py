@@ -190,10 +190,7 @@ def compile_selection(selection: dict[str, Any] | list[dict[str, Any]], intel: T
         preds = compiled[0]
         if len(preds) == 1:
             return preds[0]
-        chained = preds[-1]
-        for earlier in reversed(preds[:-1]):
-            chained = (lambda a, b: lambda doc: a(doc) and b(doc))(earlier, chained)
-        return chained
+        return _every([(predicate, False) for predicate in preds])
     tested = [_value_test(mapping, intel) for mapping in maps]
     if all(pair is not None for pair in tested):
         pairs = [pair for pair in tested if pair is not None]
@@ -223,6 +220,26 @@ def compile_selection(selection: dict[str, Any] | list[dict[str, Any]], intel: T
 
         return any_of
     return lambda doc: any(all(p(doc) for p in preds) for preds in compiled)
+
+
+def _every(parts: list[tuple[Predicate, bool]]) -> Predicate:
+    """AND of predicates, each as it is or negated (`not x`), tested in order in one call: a rule's
+    selections and conditions run for most events, a chain of closures would cost a call per operand."""
+    if len(parts) == 1:
+        predicate, negated = parts[0]
+        return (lambda doc: not predicate(doc)) if negated else predicate
+    steps = tuple(parts)
+
+    def every(doc: Doc) -> bool:
+        for predicate, negated in steps:
+            if predicate(doc):
+                if negated:
+                    return False
+            elif not negated:
+                return False
+        return True
+
+    return every
 
 
 _TOKEN = re.compile(r"\s*(\(|\)|[A-Za-z_][A-Za-z0-9_]*\*?|\d+)")
@@ -283,13 +300,18 @@ def compile_condition(condition: str, selections: dict[str, Predicate]) -> Predi
             raise RuleError(f"condition {condition!r}: unknown selection {token!r}")
         return selections[token]
 
+    def operand() -> tuple[Predicate, bool]:
+        if peek() == "not":
+            take()
+            return primary(), True
+        return primary(), False
+
     def conjunction() -> Predicate:
-        left = primary()
+        parts = [operand()]
         while peek() == "and":
             take()
-            right = primary()
-            left = (lambda a, b: lambda doc: a(doc) and b(doc))(left, right)
-        return left
+            parts.append(operand())
+        return _every(parts)
 
     def expression() -> Predicate:
         left = conjunction()

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.config import AssetSettings
 from secmon.assets import AssetIndex, severity_for
@@ -399,3 +401,31 @@ def test_a_rule_file_that_is_not_yaml_names_the_line_with_a_caret(tmp_path: Path
     message = str(caught.value)
     assert f"rule file {bad} is not valid YAML" in message
     assert "detection: [a, b\n" in message and "^" in message  # the line itself, as PyYAML's parser shows it
+
+
+NAMES = ("a", "b", "c")
+CONDITIONS = st.recursive(
+    st.sampled_from(NAMES),
+    lambda inner: st.one_of(
+        inner.map(lambda x: f"not {x}"),
+        inner.map(lambda x: f"({x})"),
+        st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(" ".join),
+    ),
+    max_leaves=8,
+)
+
+
+def constant(value: bool) -> Any:
+    return lambda doc: value
+
+
+@settings(max_examples=300, deadline=None)
+@given(condition=CONDITIONS, truth=st.tuples(st.booleans(), st.booleans(), st.booleans()))
+def test_conditions_combine_as_python_booleans(condition: str, truth: tuple[bool, bool, bool]) -> None:
+    """A condition (not > and > or, parentheses) is true exactly when the same words are in Python."""
+    from secmon.detect.matchers import compile_condition
+
+    values = dict(zip(NAMES, truth, strict=True))
+    selections = {name: constant(value) for name, value in values.items()}
+    expected = eval(condition, {}, values)  # the test's own generated words
+    assert bool(compile_condition(condition, selections)({})) is expected
