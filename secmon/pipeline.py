@@ -190,9 +190,12 @@ class Processor:
         return decode(lines, formats, summary, zones, self.parse_state, self.enrich)
 
     def enrich(self, doc: dict[str, Any]) -> None:
-        """Rule metadata (EVE alerts) and the asset an event concerns."""
-        self.metadata.enrich(doc)
-        self.assets.tag(doc)
+        """Rule metadata (EVE alerts) and the asset an event concerns (called for every line: what is not
+        configured costs no call)."""
+        if self.metadata.by_sid:
+            self.metadata.enrich(doc)
+        if self.assets:
+            self.assets.tag(doc)
 
     def handle(
         self,

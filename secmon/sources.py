@@ -135,54 +135,69 @@ def decode(
     enrich: Callable[[dict[str, Any]], None],
 ) -> list[SecurityEvent]:
     """Events of `lines` (one each); `zones` (by path) reads timestamps that carry none (default UTC);
-    `enrich` adds rule metadata and asset tags to a parsed event (an exception makes it a pipeline_error)."""
+    `enrich` adds rule metadata and asset tags to a parsed event (an exception makes it a pipeline_error).
+
+    Runs for every line: the format and zone are looked up once per run of lines of one path, and the
+    line and byte counts are added to `summary` once per call (also when a line raises)."""
     received = datetime.now(UTC)
     events = []
-    for line in lines:
-        if line.cut:
-            summary.lines_cut += 1
-            event = error_event(
-                line.text[:MAX_ORIGINAL],
-                DATASETS.get(formats[line.path], "unknown"),
-                f"line of {line.cut:,} bytes is longer than the {MAX_LINE:,}-byte cap: its first "
-                f"{MAX_ORIGINAL:,} bytes are kept",
+    by_dataset, by_type = summary.events_by_dataset, summary.events_by_type
+    path: str | None = None
+    fmt, tz = "", UTC
+    read = size = 0
+    try:
+        for line in lines:
+            if line.path != path:
+                path = line.path
+                fmt = formats[path]
+                tz = zones.get(path, UTC) if zones else UTC
+            if line.cut:
+                summary.lines_cut += 1
+                event = error_event(
+                    line.text[:MAX_ORIGINAL],
+                    DATASETS.get(fmt, "unknown"),
+                    f"line of {line.cut:,} bytes is longer than the {MAX_LINE:,}-byte cap: its first "
+                    f"{MAX_ORIGINAL:,} bytes are kept",
+                    origin=line.origin,
+                    offset=line.offset,
+                    received_at=received,
+                    path=path,
+                )
+                by_dataset[str(event.doc["event"]["dataset"])] += 1
+                by_type["pipeline_error"] += 1
+                read += 1
+                size += line.end - line.offset
+                events.append(event)
+                continue
+            event = parse_line(
+                line.text,
+                fmt,
                 origin=line.origin,
                 offset=line.offset,
                 received_at=received,
-                path=line.path,
+                path=path,
+                tz=tz,
+                state=state,
             )
-            summary.events_by_dataset[str(event.doc["event"]["dataset"])] += 1
-            summary.events_by_type["pipeline_error"] += 1
-            summary.lines_read += 1
-            summary.bytes_read += line.end - line.offset
+            doc = event.doc
+            meta = doc.get("event") or {}
+            if meta.get("kind") == "pipeline_error":
+                summary.parse_errors += 1
+            else:
+                try:
+                    enrich(doc)
+                except Exception as exc:  # an odd value in a parsed line must not stop ingestion
+                    event = refused_event(event, line, f"enrichment failed: {reason(exc)}", received)
+                    doc, meta = event.doc, event.doc["event"]
+                    summary.refused += 1
+            by_dataset[str(meta.get("dataset") or "unknown")] += 1
+            by_type[type_of(doc)] += 1
+            read += 1
+            size += (line.end - line.offset) if line.end >= 0 else len(line.text) + 1
             events.append(event)
-            continue
-        event = parse_line(
-            line.text,
-            formats[line.path],
-            origin=line.origin,
-            offset=line.offset,
-            received_at=received,
-            path=line.path,
-            tz=zones.get(line.path, UTC) if zones else UTC,
-            state=state,
-        )
-        doc = event.doc
-        meta = doc.get("event") or {}
-        if meta.get("kind") == "pipeline_error":
-            summary.parse_errors += 1
-        else:
-            try:
-                enrich(doc)
-            except Exception as exc:  # an odd value in a parsed line must not stop ingestion
-                event = refused_event(event, line, f"enrichment failed: {reason(exc)}", received)
-                doc, meta = event.doc, event.doc["event"]
-                summary.refused += 1
-        summary.events_by_dataset[str(meta.get("dataset") or "unknown")] += 1
-        summary.events_by_type[type_of(doc)] += 1
-        summary.lines_read += 1
-        summary.bytes_read += (line.end - line.offset) if line.end >= 0 else len(line.text) + 1
-        events.append(event)
+    finally:
+        summary.lines_read += read
+        summary.bytes_read += size
     return events
 
 
