@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.text import one_line
 from store.ids import stable_id
 
 
@@ -107,11 +108,15 @@ class SecurityEvent(BaseModel):
 
 
 MAX_ORIGINAL = 64 * 1024  # bytes of a refused line's raw text kept in its pipeline_error
+ERROR_TEXT_CAP = (
+    2048  # characters of a refused line's text in its `message` (searched; event.original is not)
+)
 
 
 def pipeline_error_doc(original: str, raw: bytes, message: str, dataset: object) -> dict[str, Any]:
-    """The `event` and `error` of a pipeline_error standing for a line that could not be stored: the
-    line's text bounded to MAX_ORIGINAL bytes (its full size recorded when cut), why, and its dataset."""
+    """The `event`, `error` and `message` of a pipeline_error standing for a line that could not be stored:
+    the line's text bounded to MAX_ORIGINAL bytes (its full size recorded when cut), why, its dataset, and
+    its first ERROR_TEXT_CAP characters on one line as the message, so that a text search still finds it."""
     error: dict[str, Any] = {"message": message[:2000], "type": "refused"}
     if len(raw) > MAX_ORIGINAL:
         original = raw[:MAX_ORIGINAL].decode("utf-8", "ignore")
@@ -123,6 +128,7 @@ def pipeline_error_doc(original: str, raw: bytes, message: str, dataset: object)
             "original": original,
         },
         "error": error,
+        "message": one_line(original, ERROR_TEXT_CAP),
     }
 
 

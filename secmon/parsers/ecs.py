@@ -7,56 +7,26 @@ EVE path must run at tens of MiB/s; these helpers keep the repeated bits in one 
 from __future__ import annotations
 
 import ipaddress
-import re
-import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from core.text import ELLIPSIS, ONE_LINE_CAP
+from core.text import one_line as text  # a field's value in a `message`
 from store.ids import stable_id
-from store.models import SecurityEvent
+from store.models import ERROR_TEXT_CAP, SecurityEvent
 
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
 
 
-VALUE_CAP = 200  # characters of one field's value in a `message`
+VALUE_CAP = ONE_LINE_CAP  # characters of one field's value in a `message`
 MESSAGE_CAP = 512  # characters of a built `message`
-ERROR_TEXT_CAP = 2048  # characters of an unparseable line's text kept in its `message`
-_ELLIPSIS = "\u2026"
-_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-_REPLACED = re.compile("\x00+")
-
-
-def text(value: object, cap: int = VALUE_CAP) -> str:
-    """`value` as short, one-line NFC text for a `message`: a string or a number; "" for anything else
-    (None, bools, lists, objects). Control and format characters (newlines, escapes, bidi overrides) become
-    spaces; text longer than `cap` is cut, ending with "…"."""
-    kind = type(value)
-    if kind is str:
-        out: str = value  # type: ignore[assignment]
-    elif kind is int or kind is float:
-        out = str(value)
-    else:
-        return ""
-    if len(out) > cap + 16:  # cut before the work below, which is linear in the length
-        out = out[: cap + 16]
-    if out.isascii():
-        if _ASCII_CONTROL.search(out) is not None:
-            out = _ASCII_CONTROL.sub(" ", out).strip()
-    else:
-        if not unicodedata.is_normalized("NFC", out):
-            out = unicodedata.normalize("NFC", out)
-        if not out.isprintable():  # str.isprintable costs ~15 ns a character: only for non-ASCII text
-            out = _REPLACED.sub(" ", "".join(c if c.isprintable() else "\x00" for c in out)).strip()
-    if len(out) > cap:
-        out = out[: cap - 1] + _ELLIPSIS
-    return out
 
 
 def bounded(message: str, cap: int = MESSAGE_CAP) -> str:
     """A whole `message` cut to `cap` characters (ending with "…" when cut)."""
-    return message if len(message) <= cap else message[: cap - 1] + _ELLIPSIS
+    return message if len(message) <= cap else message[: cap - 1] + ELLIPSIS
 
 
 class LineError(ValueError):

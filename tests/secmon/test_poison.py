@@ -84,6 +84,9 @@ def check_everything_stored(store: Store, goods: list[str], bad: list[str]) -> N
         assert len(doc["event"]["original"].encode()) <= MAX_ORIGINAL
         assert any(line.startswith(doc["event"]["original"]) for line in bad)
         assert doc["error"]["message"]
+        # its text is searched through `message` (event.original is not): the first 2,048 characters
+        original = doc["event"]["original"]
+        assert doc["message"] == (original if len(original) <= 2048 else original[:2047] + "\u2026")
     assert sum(any(o == line[: len(o)] and o for o in originals) for line in bad) == len(bad)
 
 
@@ -105,6 +108,9 @@ def test_one_shot_stores_every_good_line_and_each_poison_line_as_error(tmp_path:
     assert summary.refused >= 4  # at least the four SQLite cannot take; the cluster refuses others
     assert summary.index_errors == 0
     check_everything_stored(store, goods, bad)
+    # a word only a refused line holds ("vigil_big", its huge field) finds it by text
+    found = store.search(Kind.events, SearchQuery(text="vigil_big", size=10)).hits
+    assert [hit.source["event"]["kind"] for hit in found] == ["pipeline_error"]
 
 
 def test_follow_does_not_rewind_forever_on_a_refused_line(tmp_path: Path, store: Store) -> None:
