@@ -94,7 +94,7 @@ class CompiledRule:
         self.sequences.clear()
 
     def _key(self, doc: Doc) -> tuple[Any, ...]:
-        return tuple([_hashable(g(doc)) for g in self.group_getters])
+        return _hashables(self.group_getters, doc)
 
     def _values(self, doc: Doc) -> tuple[Any, ...]:
         return tuple([g(doc) for g in self.value_getters])
@@ -234,10 +234,22 @@ def _distinct_getter(spec: str | list[str] | None) -> Getter | None:
     getters = [getter(f) for f in spec]
 
     def combined(doc: Doc) -> Any:
-        values = tuple(_hashable(g(doc)) for g in getters)
-        return None if any(v is None for v in values) else values
+        values = _hashables(getters, doc)
+        for value in values:
+            if value is None:
+                return None
+        return values
 
     return combined
+
+
+def _hashables(getters: list[Getter], doc: Doc) -> tuple[Any, ...]:
+    """The values the getters read, a list as a tuple (a group key or a distinct value: one per event)."""
+    values = []
+    for get in getters:
+        value = get(doc)
+        values.append(tuple(value) if isinstance(value, list) else value)
+    return tuple(values)
 
 
 def _hashable(value: Any) -> Any:
