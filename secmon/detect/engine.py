@@ -306,12 +306,6 @@ class DetectionEngine:
         return found
 
     def process(self, event: SecurityEvent) -> list[Detection]:
-        event_id = event.id
-        if event_id in self._seen or event_id in self._seen_before:
-            return []
-        self._seen.add(event_id)
-        if len(self._seen) >= RECENT_IDS:
-            self._seen_before, self._seen = self._seen, set()
         doc = event.doc
         meta = doc.get("event")
         dataset = meta.get("dataset") if type(meta) is dict else None
@@ -320,8 +314,18 @@ class DetectionEngine:
         event_type = eve.get("event_type") if type(eve) is dict else None
         found = self._cache.get((dataset, event_type))
         candidates, stateful = found if found is not None else self._candidates(dataset, event_type)
-        if not candidates:
+        if not candidates:  # no rule reads it (it would meet none again): not remembered as seen either
             return []
+        event_id = event.id
+        if event_id in self._seen_before:
+            return []
+        seen = self._seen
+        size = len(seen)
+        seen.add(event_id)
+        if len(seen) == size:  # seen already
+            return []
+        if size + 1 >= RECENT_IDS:
+            self._seen_before, self._seen = seen, set()
         detections: list[Detection] = []
         ts = event.timestamp.timestamp() if stateful else 0.0  # only counting rules need the time
         scope = self.thresholds.of(doc) if self.thresholds is not None and stateful else None

@@ -365,6 +365,23 @@ def test_an_event_delivered_twice_is_counted_once() -> None:
     assert len(found) == 1 and len(found[0].event_ids) == 8
 
 
+def test_recent_ids_are_remembered_for_two_generations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With room for 3 ids per generation: 5 events fire once each, all 5 re-delivered fire nothing (the
+    first 3 are in the previous generation); once a third generation starts, the oldest are forgotten."""
+    monkeypatch.setattr(engine_module, "RECENT_IDS", 3)
+    engine = DetectionEngine([simple({"a": 1})])
+
+    def fired(*ids: str) -> int:
+        return sum(len(engine.process(event({"a": 1}, eid=eid))) for eid in ids)
+
+    first = [f"e{i}" for i in range(5)]
+    assert fired(*first) == 5
+    assert fired(*first) == 0
+    assert fired("e5") == 1  # e3, e4, e5 fill a generation: e0-e2 are forgotten
+    assert fired("e3", "e4", "e5") == 0
+    assert fired("e0") == 1
+
+
 def test_cidr_answers_repeated_and_evicted_addresses_as_plain_ipaddress(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
