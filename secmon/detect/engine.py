@@ -361,14 +361,14 @@ class DetectionEngine:
             asset_doc = found.as_doc() if found else None
         entities: dict[str, list[str]] = {}
         for index, (name, _) in enumerate(compiled.field_getters):
-            values: list[str] = []
+            values: dict[str, None] = {}  # distinct, in the order first seen
             for entry in evidence:
                 value = entry[2][index]
                 for item in value if isinstance(value, list | tuple) else [value]:
-                    if item is not None and str(item) not in values:
-                        values.append(str(item))
+                    if item is not None:
+                        values[str(item)] = None
             if values:
-                entities[name] = values[:MAX_EVIDENCE]
+                entities[name] = list(values)[:MAX_EVIDENCE]
         source_ip = compiled.source_ip(doc)
         criticality = asset_doc.get("criticality") if asset_doc else None
         severity = severity_for(rule.level, criticality)
