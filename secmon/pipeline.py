@@ -32,7 +32,16 @@ from secmon.inputs import FileFollower, Line
 from secmon.notify import DeliveryThread, WebhookNotifier
 from secmon.parsers import ParseState
 from secmon.ruleset import VERSION_RECORD, RuleMetadata, metadata_copy_path
-from secmon.sources import Sources, assign_formats, decode, read_inputs, reason, refused_event, type_of
+from secmon.sources import (
+    Sources,
+    assign_formats,
+    consumed,
+    decode,
+    read_inputs,
+    reason,
+    refused_event,
+    type_of,
+)
 from store.errors import StoreError, StoreUnavailable
 from store.gcpause import gc_paused
 from store.models import SecurityEvent
@@ -476,7 +485,7 @@ def _follow(
                 time.sleep(poll_interval)  # the store refused part of the batch: read it again later
             if progress is not None:
                 for path, group in itertools.groupby(lines, key=lambda line: line.path):
-                    progress(path, sum(max(0, line.end - line.offset) for line in group))
+                    progress(path, consumed(group))
     except KeyboardInterrupt:
         return
 

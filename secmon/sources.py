@@ -103,7 +103,7 @@ def read_inputs(
         for batch in _batches(itertools.chain(head, lines), batch_size):
             on_batch(batch, formats, zones)
             if progress is not None:
-                progress(path, sum(max(0, line.end - line.offset) for line in batch))
+                progress(path, consumed(batch))
         if reader.partial:
             summary.partial_lines_left += 1
             log.warning(
@@ -112,6 +112,11 @@ def read_inputs(
         if reader.damaged:
             summary.damaged_inputs += 1
             log.warning("%s ends early (%s): the lines before the damage were read", path, reader.damaged)
+
+
+def consumed(lines: Iterable[Line]) -> int:
+    """Bytes of input the lines span (for a progress bar), in one comprehension: it runs for every line."""
+    return sum([size if (size := line.end - line.offset) > 0 else 0 for line in lines])
 
 
 def assign_formats(lines: list[Line], formats: dict[str, str], sources: Sources) -> None:

@@ -14,7 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secmon.inputs import oneshot
+from secmon.inputs import Line, oneshot
+from secmon.pipeline import IngestSummary
+from secmon.sources import Sources, consumed, read_inputs
 
 PIECES = [b"a", b"bc", b"\n", b"\r", b"\r\n", b"\n\n", "é€".encode(), b"\xe2\x82", b"\xff", b"x" * 12]
 CAP = 8
@@ -68,3 +70,23 @@ def test_lines_are_a_plain_split_whatever_the_reads(
         reader = oneshot.Reader(str(log))
         lines = [(line.text, line.offset, line.end, line.cut) for line in reader]
     assert (lines, reader.partial) == plain(data, finished)
+
+
+def test_progress_reports_the_bytes_of_the_lines_read(tmp_path: Path) -> None:
+    """The progress callback gets, per batch, the bytes its lines span (newlines included); empty lines,
+    which make no event, are not counted; a line made without an end (-1) counts nothing."""
+    log = tmp_path / "app.log"
+    log.write_bytes(b"alpha\r\n\nbeta\n" + b"x" * 40 + b"\n\n")
+    old = time.time() - 3600
+    os.utime(log, (old, old))
+    reported: list[int] = []
+    read_inputs(
+        Sources(fmt="syslog"),
+        [str(log)],
+        2,
+        lambda *batch: None,
+        IngestSummary(),
+        lambda p, n: reported.append(n),
+    )
+    assert reported == [7 + 5, 41]
+    assert consumed([Line("a", "o", 10, "p")]) == 0
