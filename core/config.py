@@ -170,6 +170,12 @@ class SecmonSettings(Section):
     suppressions_file: Path | None = None
     rules_dir: Path | None = None
     incident_window_minutes: int = Field(default=60, ge=1)
+    batch_lines: int = Field(
+        default=5000,
+        ge=1,
+        le=10_000,
+        description="log lines parsed, checked and stored together (one store transaction or bulk write)",
+    )
     rule_sources: list[str] = Field(
         default_factory=list, description="suricata-update sources (file:// URLs)"
     )

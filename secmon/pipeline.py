@@ -410,7 +410,7 @@ def ingest_paths(
     started = time.monotonic()
     summary = IngestSummary()
     processor = Processor(settings, store, notifier=notifier)
-    batch_size = settings.store.batch_size
+    batch_size = settings.secmon.batch_lines
     try:
         if follow:
             follower = FileFollower(paths, settings.state_path("secmon", "registry.json"))
@@ -506,7 +506,7 @@ class Ingester:
         """Read what is new (up to `max_batches` batches), process it, commit, deliver notifications."""
         started = time.monotonic()
         summary = IngestSummary()
-        batch_size = self.settings.store.batch_size
+        batch_size = self.settings.secmon.batch_lines
         self.processor.refresh_metadata()
         self.processor.reconcile(summary)
         for _ in range(max_batches):

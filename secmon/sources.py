@@ -261,4 +261,4 @@ def parse_paths(
         for event in decode(lines, formats, summary, zones, state, enrich):
             write(event)
 
-    read_inputs(sources, paths, settings.store.batch_size, emit, summary)
+    read_inputs(sources, paths, settings.secmon.batch_lines, emit, summary)

@@ -1,6 +1,8 @@
 """Bulk writes to Elasticsearch that never lose a batch: retries, per-item errors, spool on outage.
 
-A batch goes to the cluster in one `_bulk` request. Items refused for overload (429/50x) are retried
+A batch goes to the cluster in `_bulk` requests of at most BULK_ACTIONS documents and about BULK_BYTES of
+them (Elasticsearch refuses a request over 100 MB by default; a batch of log lines can hold lines of up
+to 1 MiB each). Items refused for overload (429/50x) are retried
 with exponential backoff; items still refused, or whole batches the cluster cannot take (unreachable,
 down), are appended to the local spool and replayed, in order, before the next write or by `replay()`.
 Items rejected for a reason retrying cannot fix (bad document: 400) are reported in BulkResult.errors.
@@ -13,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from store.errors import StoreUnavailable
@@ -26,6 +29,8 @@ log = logging.getLogger(__name__)
 # says what matters instead.
 logging.getLogger("elastic_transport").setLevel(logging.ERROR)
 RETRYABLE = {429, 502, 503, 504}
+BULK_ACTIONS = 1000  # documents in one _bulk request at most
+BULK_BYTES = 8 * 1024 * 1024  # and about this many bytes of documents (one larger document goes alone)
 Action = dict[str, Any]  # {"action": {"index": {"_index", "_id"}}, "source": {...}}
 
 
@@ -62,6 +67,24 @@ def as_pipeline_error(item: Action, reason: str) -> Action:
     return {"action": item["action"], "source": doc}
 
 
+def requests(actions: list[Action]) -> list[list[Action]]:
+    """`actions` cut into the _bulk requests that send them: at most BULK_ACTIONS each and, by the size
+    of their documents as JSON, about BULK_BYTES (a document larger than that goes alone)."""
+    out: list[list[Action]] = []
+    current: list[Action] = []
+    size = 0
+    for item in actions:
+        weight = len(orjson.dumps(item["source"], default=str))
+        if current and (len(current) >= BULK_ACTIONS or size + weight > BULK_BYTES):
+            out.append(current)
+            current, size = [], 0
+        current.append(item)
+        size += weight
+    if current:
+        out.append(current)
+    return out
+
+
 class BulkWriter:
     """Sends batches of actions; spools what the cluster cannot take now."""
 
@@ -81,7 +104,24 @@ class BulkWriter:
         self._down = False  # logged once when it becomes unreachable, once when it is back
 
     def write(self, kind: str, actions: list[Action], *, visible: bool = False) -> BulkResult:
-        """Send `actions`; with `visible`, searches see them when this returns (refresh=wait_for)."""
+        """Send `actions` in bounded requests (`requests`); with `visible`, searches see them when this
+        returns (refresh=wait_for). Once the cluster is found unreachable, the requests not sent yet are
+        spooled behind the one that failed, in order, without trying each."""
+        result = BulkResult()
+        parts = requests(actions)
+        for number, part in enumerate(parts):
+            done = self._write(kind, part, visible=visible)
+            result.indexed += done.indexed
+            result.spooled += done.spooled
+            result.errors.extend(done.errors)
+            if self._down:
+                for later in parts[number + 1 :]:  # one spooled batch each: replayed as bounded requests
+                    self.spool.append(kind, later)
+                    result.spooled += len(later)
+                break
+        return result
+
+    def _write(self, kind: str, actions: list[Action], *, visible: bool) -> BulkResult:
         if not actions:
             return BulkResult()
         if self.spool.batches_path.exists():

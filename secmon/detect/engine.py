@@ -24,7 +24,7 @@ from store.models import SecurityEvent, Severity
 
 MAX_GROUPS = 50_000
 MAX_EVIDENCE = 50
-RECENT_IDS = 20_000  # more than a batch (store.batch_size ≤ 10,000): a re-read batch is recognised
+RECENT_IDS = 20_000  # more than a batch (secmon.batch_lines ≤ 10,000): a re-read batch is recognised
 
 
 @dataclass

@@ -60,7 +60,6 @@ def settings_for(tmp_path: Path, cluster: Cluster, prefix: str) -> Settings:
             "data_dir": str(tmp_path / "data"),
             "store": {
                 "backend": "elasticsearch",
-                "batch_size": 50,
                 "elasticsearch": {
                     "hosts": [cluster.url],
                     "index_prefix": prefix,
@@ -68,6 +67,7 @@ def settings_for(tmp_path: Path, cluster: Cluster, prefix: str) -> Settings:
                     "max_retries": 0,
                 },
             },
+            "secmon": {"batch_lines": 50},
         }
     )
 

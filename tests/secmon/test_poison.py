@@ -94,8 +94,7 @@ def settings_for(tmp_path: Path, store: Store, log: Path, batch: int = 25) -> Se
     return Settings.model_validate(
         {
             "data_dir": str(tmp_path / "data"),
-            "store": {"batch_size": batch},
-            "secmon": {"logs": [{"path": str(log), "format": "eve"}]},
+            "secmon": {"batch_lines": batch, "logs": [{"path": str(log), "format": "eve"}]},
         }
     )
 

@@ -10,9 +10,11 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from store import elastic_bulk
 from store.elastic import ElasticStore
 from store.errors import StoreUnavailable
 from store.models import Article, SecurityEvent
@@ -159,3 +161,50 @@ def test_starting_while_the_cluster_is_down(server: Server, tmp_path: Path) -> N
     store.refresh()
     assert store.count(Kind.articles, SearchQuery(text="thua thien hue")) == 20
     store.close()
+
+
+def test_a_large_batch_goes_in_bounded_requests_and_is_spooled_as_such_while_down(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of log lines (secmon.batch_lines, up to 10,000) is sent in _bulk requests of at most
+    BULK_ACTIONS documents (and ~BULK_BYTES): Elasticsearch refuses requests over 100 MB. While the cluster
+    is down, the requests not sent are spooled one batch each, so a replay sends bounded requests too."""
+    monkeypatch.setattr(elastic_bulk, "BULK_ACTIONS", 100)
+    store = open_store(server, tmp_path / "spool")
+    store.init()
+    sizes: list[int] = []
+    bulk = store.client.bulk
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        sizes.append(len(kwargs["operations"]) // 2)
+        return bulk(*args, **kwargs)
+
+    monkeypatch.setattr(store.client, "bulk", counted)
+    assert store.index_events(events(0, 450)).indexed == 450
+    assert sizes == [100, 100, 100, 100, 50]
+
+    server.down()
+    down = store.index_events(events(450, 900))
+    assert (down.indexed, down.spooled) == (0, 450)
+    assert [len(batch.actions) for batch in store.spool.pending()] == [100, 100, 100, 100, 50]
+    server.up()
+    sizes.clear()
+    assert store.replay_spool() == 450
+    assert sizes == [100, 100, 100, 100, 50]
+    store.refresh()
+    assert store.count(Kind.events, SearchQuery()) == 900
+    store.close()
+
+
+def test_bulk_requests_are_bounded_by_size_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """~BULK_BYTES of documents per request; one document larger than that goes alone."""
+    monkeypatch.setattr(elastic_bulk, "BULK_BYTES", 10_000)
+    docs = [{"event": {"original": "x" * size}} for size in (3_000, 3_000, 3_000, 25_000, 10, 9_000, 2_000)]
+    actions = [elastic_bulk.action("index", "i", str(n), doc) for n, doc in enumerate(docs)]
+    parts = elastic_bulk.requests(actions)
+    assert [[int(item["action"]["index"]["_id"]) for item in part] for part in parts] == [
+        [0, 1, 2],
+        [3],
+        [4, 5],
+        [6],
+    ]
