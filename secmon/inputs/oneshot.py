@@ -30,6 +30,7 @@ from secmon.inputs.registry import FINGERPRINT_MAX, fingerprint, origin_of
 CHUNK = 1 << 16  # bytes read at a time
 PARTIAL_GRACE = 2.0  # seconds without change after which an unterminated last line is complete
 _GZ_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+_line = Line._make  # a Line from a tuple of all its fields, without the keyword defaults (one per line)
 
 
 class Reader:
@@ -81,14 +82,15 @@ class Reader:
             if data:
                 pieces = (rest + data if rest else data).split(b"\n")
                 rest = pieces.pop()
+                cap = MAX_LINE
                 for raw in pieces:
-                    end = offset + len(raw) + 1
-                    if len(raw) > MAX_LINE:
-                        yield Line(_text(raw[:MAX_LINE]), origin, offset, path, end, cut=len(raw))
-                    else:
-                        text = _text(raw)
-                        if text:  # empty lines carry nothing (as FileFollower)
-                            yield Line(text, origin, offset, path, end)
+                    size = len(raw)
+                    end = offset + size + 1
+                    if size > cap:
+                        yield Line(_text(raw[:cap]), origin, offset, path, end, cut=size)
+                    elif size and raw != b"\r":  # empty lines carry nothing (as FileFollower)
+                        text = (raw[:-1] if raw[-1] == 13 else raw).decode("utf-8", "replace")  # 13: \r
+                        yield _line((text, origin, offset, path, end, 0))
                     offset = end
                 if len(rest) > MAX_LINE:  # longer than the cap: keep its start, read past the rest of it
                     kept, length = rest[:MAX_LINE], len(rest)
