@@ -4,16 +4,18 @@
 
 Same input as bench/ingest.py (real EVE runs repeated, every line distinct). Two parts, in one process:
 
-1. Stages: `ingest_paths` with the default configuration into a fresh embedded store, as `vigil logs
-   ingest FILE --format eve` runs it, with the CPU time (time.process_time) of each stage summed by
-   wrapping its function: reading + decoding + parsing (Processor.parse), storing the events
-   (SqliteStore.index_events: deriving rows, inserting them, committing), detection (the rest of a
-   batch's handling: rules, suppressions), incidents (Processor.record). The imports before the first
-   line are not in these figures (bench/ingest.py's end-to-end rate includes them).
+1. Stages: `ingest_paths` with the default configuration (batches of secmon.batch_lines) into a fresh
+   embedded store, as `vigil logs ingest FILE --format eve` runs it, with the CPU time
+   (time.process_time) of each stage summed by wrapping its function: reading + decoding + parsing
+   (Processor.parse), storing the events (SqliteStore.index_events: deriving rows, inserting them,
+   committing), detection (the rest of a batch's handling: rules, suppressions), incidents
+   (Processor.record), closing the store. The imports before the first line are not in these figures
+   (bench/ingest.py's end-to-end rate includes them).
 2. Floor: the same documents written again by bare sqlite3 with the store's pragmas, one table at a time,
-   in transactions of a batch: the least a durable, de-duplicated write can cost (one row of rid, unique
-   id, time and the JSON document, nothing else), then the store's own tables (the main table with its
-   indexes, the documents, the k_kv rows, the full-text rows) from the rows the store derived.
+   in transactions of a batch (secmon.batch_lines): the least a durable, de-duplicated write can cost
+   (one row of rid, unique id, time and the JSON document, nothing else), then the store's own tables
+   (the main table with its indexes, the documents, the k_kv rows, the full-text rows) from the rows the
+   store derived.
 
 The figures say how far each part is from issue 14's target (20,000 events/s on one core: 50 us per
 event for everything).
@@ -28,9 +30,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -82,22 +86,12 @@ class Stages:
             undo()
 
 
-Captured = list[tuple[list[Any], Any]]  # (planned documents, derived rows) per chunk
+Rows = tuple[Any, Any, Any, Any]  # what store.sqlite_write derives from a chunk of documents
 
 
-def run_stages(path: Path, data_dir: Path) -> tuple[dict[str, float], int, Captured]:
-    """Ingest `path` with the stages timed; returns CPU seconds per stage, lines, the derived rows."""
+def run_stages(path: Path, data_dir: Path) -> tuple[dict[str, float], int]:
+    """Ingest `path` with the stages timed; returns CPU seconds per stage and the lines read."""
     stages = Stages()
-    captured: Captured = []
-    derive_chunk = sqlite_write._derive_chunk
-
-    def keep(kind: Kind, chunk: list[Any], fresh: dict[int, Any]) -> Any:
-        rows = derive_chunk(kind, chunk, fresh)
-        if kind is Kind.events:
-            captured.append((chunk, rows))
-        return rows
-
-    sqlite_write._derive_chunk = keep  # type: ignore[assignment]
     stages.wrap(pipeline.Processor, "__init__", "start-up (rules, suppressions, state)")
     stages.wrap(pipeline.Processor, "parse", "read + decode + parse")
     stages.wrap(pipeline.Processor, "_handle", "batch")
@@ -113,8 +107,9 @@ def run_stages(path: Path, data_dir: Path) -> tuple[dict[str, float], int, Captu
         summary = pipeline.ingest_paths(settings, store, [str(path)], "eve")
     finally:
         stages.restore()
-        sqlite_write._derive_chunk = derive_chunk  # type: ignore[assignment]
-        store.close()
+        closing = time.process_time()
+        store.close()  # the last connection's close copies the write-ahead log into the file
+        closed = time.process_time() - closing
     spent = stages.seconds
     total = time.process_time() - started
     seconds = {
@@ -128,12 +123,14 @@ def run_stages(path: Path, data_dir: Path) -> tuple[dict[str, float], int, Captu
         - spent["store events"]
         - spent["incidents"],
         "incidents": spent["incidents"],
+        "closing the store (write-ahead log copied into the file)": closed,
         "reading lines, batching, the rest": total
         - spent["batch"]
-        - spent["start-up (rules, suppressions, state)"],
+        - spent["start-up (rules, suppressions, state)"]
+        - closed,
         "total (after imports)": total,
     }
-    return seconds, summary.lines_read, captured
+    return seconds, summary.lines_read
 
 
 def _fresh(directory: Path, name: str) -> sqlite3.Connection:
@@ -143,37 +140,47 @@ def _fresh(directory: Path, name: str) -> sqlite3.Connection:
     return conn
 
 
-def _groups(captured: Captured, size: int) -> Iterator[list[Any]]:
-    """The derived rows of `size` chunks at a time (one transaction each)."""
-    derived = [rows for _chunk, rows in captured]
-    for start in range(0, len(derived), size):
-        yield derived[start : start + size]
+def derived_rows(path: Path, batch: int) -> list[list[Rows]]:
+    """The rows the store derives from the stored events, derived again (untimed) in chunks as it writes
+    them, grouped by transaction (`batch` documents each)."""
+    conn = sqlite3.connect(path)
+    stored = conn.execute(
+        "SELECT t.rid, t.id, d.doc FROM events t JOIN events_doc d USING (rid) ORDER BY rid"
+    )
+    chunk = sqlite_write._CHUNK
+    groups: list[list[Rows]] = [[]]
+    while rows := stored.fetchmany(chunk):
+        planned = [(rid, doc_id, orjson.loads(doc), None) for rid, doc_id, doc in rows]
+        if len(groups[-1]) * chunk >= batch:
+            groups.append([])
+        groups[-1].append(sqlite_write._derive_chunk(Kind.events, planned, {}))
+    conn.close()
+    return groups
 
 
-def run_floor(captured: Captured, directory: Path, batch: int) -> dict[str, float]:
-    """CPU seconds of writing the captured events' rows with bare sqlite3, table by table."""
+def run_floor(groups: list[list[Rows]], directory: Path) -> dict[str, float]:
+    """CPU seconds of writing the events' rows with bare sqlite3, table by table, a transaction a group."""
     events = Kind.events
     statements = insert_sql(events)
-    docs = {rid: doc for _chunk, (_mains, rows, _kv, _fts) in captured for rid, doc in rows}
-    minimal = sorted(
-        (main[0], main[1], main[2], docs[main[0]])
-        for _chunk, (mains, _docs, _kv, _fts) in captured
-        for rows in mains.values()
-        for main in rows
-    )
+    minimal = [
+        (main[0], main[1], main[2], doc[1])
+        for group in groups
+        for mains, docs, _kv, _fts in group
+        for main, doc in zip(sorted(row for rows in mains.values() for row in rows), docs, strict=True)
+    ]
     out: dict[str, float] = {}
     conn = _fresh(directory, "minimal.sqlite3")
     conn.execute("CREATE TABLE events (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts REAL, doc TEXT)")
     started = time.process_time()
-    for start in range(0, len(minimal), batch):
+    at = 0
+    for group in groups:
+        size = sum(len(docs) for _mains, docs, _kv, _fts in group)
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(
-            "INSERT INTO events VALUES (?, ?, ?, CAST(? AS TEXT))", minimal[start : start + batch]
-        )
+        conn.executemany("INSERT INTO events VALUES (?, ?, ?, CAST(? AS TEXT))", minimal[at : at + size])
         conn.execute("COMMIT")
+        at += size
     out["least durable write: one row (rid, unique id, time, document)"] = time.process_time() - started
     conn.close()
-    chunks_per_batch = max(1, batch // max(1, len(captured[0][0]))) if captured else 1
     for label, parts in (
         ("store: main table + its indexes", ("main",)),
         ("store: documents", ("doc",)),
@@ -186,7 +193,7 @@ def run_floor(captured: Captured, directory: Path, batch: int) -> dict[str, floa
         create(conn)
         conn.execute("COMMIT")
         started = time.process_time()
-        for group in _groups(captured, chunks_per_batch):
+        for group in groups:
             conn.execute("BEGIN IMMEDIATE")
             for mains, docs, kvs, ftss in group:
                 if "main" in parts:
@@ -214,11 +221,12 @@ def main() -> None:
         make_eve_file(path, args.lines)
         data_dir = directory / "data"
         data_dir.mkdir()
-        stages, lines, captured = run_stages(path, data_dir)
+        stages, lines = run_stages(path, data_dir)
         print(f"`vigil logs ingest` of {lines:,} real EVE lines, CPU per event by stage (us):")
         for label, seconds in stages.items():
             print(f"  {label:58} {seconds / lines * 1e6:7.1f}")
-        floor = run_floor(captured, directory, Settings().store.batch_size)
+        groups = derived_rows(data_dir / "vigil.sqlite3", Settings().secmon.batch_lines)
+        floor = run_floor(groups, directory)
         print("the same events' rows written by bare sqlite3, the store's pragmas (us per event):")
         for label, seconds in floor.items():
             print(f"  {label:58} {seconds / lines * 1e6:7.1f}")
