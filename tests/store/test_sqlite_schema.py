@@ -165,7 +165,9 @@ def test_an_unusable_directory_is_store_unavailable_naming_the_path(tmp_path: Pa
     assert store.ping() is False
 
 
-def test_a_store_of_the_previous_derivation_drops_the_raw_record_rows(tmp_path: Path) -> None:
+def test_a_store_of_the_previous_derivation_drops_the_raw_record_rows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Derivation 5 wrote a k_kv row for every leaf of the raw EVE record (`suricata.eve`); opening such
     a store rebuilds the derived rows from the documents, without them, and every query still answers."""
     from secmon.parsers import parse_line
@@ -202,7 +204,12 @@ def test_a_store_of_the_previous_derivation_drops_the_raw_record_rows(tmp_path: 
         ).fetchone()[0]
     assert old_raw > len(events)
     store = SqliteStore(path)
-    store.init()
+    with caplog.at_level("WARNING", logger="store.sqlite_schema"):
+        store.init()
+    # a rebuild can take minutes on a large store: it says so, with the number of documents, and when done
+    said = [record.getMessage() for record in caplog.records]
+    assert any(f"rebuilding the index of its {len(events)} documents" in line for line in said), said
+    assert any(f"index of {len(events)} documents rebuilt in" in line for line in said), said
     with sqlite3.connect(path) as conn:
         assert (
             conn.execute("SELECT count(*) FROM events_kv WHERE field LIKE 'suricata.eve.%'").fetchone()[0]
