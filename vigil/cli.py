@@ -16,8 +16,6 @@ from typing import Any
 import typer
 from rich.markup import escape
 from typer.core import TyperGroup
-from typer.main import get_command_from_info, get_group_from_info
-from typer.models import CommandInfo, TyperInfo
 
 from core import __version__
 from core.config import config_file_of
@@ -85,18 +83,21 @@ def _part(name: str) -> typer.Typer | Callable[..., Any]:
 
 
 def _click_command(name: str, found: typer.Typer | Callable[..., Any]) -> Any:
-    """What `app.add_typer(found, name=name)` or `app.command(name)(found)` would have registered."""
-    short, markup = app.pretty_exceptions_short, app.rich_markup_mode
+    """What `app.add_typer(found, name=name)` or `app.command(name)(found)` registers, made through typer's
+    public API: a group holding only it (same settings as `app`), then its one sub-command."""
+    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     if isinstance(found, typer.Typer):
-        return get_group_from_info(
-            TyperInfo(found, name=name),
-            pretty_exceptions_short=short,
-            rich_markup_mode=markup,
-            suggest_commands=app.suggest_commands,
-        )
-    return get_command_from_info(
-        CommandInfo(name=name, callback=found), pretty_exceptions_short=short, rich_markup_mode=markup
-    )
+        holder.add_typer(found, name=name)
+    else:
+        holder.command(name)(found)
+    holder.callback()(_nothing)  # a callback makes it a group even around a single command
+    group = typer.main.get_command(holder)
+    assert isinstance(group, TyperGroup)
+    return group.commands[name]
+
+
+def _nothing() -> None:
+    """The holder group's callback (never run: only its sub-command is used)."""
 
 
 app = typer.Typer(
