@@ -22,6 +22,12 @@ gets the address its connection showed, and an ambiguous closing line ("Connecti
 inherits the failure its connection showed before. Each failure carries `vigil.attempt`, one key per
 authentication attempt of a connection, so rules count attempts, not lines (a failed password writes a
 PAM line, a "Failed password" line and maybe a closing line: one attempt).
+
+`vigil.attacker` says who is on the other end: the IP, else the host name the daemon wrote (with UseDNS,
+PAM's `rhost=` is the client's resolved name and may be all a connection shows). When a connection showed a
+name and then its IP, the sessions remember that name → IP for the host, and later connections showing only
+that name get the IP (`system.auth.ssh.address_from: name`): one client, one attacker. A name sshd itself
+rejected ("reverse mapping … failed") is never learnt.
 """
 
 from __future__ import annotations
@@ -377,6 +383,19 @@ class SshdSessions:
 
     def __init__(self) -> None:
         self._connections: OrderedDict[tuple[str, int], _Connection] = OrderedDict()
+        # (host, name) → the IP a connection of that host showed after showing only that name
+        self._names: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+    def learn(self, host: str, name: str, ip: str) -> None:
+        """One connection showed the host `name` (PAM rhost, UseDNS) and then the IP `ip`: the same client."""
+        self._names[(host, name)] = ip
+        self._names.move_to_end((host, name))
+        if len(self._names) > self.MAX:
+            self._names.popitem(last=False)
+
+    def ip_of(self, host: str, name: str) -> str | None:
+        """The IP an earlier connection of `host` showed for the host name `name`, if any."""
+        return self._names.get((host, name))
 
     def get(self, key: tuple[str, int] | None) -> _Connection | None:
         if key is None:
@@ -463,9 +482,16 @@ def enrich_sshd(
     preauth = bool(notes.get("preauth"))
     correlated = False
 
+    named = False  # the IP comes from an earlier connection that showed this host name, then its IP
     if conn is not None:
         if domain and not ip and conn.ip:  # PAM's rhost is the resolved name: the connection knows the IP
             ip, correlated = conn.ip, True
+        elif domain and not ip and sessions is not None:
+            ip = sessions.ip_of(host, domain)
+            named = ip is not None
+        elif ip and not domain and conn.domain and not conn.ip and sessions is not None:
+            sessions.learn(host, conn.domain, ip)  # the name this connection showed first is this IP's
+            domain = conn.domain
         if ip or domain:
             conn.ip, conn.domain = ip, domain
             if port is not None:
@@ -518,6 +544,8 @@ def enrich_sshd(
         ssh["preauth"] = True
     if correlated:
         ssh["address_from"] = "pid"
+    elif named:
+        ssh["address_from"] = "name"
     auth: dict[str, Any] = {"ssh": ssh}
     if repeated:
         auth["repeated"] = times
@@ -550,6 +578,8 @@ def enrich_sshd(
     if user is not None and user != "":
         doc["user"] = {"name": user}
     _set_source(doc, ip, domain, port)
+    if ip or domain:  # who the daemon says is on the other end: its IP, else the host name it logged
+        doc.setdefault("vigil", {})["attacker"] = ip or domain
     doc.setdefault("system", {})["auth"] = auth
 
     if kind in (AUTH_FAILURE, PROTOCOL_FAILURE):
