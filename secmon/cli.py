@@ -223,8 +223,9 @@ def incidents_list(
         table.add_column(column)
     for i in incidents:
         table.add_row(
-            short_id(i.id), i.severity.value, i.status.value, i.rule_id, i.source_ip or "-", i.asset or "-",
-            str(i.event_count), f"{i.last_seen:%Y-%m-%d %H:%M}",
+            short_id(i.id), i.severity.value, i.status.value, i.rule_id,
+            i.source_ip or i.source_domain or "-", i.asset or "-", str(i.event_count),
+            f"{i.last_seen:%Y-%m-%d %H:%M}",
         )  # fmt: skip
     console.print(table)
 

@@ -61,6 +61,11 @@ class IncidentChanges:
 
 
 ATTACKER = "attacker"  # first element of the key of incidents grouped by attacker (an attack story)
+ATTACKER_NAME = "attacker:name"  # … by an attacker known only by a host name (no rule id has a colon)
+NAME_NOTE = (
+    "the attacker is known only by the host name the log gives (sshd/PAM resolve the client by reverse DNS "
+    "when UseDNS is on: PAM rhost=, 'from <name>'); no IP was logged and Vigil has not verified the name"
+)
 
 
 def _key(detection: Detection) -> tuple[str, str, str]:
@@ -69,6 +74,8 @@ def _key(detection: Detection) -> tuple[str, str, str]:
     source address stay grouped by rule (and asset)."""
     if detection.source_ip:
         return (ATTACKER, detection.source_ip, detection.victim or detection.asset or "")
+    if detection.source_domain:
+        return (ATTACKER_NAME, detection.source_domain, detection.victim or detection.asset or "")
     return (detection.rule_id, "", detection.asset or "")
 
 
@@ -133,12 +140,15 @@ def _new_incident(detection: Detection) -> Incident:
         first_seen=first_event(detection),
         last_seen=detection.timestamp,
         source_ip=detection.source_ip,
+        source_domain=detection.source_domain if not detection.source_ip else None,
         asset=detection.asset,
         agency=detection.agency,
         tags=list(detection.tags),
         audit=[AuditEntry(actor=SYSTEM_ACTOR, field="status", old=None, new=IncidentStatus.new)],
         last_change=IncidentEvent.opened.value,
     )
+    if incident.source_domain:
+        incident.entities["attacker.note"] = [NAME_NOTE]
     _absorb(incident, detection)
     return incident
 
@@ -157,7 +167,13 @@ class IncidentManager:
             incident = self.store.get_incident(cached)
             if incident is not None and self._fits(incident, at):
                 return incident
-        by = Term("source_ip", (key[1],)) if key[0] == ATTACKER else Term("rule_id", (key[0],))
+        by = (
+            Term("source_ip", (key[1],))
+            if key[0] == ATTACKER
+            else Term("source_domain", (key[1],))
+            if key[0] == ATTACKER_NAME
+            else Term("rule_id", (key[0],))
+        )
         page = self.store.search(
             Kind.incidents,
             SearchQuery(
@@ -294,6 +310,9 @@ def _key_of(incident: Incident) -> tuple[str, str, str]:
     if incident.source_ip:
         victims = incident.entities.get("victim") or [incident.asset or ""]
         return (ATTACKER, incident.source_ip, victims[0])
+    if incident.source_domain:
+        victims = incident.entities.get("victim") or [incident.asset or ""]
+        return (ATTACKER_NAME, incident.source_domain, victims[0])
     return (incident.rule_id, "", incident.asset or "")
 
 
@@ -454,6 +473,7 @@ def incident_summary(incident: Incident) -> dict[str, Any]:
         "severity": incident.severity.value,
         "status": incident.status.value,
         "source_ip": incident.source_ip,
+        "source_domain": incident.source_domain,
         "asset": incident.asset,
         "agency": incident.agency,
         "first_seen": incident.first_seen.isoformat(),

@@ -197,6 +197,11 @@ class Incident(BaseModel):
     first_seen: datetime
     last_seen: datetime
     source_ip: str | None = None
+    source_domain: str | None = Field(
+        default=None,
+        description="the attacker's host name when no IP names it (as sshd/PAM logged it, from reverse DNS: "
+        "unverified); None when source_ip is set",
+    )
     asset: str | None = None
     agency: str | None = None
     entities: dict[str, list[str]] = Field(default_factory=dict, description="e.g. {'user.name': [...]}")

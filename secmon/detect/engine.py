@@ -39,6 +39,7 @@ class Detection:
     timestamp: datetime
     event_ids: list[str]
     source_ip: str | None = None
+    source_domain: str | None = None  # the attacker's host name (vigil.attacker) when no IP names it
     asset: str | None = None
     agency: str | None = None
     entities: dict[str, list[str]] = field(default_factory=dict)
@@ -85,6 +86,7 @@ class CompiledRule:
         self.distincts: dict[tuple[Any, ...], dict[Any, _Entry]] = {}
         self.sequences: dict[tuple[Any, ...], _SeqState] = {}
         self.source_ip = getter("source.ip")
+        self.attacker = getter("vigil.attacker")
         self.destination_ip = getter("destination.ip")
         self.hostname = getter("host.hostname")
 
@@ -370,6 +372,7 @@ class DetectionEngine:
             if values:
                 entities[name] = list(values)[:MAX_EVIDENCE]
         source_ip = compiled.source_ip(doc)
+        attacker = compiled.attacker(doc) if source_ip is None else None
         criticality = asset_doc.get("criticality") if asset_doc else None
         severity = severity_for(rule.level, criticality)
         victim = asset_doc.get("name") if asset_doc else None
@@ -389,6 +392,7 @@ class DetectionEngine:
             else None,
             event_ids=[entry[1] for entry in evidence][-MAX_EVIDENCE:],
             source_ip=str(source_ip) if source_ip is not None else None,
+            source_domain=str(attacker) if attacker is not None else None,
             asset=asset_doc.get("name") if asset_doc else None,
             agency=asset_doc.get("agency") if asset_doc else None,
             entities=entities,

@@ -54,11 +54,18 @@ def _incidents(tmp_path: Path, backend: Backend, log: Path, fmt: str = "auto") -
 
 
 def _seen(incident: Incident) -> dict[str, Any]:
-    return {
+    seen = {
         "source_ip": incident.source_ip,
         "rules": sorted(incident.entities.get("vigil.rule", [incident.rule_id])),
         "severity": incident.severity.value,
     }
+    if incident.source_domain:  # an attacker known only by its host name (sshd/PAM with UseDNS)
+        seen["source_domain"] = incident.source_domain
+    return seen
+
+
+def _attacker(seen: dict[str, Any]) -> str:
+    return str(seen["source_ip"] or seen.get("source_domain"))
 
 
 @pytest.mark.parametrize("folder", SCENARIOS, ids=[p.name for p in SCENARIOS])
@@ -67,13 +74,8 @@ def test_scenario_raises_exactly_the_expected_incidents(
 ) -> None:
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     [log] = folder.glob("input.*")
-    got = sorted(
-        (_seen(i) for i in _incidents(tmp_path, backend, log, expected["format"])),
-        key=lambda s: str(s["source_ip"]),
-    )
-    want = sorted(
-        ({**e, "rules": sorted(e["rules"])} for e in expected["incidents"]), key=lambda s: str(s["source_ip"])
-    )
+    got = sorted((_seen(i) for i in _incidents(tmp_path, backend, log, expected["format"])), key=_attacker)
+    want = sorted(({**e, "rules": sorted(e["rules"])} for e in expected["incidents"]), key=_attacker)
     assert got == want
 
 
