@@ -242,6 +242,11 @@ class IncidentPublic(BaseModel):
     first_seen: datetime
     last_seen: datetime
     source_ip: str | None = None
+    source_domain: str | None = Field(
+        default=None,
+        description="the attacker's host name when no IP names it: as sshd/PAM logged it (reverse DNS, "
+        "PAM rhost=), not verified",
+    )
     asset: str | None = None
     agency: str | None = None
     entities: dict[str, list[str]] = {}

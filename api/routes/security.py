@@ -51,6 +51,9 @@ def list_incidents(
     asset: Annotated[list[str] | None, Query(description="asset name(s) from vigil.toml")] = None,
     rule: Annotated[list[str] | None, Query(description="detection rule id(s)")] = None,
     source_ip: Annotated[str | None, Query(description="an IP or CIDR network")] = None,
+    source_domain: Annotated[
+        str | None, Query(max_length=255, description="an attacker known only by its host name")
+    ] = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[
         str | None, Query(description="last activity at or after (date or ISO datetime)")
@@ -65,6 +68,7 @@ def list_incidents(
         *terms("asset", asset),
         *terms("rule_id", rule),
         *ip_filter("source_ip", source_ip),
+        *terms("source_domain", [source_domain] if source_domain else None),
         *terms("assignee", [assignee] if assignee else None),
         *time_range("last_seen", since, until),
     ]

@@ -114,3 +114,30 @@ def test_rules_lists_bundled_detections(api: Api) -> None:
     ids = {rule["id"] for rule in rules["detection"]}
     assert "ssh-brute-force" in ids
     assert all(rule["title"] for rule in rules["detection"])
+
+
+def test_an_attacker_known_only_by_its_host_name_is_shown_and_found_by_it(api: Api) -> None:
+    """sshd/PAM with UseDNS log the client's host name only: the incident's attacker is that name
+    (source_domain, said to be unverified); source_ip stays empty (Elasticsearch maps it as an ip)."""
+    now = datetime.now(UTC)
+    name = f"dsl-{uuid.uuid4().hex[:6]}.example.net"
+    incident = Incident(
+        id=f"mut-{uuid.uuid4().hex[:8]}",
+        rule_id="ssh-brute-force",
+        severity=Severity.low,
+        first_seen=now,
+        last_seen=now,
+        source_domain=name,
+        entities={"attacker.note": ["known only by its host name, unverified"]},
+        event_ids=["ev1"],
+    )
+    assert api.store.index_incidents([incident]).ok
+    api.store.refresh()
+    with api.client("security") as client:
+        found = client.get("/incidents", params={"source_domain": name}).json()
+        detail = client.get(f"/incidents/{incident.id}").json()
+    assert [(i["id"], i["source_ip"], i["source_domain"]) for i in found["items"]] == [
+        (incident.id, None, name)
+    ]
+    assert detail["source_domain"] == name and detail["source_ip"] is None
+    assert detail["entities"]["attacker.note"] == ["known only by its host name, unverified"]

@@ -119,3 +119,18 @@ def test_the_severity_reason_names_the_rule_level_and_the_asset_weight(web: Web)
     reason = re.search(r'<dd id="severity-reason">(.*?)</dd>', page.text, re.S)
     assert reason is not None and "Mức Trung bình: theo mức của quy tắc" in reason.group(1)
     assert "không có mức quan trọng riêng" in reason.group(1)
+
+
+def test_an_attacker_known_only_by_its_host_name_is_shown_as_an_unverified_name(web: Web) -> None:
+    named = INCIDENTS[0].model_copy(
+        update={"id": "inc-named", "source_ip": None, "source_domain": "dsl-203-0-113-45.example.net"}
+    )
+    assert web.store.index_incidents([named]).ok
+    web.store.refresh()
+    with web.signed_in("security") as client:
+        page = client.get("/security/incident/inc-named")
+        listing = client.get("/security")
+    source = re.search(r'<dd id="incident-source">(.*?)</dd>', page.text, re.S)
+    assert source is not None
+    assert "dsl-203-0-113-45.example.net" in source.group(1) and "chưa xác minh" in source.group(1)
+    assert "dsl-203-0-113-45.example.net <small>(tên máy, chưa xác minh)</small>" in listing.text
