@@ -128,8 +128,9 @@ def measure(case: Case, path: Path) -> dict[str, object]:
         finally:
             store.close()
     attackers = case.attackers(path) if callable(case.attackers) else set(case.attackers)
-    named = {i.source_ip for i in incidents if i.source_ip}
-    false = [i for i in incidents if i.source_ip not in attackers]
+    # an incident names its attacker by IP, else (sshd/PAM with UseDNS) by the host name the log gave
+    named = {i.source_ip or i.source_domain for i in incidents if i.source_ip or i.source_domain}
+    false = [i for i in incidents if (i.source_ip or i.source_domain) not in attackers]
     return {
         "file": case.path,
         "kind": case.kind,
@@ -140,7 +141,7 @@ def measure(case: Case, path: Path) -> dict[str, object]:
         "missed": sorted(attackers - named),
         "incidents": len(incidents),
         "false_incidents": len(false),
-        "false_sources": sorted({str(i.source_ip) for i in false}),
+        "false_sources": sorted({str(i.source_ip or i.source_domain) for i in false}),
         "detections": dict(summary.detections_by_rule.most_common()),
         "seconds": round(seconds, 1),
     }
