@@ -40,11 +40,11 @@ def main() -> None:
     for path in args.files:
         found = incidents_of(path, args.format)
         print(f"{path}: {len(found)} incident(s)")
-        for incident in sorted(found, key=lambda i: (i.source_ip or "", i.first_seen)):
+        for incident in sorted(found, key=lambda i: (i.source_ip or i.source_domain or "", i.first_seen)):
             rules = ",".join(incident.entities.get("vigil.rule", [incident.rule_id]))
             victims = ",".join(incident.entities.get("victim", []))
             print(
-                f"  {incident.severity.value:8} attacker={incident.source_ip}"
+                f"  {incident.severity.value:8} attacker={incident.source_ip or incident.source_domain}"
                 f" victim={victims or incident.asset}"
                 f" rules={rules} events={incident.event_count}"
             )
