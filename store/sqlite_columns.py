@@ -13,7 +13,7 @@ log ingestion append) are read alone and appended; a replaced document means a f
 - `Columns`: time (`ts`) and each facet as integer codes, by rid;
 - `MultiColumn`: one multi-valued keyword field (entities.text, watchlists …), loaded on first use;
 - the rids matching a full-text expression (most recent queries, bounded in total size).
-Only the kinds in `sqlite_fast.HELD_KINDS` (articles) are held, and not beyond MAX_ROWS documents:
+Only the kinds in `sqlite_query.HELD_KINDS` (articles) are held, and not beyond MAX_ROWS documents:
 other searches run in SQL.
 """
 
@@ -32,45 +32,13 @@ import numpy.typing as npt
 
 from store.query import Kind
 from store.sqlite_query import FACETS, NULL_DESC
+from store.sqlite_versions import Version
 
 MAX_ROWS = 2_000_000  # above this many documents (by highest rid) a kind is searched in SQL only
 MAX_CACHED_MATCHES = 4_000_000  # matches kept over all cached text queries (16 bytes each)
 MIN_BM25_READ = 2048  # bm25 is first read for this many of a text's most recent matches
 
 IntArray = npt.NDArray[np.int64]
-
-
-Version = tuple[int, int]  # (writes, rewrites) of one kind
-
-
-def changes_key(kind: Kind) -> str:
-    """The `meta` key counting writes to the kind's documents (bumped by `sqlite_write`)."""
-    return f"changes:{kind.value}"
-
-
-def rewrites_key(kind: Kind) -> str:
-    """The `meta` key counting writes that replaced (or renumbered) stored documents of the kind."""
-    return f"rewrites:{kind.value}"
-
-
-def bump(conn: sqlite3.Connection, kind: Kind, replaced: bool) -> None:
-    """Count a write of the kind's documents (in the writer's transaction); `replaced`: it replaced
-    or renumbered stored documents, so what readers hold must be read again, not extended."""
-    keys = [changes_key(kind), rewrites_key(kind)] if replaced else [changes_key(kind)]
-    for key in keys:
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES (?, 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
-            (key,),
-        )
-
-
-def read_version(conn: sqlite3.Connection, kind: Kind) -> Version:
-    found = dict(
-        conn.execute(
-            "SELECT key, value FROM meta WHERE key IN (?, ?)", (changes_key(kind), rewrites_key(kind))
-        ).fetchall()
-    )
-    return int(found.get(changes_key(kind), 0)), int(found.get(rewrites_key(kind), 0))
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,10 @@ from store.query import (
     TermsAgg,
 )
 from store.sqlite_aggs import sqlite_order
-from store.sqlite_columns import ColumnCache, Columns, IntArray, TextMatch, Version, read_version
+from store.sqlite_columns import ColumnCache, Columns, IntArray, TextMatch
 from store.sqlite_query import (
     FACETS,
+    HELD_KINDS,
     MULTI_FACETS,
     NULL_DESC,
     bucket_key,
@@ -43,12 +44,7 @@ from store.sqlite_query import (
     term_value,
     zone_offset,
 )
-
-# The kinds whose columns are held: articles, searched and charted all day by press officers.
-# Security events can number millions and are re-read whenever a log is ingested again (replaced
-# documents mean a full reload, seconds at that size, holding up the API process): they stay in SQL,
-# as do incidents, few and rewritten at every update.
-HELD_KINDS = frozenset({Kind.articles})
+from store.sqlite_versions import Version, read_version
 
 # the multi-valued fields the columns hold (loaded on first use): the keyword lists people filter on
 HELD_MULTI = frozenset({"entities.text", "entities.type", "tags", "authors", "watchlists"})

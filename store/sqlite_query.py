@@ -67,6 +67,14 @@ STORED: dict[Kind, tuple[str, ...]] = {
 COLUMNS: dict[Kind, tuple[str, ...]] = {kind: FACETS[kind] + STORED[kind] for kind in Kind}
 
 
+# The kinds whose columns are held in memory (store.sqlite_fast): articles, searched and charted all
+# day by press officers.
+# Security events can number millions and are re-read whenever a log is ingested again (replaced
+# documents mean a full reload, seconds at that size, holding up the API process): they stay in SQL,
+# as do incidents, few and rewritten at every update.
+HELD_KINDS = frozenset({Kind.articles})
+
+
 # Facets worth a b-tree: selective lookups (a story, an address, a rule). The others are read from
 # the narrow main table (a scan of it is cheap) and cost no index upkeep at bulk-index time.
 INDEXED_FACETS = {

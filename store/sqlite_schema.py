@@ -23,8 +23,8 @@ import orjson
 
 from store.errors import StoreError
 from store.query import Kind
-from store.sqlite_columns import bump
 from store.sqlite_rows import DERIVATION, META, RECORDS, schema
+from store.sqlite_versions import bump
 from store.sqlite_write import write_documents
 
 # 1: documents inside the main table; 2: documents in k_doc, facet columns f0…; 3: layout checked;

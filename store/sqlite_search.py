@@ -7,20 +7,19 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from store import sqlite_fast
 from store.cursor import decode_cursor, encode_cursor
 from store.documents import values_at
 from store.errors import InvalidQuery, StoreUnavailable
 from store.query import TEXT_FIELDS, Aggregation, AggResult, Hit, Kind, SearchPage, SearchQuery
 from store.sqlite_aggs import aggregate, sources
-from store.sqlite_columns import ColumnCache
 from store.sqlite_conn import Connections
 from store.sqlite_query import (
     FACETS,
+    HELD_KINDS,
     Compiled,
     SortKey,
     after_sql,
@@ -28,6 +27,10 @@ from store.sqlite_query import (
     sort_keys,
 )
 from store.textsearch import highlight
+
+if TYPE_CHECKING:  # numpy (~0.1 s to import) only once a held kind (articles) is queried: not to ingest logs
+    from store import sqlite_fast
+    from store.sqlite_columns import ColumnCache
 
 # the matches of the last text query (per connection): rid, and time + facets when known
 MATCHES = (
@@ -150,8 +153,13 @@ class Searcher:
         self, kind: Kind, query: SearchQuery, compiled: Compiled, aggregations: Sequence[Aggregation] = ()
     ) -> sqlite_fast.Selection | None:
         """The query's rids from the in-memory columns, or None: the query (or the kind) is not held."""
+        if not self.hold_columns or kind not in HELD_KINDS:
+            return None
+        from store import sqlite_fast  # lazy: numpy, only once a held kind is queried
+        from store.sqlite_columns import ColumnCache  # lazy: numpy, as above
+
         match = compiled.params[0] if compiled.has_text else None
-        if not self.hold_columns or not sqlite_fast.plan(kind, query, match, aggregations):
+        if not sqlite_fast.plan(kind, query, match, aggregations):
             return None
         if self._columns is None or self._columns[0] != os.getpid():
             self._columns = (os.getpid(), {one: ColumnCache(one) for one in Kind})
@@ -171,6 +179,8 @@ class Searcher:
         selection: sqlite_fast.Selection,
     ) -> SearchPage:
         """`search` over the rids the columns selected (same results, cursors and totals as SQL)."""
+        from store import sqlite_fast  # lazy: numpy, only once a held kind is queried
+
         matched = len(selection.rids)
         cap = query.track_total_hits
         if cap is not None and compiled.fts_only:
@@ -267,6 +277,8 @@ class Searcher:
         compiled = compile_query(kind, query)
         selection = self._select(kind, query, compiled, aggregations)
         if selection is not None:
+            from store import sqlite_fast  # lazy: numpy, only once a held kind is queried
+
             return sqlite_fast.aggregate(self.conns.conn(), selection, kind, aggregations)
         if compiled.has_text:
             self._match(kind, compiled)

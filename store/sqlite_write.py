@@ -18,8 +18,8 @@ import orjson
 
 from store.gcpause import gc_paused
 from store.query import Kind
-from store.sqlite_columns import bump
 from store.sqlite_rows import Derived, KvRow, delete_sql, derive, insert_sql, main_sql
+from store.sqlite_versions import bump
 
 _CHUNK = 1000
 _FIELD_VALUE = itemgetter(0, 1)

@@ -9,6 +9,8 @@ documents and times on both sides of midnight in Vietnam.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -49,6 +51,8 @@ TOPICS = ["thoi-su", "kinh-te", "the-thao", "du-lich", None]
 TONES = ["positive", "neutral", "negative", None]
 PLACES = ["Huế", "Thừa Thiên Huế", "Đà Nẵng", "Hà Nội", "Quảng Trị"]
 START = datetime(2025, 1, 1, tzinfo=VN)
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_article(rng: random.Random, i: int) -> Article:
@@ -275,3 +279,28 @@ def test_warm_loads_what_article_searches_hold(stores: tuple[SqliteStore, Sqlite
     query = SearchQuery(filters=(Term("entities.text", ("Huế",)),), size=0)
     assert fresh.count(Kind.articles, query) == sql.count(Kind.articles, query) > 0
     fresh.close()
+
+
+def test_writing_and_querying_events_and_incidents_never_import_numpy(tmp_path: Path) -> None:
+    """Only the kinds held in memory (articles) need numpy (~0.1 s to import): `vigil logs ingest`, which
+    writes events and looks up incidents, starts without it."""
+    script = f"""
+import sys
+from datetime import UTC, datetime
+from store.models import SecurityEvent
+from store.query import Kind, SearchQuery
+from store.sqlite import SqliteStore
+store = SqliteStore({str(tmp_path / "s.sqlite3")!r})
+store.init()
+event = SecurityEvent(id="e1", timestamp=datetime(2026, 1, 1, tzinfo=UTC), doc={{"message": "m"}})
+store.index_events([event])
+assert store.count(Kind.events, SearchQuery()) == 1
+store.search(Kind.incidents, SearchQuery())
+assert "numpy" not in sys.modules, "numpy imported"
+store.count(Kind.articles, SearchQuery())
+assert "numpy" in sys.modules  # the articles' columns are held in numpy arrays
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, done.stderr
