@@ -12,7 +12,8 @@ memory is sampled every 0.1 s through the run (/proc/PID/status: resident, and o
 heap; the rest is the store file mapped by SQLite, bounded by its mmap_size), its CPU time read when it ends;
 a run of a quarter of the lines first shows whether the heap's peak grows with the number of lines. The same
 file is then ingested a second time: the store must still hold one event per line (nothing lost, nothing
-doubled).
+doubled). Last, `vigil logs ingest FILE --follow` (what `vigil run` does with a configured log) catches up
+on the same file into another fresh store, until the store holds every line, and is stopped by Ctrl-C.
 
 Rates are lines / wall-clock seconds of the whole command (start-up included) and lines / CPU seconds of
 the ingesting process (what one core does on a shared, busy machine); the load average is printed with them.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -137,6 +139,57 @@ def run_ingest(path: Path, data_dir: Path, label: str) -> dict[str, Any]:
     }
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_follow(path: Path, data_dir: Path, expected: int, limit: float = 600.0) -> dict[str, Any]:
+    """`vigil logs ingest FILE --follow` (what `vigil run` does with a log) catching up on the whole file:
+    time and CPU until the store holds one event per line, then Ctrl-C (it must stop cleanly)."""
+    env = {**os.environ, "VIGIL_DATA_DIR": str(data_dir), "VIGIL_STORE__BACKEND": "sqlite"}
+    command = [*_vigil(), "logs", "ingest", str(path), "--format", "eve", "--follow", "--json"]
+    store = data_dir / "store" / "vigil.sqlite3"
+    started = time.perf_counter()
+    stored = cpu = 0.0
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(command, env=env, stdout=out, stderr=err, cwd=data_dir)
+        try:
+            while time.perf_counter() - started < limit and child.poll() is None:
+                time.sleep(0.1)
+                if not store.exists():
+                    continue
+                try:
+                    with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as conn:
+                        stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+                except sqlite3.OperationalError:  # not created yet
+                    continue
+                if stored >= expected:
+                    cpu = _cpu_seconds(child.pid)
+                    break
+            seconds = time.perf_counter() - started
+        finally:
+            child.send_signal(signal.SIGINT)
+            code = child.wait(timeout=60)
+        err.seek(0)
+        if stored < expected:
+            raise SystemExit(
+                f"--follow stored {stored} of {expected} lines in {limit} s:\n{err.read().decode()[-3000:]}"
+            )
+    return {
+        "name": "vigil logs ingest --follow (catching up)",
+        "lines": expected,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "events_per_s": round(expected / seconds),
+        "events_per_cpu_s": round(expected / cpu) if cpu else None,
+        "events_in_store": stored,
+        "stopped_cleanly": code in (0, 130),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def one_run(lines: int, tmp: Path) -> dict[str, Any]:
     path = tmp / "eve.json"
     make_eve_file(path, lines)
@@ -150,10 +203,15 @@ def one_run(lines: int, tmp: Path) -> dict[str, Any]:
     data_dir.mkdir()
     first = run_ingest(path, data_dir, "vigil logs ingest (end to end, empty store)")
     again = run_ingest(path, data_dir, "vigil logs ingest (the same file again)")
-    results += [quarter, first, again]
+    follow_dir = tmp / "follow"
+    follow_dir.mkdir()
+    follow = run_follow(path, follow_dir, lines)
+    results += [quarter, first, again, follow]
     checks = {
         "nothing_lost": first["events_in_store"] == lines and first["parse_errors"] == 0,
         "nothing_doubled": again["events_in_store"] == lines,
+        "follow_stored_every_line_and_stopped": follow["events_in_store"] == lines
+        and follow["stopped_cleanly"],
         # flat: the heap's peak with 4x the lines within 10% (+ 10 MiB of noise) of a quarter's; the
         # mapped store file adds up to mmap_size (256 MiB) more resident pages, shared and reclaimable
         "memory_flat": first["peak_anonymous_rss_mib"] <= quarter["peak_anonymous_rss_mib"] * 1.1 + 10,
@@ -185,7 +243,9 @@ def main() -> None:
                 f"{result['name']:52} {result['lines']:>8} lines {result['seconds']:>7.2f} s "
                 f"{result['events_per_s']:>7} events/s"
             )
-            if "events_per_cpu_s" in result:
+            if result["name"].startswith("vigil logs ingest --follow"):
+                line += f", {result['events_per_cpu_s']:>6} per CPU-s ({result['cpu_seconds']} s CPU)"
+            elif "events_per_cpu_s" in result:
                 line += (
                     f", {result['events_per_cpu_s']:>6} per CPU-s ({result['cpu_seconds']} s CPU, ingest "
                     f"{result['ingest_seconds']} s), peak RSS {result['peak_rss_mib']} MiB, load "
