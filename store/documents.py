@@ -14,7 +14,8 @@ from typing import Any
 from store.errors import StoreError
 from store.models import Article, Incident, SecurityEvent
 
-ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+_ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")
+_EPOCH = datetime(1970, 1, 1)
 
 
 def article_document(article: Article) -> tuple[str, dict[str, Any]]:
@@ -93,12 +94,20 @@ def as_epoch(value: Any) -> float | None:
         return float(value)
     if isinstance(value, datetime):
         return value.timestamp()
-    if isinstance(value, str) and ISO_DATE.match(value):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        if parsed.tzinfo is None:
-            return (parsed - datetime(1970, 1, 1)).total_seconds()
-        return parsed.timestamp()
+    if isinstance(value, str):
+        return text_epoch(value)
     return None
+
+
+def text_epoch(text: str) -> float | None:
+    """Seconds since the epoch for an ISO-8601 date string (naive means UTC), else None: `as_epoch` of a
+    string, without its type checks (the store's row derivation calls it for every date-shaped string)."""
+    if not _ISO_DATE.match(text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return (parsed - _EPOCH).total_seconds()
+    return parsed.timestamp()

@@ -8,13 +8,12 @@ the derivation changes, bump DERIVATION: `SqliteStore.init()` then rebuilds both
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 import orjson
 
-from store.documents import ISO_DATE, as_epoch, values_at
+from store.documents import as_epoch, text_epoch, values_at
 from store.query import TEXT_FIELDS, TIME_FIELD, Kind
 from store.sqlite_query import (
     COLUMNS,
@@ -80,7 +79,6 @@ _NOT_IN_KV = {
     kind: {*COLUMNS[kind], *TEXT_FIELDS[kind], *DOC_ONLY[kind], "id", TIME_FIELD[kind]} for kind in Kind
 }
 _NO_ROWS: frozenset[str] = frozenset()
-_EPOCH = datetime(1970, 1, 1)
 # the column number (f…) of each STORED field
 _STORED_AT = {kind: {name: COLUMNS[kind].index(name) for name in STORED[kind]} for kind in Kind}
 
@@ -155,7 +153,7 @@ def derive(
     stamp = None
     found = seen.get(TIME_FIELD[kind])
     if found.__class__ is str:
-        stamp = _date_num(found)
+        stamp = text_epoch(found)
     else:
         for value in found if isinstance(found, list) else (found,):
             stamp = as_epoch(value)
@@ -254,15 +252,9 @@ def _flatten(
 
 
 def _date_num(text: str) -> float | None:
-    """Only strings shaped like an ISO date get a numeric (epoch) value (as `as_epoch`)."""
-    if len(text) >= 16 and text[4:5] == "-" and text[:4].isdigit() and ISO_DATE.match(text):
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-        if parsed.tzinfo is None:
-            return (parsed - _EPOCH).total_seconds()
-        return parsed.timestamp()
+    """Only strings shaped like an ISO date get a numeric (epoch) value."""
+    if len(text) >= 16 and text[4:5] == "-" and text[:4].isdigit():
+        return text_epoch(text)
     return None
 
 
