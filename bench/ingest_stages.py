@@ -47,18 +47,9 @@ from secmon import pipeline  # noqa: E402
 from store import sqlite_write  # noqa: E402
 from store.query import Kind  # noqa: E402
 from store.sqlite import SqliteStore  # noqa: E402
+from store.sqlite_conn import Connections  # noqa: E402
 from store.sqlite_rows import insert_sql, main_sql  # noqa: E402
 from store.sqlite_schema import create  # noqa: E402
-
-PRAGMAS = (  # as store.sqlite_conn opens the store
-    "PRAGMA page_size = 16384",
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
-    "PRAGMA cache_size = -65536",
-    "PRAGMA temp_store = MEMORY",
-    "PRAGMA wal_autocheckpoint = 10000",
-    "PRAGMA mmap_size = 268435456",
-)
 
 
 class Stages:
@@ -133,11 +124,9 @@ def run_stages(path: Path, data_dir: Path) -> tuple[dict[str, float], int]:
     return seconds, summary.lines_read
 
 
-def _fresh(directory: Path, name: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(directory / name, isolation_level=None)
-    for pragma in PRAGMAS:
-        conn.execute(pragma)
-    return conn
+def _fresh(directory: Path, name: str) -> Connections:
+    """A new file opened as the store opens its own (store.sqlite_conn: the same pragmas)."""
+    return Connections(directory / name, busy_timeout_ms=30_000)
 
 
 def derived_rows(path: Path, batch: int) -> list[list[Rows]]:
@@ -169,7 +158,8 @@ def run_floor(groups: list[list[Rows]], directory: Path) -> dict[str, float]:
         for main, doc in zip(sorted(row for rows in mains.values() for row in rows), docs, strict=True)
     ]
     out: dict[str, float] = {}
-    conn = _fresh(directory, "minimal.sqlite3")
+    conns = _fresh(directory, "minimal.sqlite3")
+    conn = conns.conn()
     conn.execute("CREATE TABLE events (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts REAL, doc TEXT)")
     started = time.process_time()
     at = 0
@@ -180,7 +170,7 @@ def run_floor(groups: list[list[Rows]], directory: Path) -> dict[str, float]:
         conn.execute("COMMIT")
         at += size
     out["least durable write: one row (rid, unique id, time, document)"] = time.process_time() - started
-    conn.close()
+    conns.close()
     for label, parts in (
         ("store: main table + its indexes", ("main",)),
         ("store: documents", ("doc",)),
@@ -188,7 +178,8 @@ def run_floor(groups: list[list[Rows]], directory: Path) -> dict[str, float]:
         ("store: full-text rows", ("fts",)),
         ("store: all four together", ("main", "doc", "kv", "fts")),
     ):
-        conn = _fresh(directory, f"{'-'.join(parts)}.sqlite3")
+        conns = _fresh(directory, f"{'-'.join(parts)}.sqlite3")
+        conn = conns.conn()
         conn.execute("BEGIN")
         create(conn)
         conn.execute("COMMIT")
@@ -207,7 +198,7 @@ def run_floor(groups: list[list[Rows]], directory: Path) -> dict[str, float]:
                     conn.executemany(statements[3], ftss)
             conn.execute("COMMIT")
         out[label] = time.process_time() - started
-        conn.close()
+        conns.close()
     return out
 
 
