@@ -62,6 +62,7 @@ class IncidentChanges:
 
 ATTACKER = "attacker"  # first element of the key of incidents grouped by attacker (an attack story)
 ATTACKER_NAME = "attacker:name"  # … by an attacker known only by a host name (no rule id has a colon)
+_ATTACKER_FIELDS = {ATTACKER: "source_ip", ATTACKER_NAME: "source_domain"}  # the incident field each keys on
 NAME_NOTE = (
     "the attacker is known only by the host name the log gives (sshd/PAM resolve the client by reverse DNS "
     "when UseDNS is on: PAM rhost=, 'from <name>'); no IP was logged and Vigil has not verified the name"
@@ -167,13 +168,8 @@ class IncidentManager:
             incident = self.store.get_incident(cached)
             if incident is not None and self._fits(incident, at):
                 return incident
-        by = (
-            Term("source_ip", (key[1],))
-            if key[0] == ATTACKER
-            else Term("source_domain", (key[1],))
-            if key[0] == ATTACKER_NAME
-            else Term("rule_id", (key[0],))
-        )
+        attacker_field = _ATTACKER_FIELDS.get(key[0])
+        by = Term(attacker_field, (key[1],)) if attacker_field else Term("rule_id", (key[0],))
         page = self.store.search(
             Kind.incidents,
             SearchQuery(
