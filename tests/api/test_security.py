@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from store.models import Incident, IncidentStatus, Severity
 from tests.api.conftest import Api
@@ -13,7 +14,8 @@ def _ids(page: dict) -> set[str]:
     return {item["id"] for item in page["items"]}
 
 
-def _fresh_incident(api: Api) -> str:
+def _fresh_incident(api: Api, **fields: Any) -> str:
+    """A new incident in the store (an attacker IP on an asset unless `fields` say otherwise)."""
     now = datetime.now(UTC)
     incident = Incident(
         id=f"mut-{uuid.uuid4().hex[:8]}",
@@ -21,9 +23,8 @@ def _fresh_incident(api: Api) -> str:
         severity=Severity.low,
         first_seen=now,
         last_seen=now,
-        source_ip="192.0.2.1",
-        asset="test-asset",
         event_ids=["ev1"],
+        **{"source_ip": "192.0.2.1", "asset": "test-asset", **fields},
     )
     assert api.store.index_incidents([incident]).ok
     api.store.refresh()
@@ -119,25 +120,19 @@ def test_rules_lists_bundled_detections(api: Api) -> None:
 def test_an_attacker_known_only_by_its_host_name_is_shown_and_found_by_it(api: Api) -> None:
     """sshd/PAM with UseDNS log the client's host name only: the incident's attacker is that name
     (source_domain, said to be unverified); source_ip stays empty (Elasticsearch maps it as an ip)."""
-    now = datetime.now(UTC)
     name = f"dsl-{uuid.uuid4().hex[:6]}.example.net"
-    incident = Incident(
-        id=f"mut-{uuid.uuid4().hex[:8]}",
-        rule_id="ssh-brute-force",
-        severity=Severity.low,
-        first_seen=now,
-        last_seen=now,
+    incident_id = _fresh_incident(
+        api,
+        source_ip=None,
+        asset=None,
         source_domain=name,
         entities={"attacker.note": ["known only by its host name, unverified"]},
-        event_ids=["ev1"],
     )
-    assert api.store.index_incidents([incident]).ok
-    api.store.refresh()
     with api.client("security") as client:
         found = client.get("/incidents", params={"source_domain": name}).json()
-        detail = client.get(f"/incidents/{incident.id}").json()
+        detail = client.get(f"/incidents/{incident_id}").json()
     assert [(i["id"], i["source_ip"], i["source_domain"]) for i in found["items"]] == [
-        (incident.id, None, name)
+        (incident_id, None, name)
     ]
     assert detail["source_domain"] == name and detail["source_ip"] is None
     assert detail["entities"]["attacker.note"] == ["known only by its host name, unverified"]
